@@ -1,0 +1,100 @@
+"""Fetching result files: no API key, a size cap, a timeout, and proof that it is an image.
+
+Result links are plain, expiring download links on whatever host the service chooses, so the
+request never carries the ``Apikey`` header (the session has none; only API calls add it).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from PIL import Image
+
+from desktop_app.api.errors import DownloadError, ResultExpiredError
+
+ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
+
+
+@dataclass(frozen=True)
+class DownloadLimits:
+    max_bytes: int = 150 * 1024 * 1024
+    max_pixels: int = 120_000_000  # well above 24 MP photos, far below decompression bombs
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    path: Path
+    width: int
+    height: int
+    format: str
+
+
+def download_image(url: str, dest: Path, session: requests.Session,
+                   limits: DownloadLimits = DownloadLimits(), what: str = "result") -> ImageFile:
+    """Download ``url`` to ``dest`` (atomically) and check it is a whole, sane image."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise DownloadError(f"The {what} link is not a web link, so Cutout did not open it.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    try:
+        with session.get(url, stream=True, allow_redirects=True,
+                         timeout=(limits.connect_timeout, limits.read_timeout)) as response:
+            if response.status_code in (403, 404, 410):
+                raise ResultExpiredError(
+                    f"The {what} link has expired (HitPaw keeps results for 8 days).")
+            if response.status_code >= 400:
+                raise DownloadError(f"The {what} could not be downloaded (the server answered "
+                                    f"HTTP {response.status_code}).")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limits.max_bytes:
+                raise DownloadError(f"The {what} is larger than "
+                                    f"{limits.max_bytes // (1024 * 1024)} MB, so it was not "
+                                    "downloaded.")
+            size = 0
+            with open(part, "wb") as out:
+                for chunk in response.iter_content(chunk_size=256 * 1024):
+                    size += len(chunk)
+                    if size > limits.max_bytes:
+                        raise DownloadError(f"The {what} is larger than "
+                                            f"{limits.max_bytes // (1024 * 1024)} MB, so the "
+                                            "download was stopped.")
+                    out.write(chunk)
+        info = check_image(part, limits.max_pixels, what)
+        os.replace(part, dest)
+        return ImageFile(dest, info.width, info.height, info.format)
+    except requests.exceptions.RequestException as err:
+        raise DownloadError(f"The {what} download failed: the connection dropped or timed "
+                            "out.", detail=type(err).__name__) from None
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def check_image(path: Path, max_pixels: int, what: str = "image") -> ImageFile:
+    """Open and fully decode an image file; refuse bombs, truncation and non-images."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as img:
+                if img.format not in ACCEPTED_FORMATS:
+                    raise DownloadError(f"The {what} is a {img.format} file, not a PNG, JPEG "
+                                        "or WebP image.")
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise DownloadError(f"The {what} claims to be {width}x{height} pixels, "
+                                        "too large to open safely.")
+                img.load()
+                return ImageFile(path, width, height, img.format)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise DownloadError(f"The {what} is too large to open safely.") from None
+        except Image.UnidentifiedImageError:
+            raise DownloadError(f"The {what} is not an image.") from None
+        except (OSError, SyntaxError, ValueError) as err:
+            raise DownloadError(f"The {what} is damaged or incomplete.",
+                                detail=str(err)) from None

@@ -1,0 +1,99 @@
+"""Finding image links in whatever a designer pastes or drops.
+
+Everything that can be known before sending is checked here, so a bad link costs no coins
+and gets its sentence at once: not a web link, a local file, a format HitPaw refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from requests.utils import requote_uri
+
+ACCEPTED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
+REFUSED_EXTENSIONS = {".gif", ".tif", ".tiff", ".bmp", ".svg", ".heic", ".heif", ".avif",
+                      ".psd", ".pdf", ".ico", ".raw", ".cr2", ".nef"}
+
+_URL = re.compile(r"""(?i)\b(?:https?|file|ftp|javascript|data):[^\s<>"'`]+""")
+_TRAILING = ".,;:!?)]}'\""
+# a whole line that is one link with spaces in its file name ("https://x/my photo.jpg")
+_SPACED_LINE = re.compile(r"(?i)^https?://\S+(?: +\S+)+\.(?:jpe?g|png|webp)$")
+
+
+@dataclass
+class PastedLinks:
+    urls: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # one sentence per refused item
+
+    @property
+    def summary(self) -> str:
+        """One or two sentences for the status bar."""
+        parts = []
+        if self.urls:
+            n = len(self.urls)
+            parts.append(f"Added {n} image link{'s' if n != 1 else ''}.")
+        if self.problems:
+            parts.append(self.problems[0] if len(self.problems) == 1 else
+                         f"{len(self.problems)} items were not added; the first: "
+                         f"{self.problems[0]}")
+        if not parts:
+            parts.append("No image links found: paste links that start with http:// or "
+                         "https://.")
+        return " ".join(parts)
+
+
+def extract_links(text: str, *, local_paths: list[str] | None = None) -> PastedLinks:
+    """Pull every http(s) link out of ``text``; explain everything that was left out."""
+    result = PastedLinks()
+    seen: set[str] = set()
+    for path in local_paths or []:
+        name = PurePosixPath(path).name or path
+        result.problems.append(f"\u201c{name}\u201d is a file on this computer: HitPaw can only "
+                               "fetch images from public web links, so upload it somewhere "
+                               "public and paste that link.")
+    candidates: list[str] = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if _SPACED_LINE.match(line):
+            candidates.append(line)
+        else:
+            candidates.extend(m.group(0).rstrip(_TRAILING) for m in _URL.finditer(line))
+    for raw in candidates:
+        scheme = raw.split(":", 1)[0].lower()
+        if scheme == "file":
+            result.problems.append(
+                f"\u201c{_short(raw)}\u201d is a file on this computer: HitPaw can only fetch "
+                "images from public web links.")
+            continue
+        if scheme not in ("http", "https"):
+            result.problems.append(f"\u201c{_short(raw)}\u201d is not a web link: only http:// "
+                                   "and https:// links can be sent.")
+            continue
+        url = requote_uri(raw)
+        problem = check_link(url)
+        if problem:
+            result.problems.append(problem)
+            continue
+        if url not in seen:
+            seen.add(url)
+            result.urls.append(url)
+    return result
+
+
+def check_link(url: str) -> str | None:
+    """A sentence saying why this link can't be sent, or None if it may be sent."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"\u201c{_short(url)}\u201d is not a complete web link."
+    ext = PurePosixPath(unquote(parts.path)).suffix.lower()
+    if ext in REFUSED_EXTENSIONS:
+        return (f"\u201c{_short(url)}\u201d is a {ext[1:].upper()} image: HitPaw accepts "
+                "JPG, PNG and WebP only.")
+    return None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -1,0 +1,125 @@
+"""A job's data and the words for its states: one model for the GUI, the CLI and the history."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+RESULT_LIFETIME = 8 * 24 * 3600  # HitPaw keeps job ids and result files 8 days
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    SUBMITTING = "submitting"
+    CONVERTING = "converting"
+    DOWNLOADING = "downloading"
+    DONE = "done"
+    FAILED = "failed"
+    PAUSED = "paused"      # key, coins or the user: waits, keeps its place and its job id
+    UNKNOWN = "unknown"    # a submit whose answer was lost: never resent behind the user's back
+    EXPIRED = "expired"    # the result links are past their 8 days
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING, JobState.DOWNLOADING})
+WAITING_STATES = frozenset({JobState.QUEUED, JobState.PAUSED})
+
+_LABELS = {
+    JobState.QUEUED: "Queued",
+    JobState.SUBMITTING: "Sending",
+    JobState.CONVERTING: "Processing",
+    JobState.DOWNLOADING: "Downloading",
+    JobState.DONE: "Done",
+    JobState.FAILED: "Failed",
+    JobState.PAUSED: "Paused",
+    JobState.UNKNOWN: "Unknown, not resent",
+    JobState.EXPIRED: "Expired",
+    JobState.CANCELLED: "Cancelled",
+}
+
+
+@dataclass
+class Job:
+    url: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: JobState = JobState.QUEUED
+    job_id: str | None = None
+    coins: int | None = None
+    message: str = ""            # the sentence for FAILED, PAUSED, UNKNOWN, EXPIRED
+    pause_kind: str = ""         # "key", "coins", "access" or "user" while PAUSED
+    created_at: float = field(default_factory=time.time)
+    submitted_at: float | None = None
+    completed_at: float | None = None   # when the service reported COMPLETED
+    finished_at: float | None = None    # when the job reached its final state here
+    res_url: str | None = None
+    mask_url: str | None = None
+    original_url: str | None = None
+    cutout_path: str | None = None
+    mask_path: str | None = None
+    original_path: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    def snapshot(self) -> "Job":
+        return replace(self)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def has_results(self) -> bool:
+        return bool(self.cutout_path and self.mask_path)
+
+    @property
+    def status_text(self) -> str:
+        label = _LABELS[self.state]
+        if self.state == JobState.UNKNOWN:
+            return label
+        if self.message and self.state in (JobState.FAILED, JobState.PAUSED,
+                                           JobState.EXPIRED, JobState.CANCELLED):
+            return f"{label}: {self.message}"
+        return label
+
+    @property
+    def short_status(self) -> str:
+        return _LABELS[self.state]
+
+    def elapsed(self, now: float | None = None) -> float | None:
+        """Seconds from sending to the end (or to now, while it runs)."""
+        if self.submitted_at is None:
+            return None
+        end = self.finished_at if self.finished_at is not None else (now or time.time())
+        return max(0.0, end - self.submitted_at)
+
+    def links_expire_at(self) -> float | None:
+        return self.completed_at + RESULT_LIFETIME if self.completed_at else None
+
+    @property
+    def stem(self) -> str:
+        return url_stem(self.url)
+
+
+def url_stem(url: str) -> str:
+    """A safe file-name stem from the link's last path segment ("photo.jpg" -> "photo")."""
+    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem).strip("-._")
+    return safe[:80] or "image"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

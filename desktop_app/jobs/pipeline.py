@@ -1,0 +1,296 @@
+"""One job's life, from link to cached results, shared by the GUI workers and the CLI.
+
+``run_job`` is plain blocking Python: a GUI worker thread or a CLI thread calls it and hears
+about every state change through ``on_change`` (given a snapshot, never the live object). It
+resumes where a job stopped: a job that has a ``job_id`` is never submitted again, so a
+restart, a retry after a network fault or a new key costs no coins.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+from desktop_app.api import (
+    ApiError,
+    BadRequestError,
+    CutoutError,
+    DownloadError,
+    DownloadLimits,
+    HitPawClient,
+    KeyProblem,
+    NoAccessError,
+    NotSentError,
+    OutOfCoinsError,
+    ResultExpiredError,
+    ServerFaultError,
+    TransientError,
+    UnknownOutcomeError,
+    download_image,
+)
+from desktop_app.jobs.model import Job, JobState, format_duration
+from desktop_app.jobs.store import HistoryStore
+
+MIN_POLL, MAX_POLL = 2.0, 5.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    poll_interval: float = 3.0
+    first_poll_delay: float = 2.0
+    processing_limit: float = 300.0   # seconds a job may stay CONVERTING
+    submit_attempts: int = 4          # only for failures that surely cost nothing
+    poll_failures_allowed: int = 6    # consecutive failed polls before giving up
+    backoff_base: float = 1.0
+    backoff_max: float = 16.0
+    download: DownloadLimits = field(default_factory=DownloadLimits)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "poll_interval",
+                           min(MAX_POLL, max(MIN_POLL, float(self.poll_interval))))
+
+    def backoff(self, attempt: int) -> float:
+        return min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+
+
+class Stopper:
+    """Asks a running job to stop at its next safe point, and says why."""
+
+    CANCEL, PAUSE, SHUTDOWN = "cancel", "pause", "shutdown"
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason: str | None = None
+
+    def stop(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self._event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True if a stop was asked meanwhile."""
+        return self._event.wait(max(0.0, seconds))
+
+
+class _Stop(Exception):
+    pass
+
+
+PAUSE_KINDS = ((KeyProblem, "key"), (OutOfCoinsError, "coins"), (NoAccessError, "access"))
+
+
+def pause_kind(err: BaseException) -> str | None:
+    for cls, kind in PAUSE_KINDS:
+        if isinstance(err, cls):
+            return kind
+    return None
+
+
+def run_job(job: Job, client: HitPawClient, workdir: Path, policy: Policy, *,
+            stopper: Stopper | None = None, store: HistoryStore | None = None,
+            on_change: Callable[[Job], None] = lambda job: None,
+            download_session: requests.Session | None = None) -> Job:
+    """Drive ``job`` as far as it can go; returns it in its final (or paused) state."""
+    run = _Run(job, client, Path(workdir), policy, stopper or Stopper(), store, on_change,
+               download_session or client.session)
+    try:
+        run.go()
+    except _Stop:
+        run.stopped()
+    return job
+
+
+class _Run:
+    def __init__(self, job, client, workdir, policy, stopper, store, on_change, dl_session):
+        self.job: Job = job
+        self.client: HitPawClient = client
+        self.workdir: Path = workdir
+        self.policy: Policy = policy
+        self.stopper: Stopper = stopper
+        self.store: HistoryStore | None = store
+        self.on_change = on_change
+        self.dl_session: requests.Session = dl_session
+
+    # -- helpers ----------------------------------------------------------------------
+    def set(self, state: JobState, message: str = "", **changes) -> None:
+        job = self.job
+        job.state = state
+        job.message = message
+        if state != JobState.PAUSED:
+            job.pause_kind = ""
+        for name, value in changes.items():
+            setattr(job, name, value)
+        if state in (JobState.DONE, JobState.FAILED, JobState.EXPIRED, JobState.UNKNOWN,
+                     JobState.CANCELLED):
+            job.finished_at = time.time()
+        if self.store is not None:
+            self.store.save(job)   # on disk before anyone else hears of it
+        self.on_change(job.snapshot())
+
+    def sleep(self, seconds: float) -> None:
+        if self.stopper.wait(seconds):
+            raise _Stop()
+
+    def check_stop(self) -> None:
+        if self.stopper.stopped:
+            raise _Stop()
+
+    def pause(self, err: CutoutError, kind: str) -> None:
+        self.set(JobState.PAUSED, err.user_message, pause_kind=kind)
+
+    def stopped(self) -> None:
+        """Leave the job where a later run (or the next start) can pick it up."""
+        reason = self.stopper.reason
+        if reason == Stopper.SHUTDOWN:
+            return  # the stored state is resumed on the next start
+        if reason == Stopper.PAUSE:
+            self.set(JobState.PAUSED, "Paused by you.", pause_kind="user")
+        elif self.job.job_id and not self.job.has_results:
+            self.set(JobState.CANCELLED, "Stopped by you; the job was already paid for, so "
+                                         "Retry picks it up again without a new charge.")
+        else:
+            self.set(JobState.CANCELLED, "Stopped by you before it was sent.")
+
+    # -- the life of a job -----------------------------------------------------------
+    def go(self) -> None:
+        self.check_stop()
+        job = self.job
+        job.finished_at = None
+        if not job.job_id:
+            if not self.submit():
+                return
+        if not (job.res_url and job.mask_url):
+            if not self.poll():
+                return
+        self.download()
+
+    def submit(self) -> bool:
+        self.set(JobState.SUBMITTING)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.check_stop()
+            try:
+                result = self.client.submit(self.job.url)
+            except (NotSentError, ServerFaultError) as err:
+                if attempt >= self.policy.submit_attempts:
+                    self.set(JobState.FAILED, f"{_first_clause(err)} (tried {attempt} times). "
+                                              "Nothing was charged; try again later.")
+                    return False
+                self.sleep(self.policy.backoff(attempt))
+                continue
+            except UnknownOutcomeError as err:
+                self.set(JobState.UNKNOWN, err.user_message)
+                return False
+            except ApiError as err:
+                kind = pause_kind(err)
+                if kind:
+                    self.pause(err, kind)
+                else:
+                    self.set(JobState.FAILED, err.user_message)
+                return False
+            except CutoutError as err:
+                self.set(JobState.FAILED, err.user_message)
+                return False
+            now = time.time()
+            self.set(JobState.CONVERTING, job_id=result.job_id, coins=result.coins,
+                     submitted_at=now)
+            return True
+
+    def poll(self) -> bool:
+        job = self.job
+        if job.state != JobState.CONVERTING:
+            self.set(JobState.CONVERTING)
+        started = time.monotonic()
+        since_submit = time.time() - (job.submitted_at or time.time())
+        self.sleep(self.policy.first_poll_delay - since_submit)
+        failures = 0
+        while True:
+            self.check_stop()
+            try:
+                status = self.client.status(job.job_id)
+            except TransientError as err:
+                failures += 1
+                if failures > self.policy.poll_failures_allowed:
+                    self.set(JobState.FAILED, f"{_first_clause(err)}, so Cutout stopped "
+                             "checking this job. Retry checks again without a new charge.")
+                    return False
+                self.sleep(self.policy.backoff(failures))
+                continue
+            except BadRequestError:
+                self.set(JobState.FAILED, "HitPaw no longer knows this job (job ids last 8 "
+                                          "days); Resubmit sends the link again.")
+                return False
+            except ApiError as err:
+                kind = pause_kind(err)
+                if kind:
+                    self.pause(err, kind)
+                else:
+                    self.set(JobState.FAILED, err.user_message)
+                return False
+            except CutoutError as err:
+                self.set(JobState.FAILED, err.user_message)
+                return False
+            failures = 0
+            if status.status == "COMPLETED":
+                job.res_url, job.mask_url = status.res_url, status.mask_url
+                job.original_url = status.original_url or job.original_url
+                job.completed_at = job.completed_at or time.time()
+                return True
+            if status.status == "ERROR":
+                self.set(JobState.FAILED, "HitPaw could not cut out this image (the job ended "
+                                          "in an error); try another image.")
+                return False
+            if time.monotonic() - started > self.policy.processing_limit:
+                limit = format_duration(self.policy.processing_limit)
+                self.set(JobState.FAILED, f"HitPaw was still processing after {limit}, so "
+                                          "Cutout stopped waiting. Retry checks again without "
+                                          "a new charge.")
+                return False
+            self.sleep(self.policy.poll_interval)
+
+    def download(self) -> None:
+        job = self.job
+        self.set(JobState.DOWNLOADING)
+        limits = self.policy.download
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            cutout = download_image(job.res_url, self.workdir / "cutout.png", self.dl_session,
+                                    limits, what="cut-out")
+            self.check_stop()
+            mask = download_image(job.mask_url, self.workdir / "mask.png", self.dl_session,
+                                  limits, what="mask")
+        except ResultExpiredError as err:
+            self.set(JobState.EXPIRED, err.user_message)
+            return
+        except DownloadError as err:
+            self.set(JobState.FAILED, f"{err.user_message} Retry downloads it again without "
+                                      "a new charge.")
+            return
+        self.check_stop()
+        original_path = None
+        for url in dict.fromkeys(u for u in (job.original_url, job.url) if u):
+            try:
+                original_path = str(download_image(url, self.workdir / "original",
+                                                   self.dl_session, limits,
+                                                   what="original").path)
+                break
+            except DownloadError:
+                continue
+        self.set(JobState.DONE, "" if original_path else "The original image could not be "
+                 "downloaded, so only the results are shown.",
+                 cutout_path=str(cutout.path), mask_path=str(mask.path),
+                 original_path=original_path, width=cutout.width, height=cutout.height)
+
+
+def _first_clause(err: CutoutError) -> str:
+    """"X had an error; Cutout will retry" -> "X had an error", for composing sentences."""
+    return err.user_message.split(";")[0].split(":")[0].rstrip(".")
