@@ -19,8 +19,10 @@ REFUSED_EXTENSIONS = {".gif", ".tif", ".tiff", ".bmp", ".svg", ".heic", ".heif",
 
 _URL = re.compile(r"""(?i)\b(?:https?|file|ftp|javascript|data):[^\s<>"'`]+""")
 _TRAILING = ".,;:!?)]}'\""
-# a whole line that is one link with spaces in its file name ("https://x/my photo.jpg")
-_SPACED_LINE = re.compile(r"(?i)^https?://\S+(?: +\S+)+\.(?:jpe?g|png|webp)$")
+# a whole line that is one link with spaces in its file name ("https://x/my photo.jpg"), but
+# not several links on one line ("https://x/a.jpg https://x/b.jpg")
+_SPACED_LINE = re.compile(r"(?i)^https?://\S+(?: +(?!(?:https?|file|ftp|javascript|data):)\S+)+"
+                          r"\.(?:jpe?g|png|webp)$")
 
 
 @dataclass
@@ -72,7 +74,7 @@ def extract_links(text: str, *, local_paths: list[str] | None = None) -> PastedL
             result.problems.append(f"\u201c{_short(raw)}\u201d is not a web link: only http:// "
                                    "and https:// links can be sent.")
             continue
-        url = requote_uri(raw)
+        url = requote_uri(_ascii_host(raw))
         problem = check_link(url)
         if problem:
             result.problems.append(problem)
@@ -93,6 +95,20 @@ def check_link(url: str) -> str | None:
         return (f"\u201c{_short(url)}\u201d is a {ext[1:].upper()} image: HitPaw accepts "
                 "JPG, PNG and WebP only.")
     return None
+
+
+def _ascii_host(url: str) -> str:
+    """Spell an international host name in IDNA ("xn--"), which percent-quoting would break."""
+    netloc = urlsplit(url).netloc
+    if netloc.isascii():
+        return url
+    userinfo, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport.partition(":")
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return url  # left as it is: check_link or the service will refuse it
+    return url.replace(netloc, f"{userinfo}{at}{ascii_host}{colon}{port}", 1)
 
 
 def _short(text: str, limit: int = 60) -> str:

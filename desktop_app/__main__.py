@@ -1,0 +1,52 @@
+"""Start the Cutout window: ``python -m desktop_app`` or the ``cutout`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from desktop_app import APP_ID, APP_NAME, __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cutout", description="Remove image backgrounds "
+                                     "with the HitPaw API.")
+    parser.add_argument("--version", action="version", version=f"Cutout {__version__}")
+    args, qt_args = parser.parse_known_args(argv)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.logs import setup_logging
+    from desktop_app.ui import controller
+
+    setup_logging()
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    # Let Ctrl+C in a terminal close the window properly (Python handles signals between
+    # Qt events only when the interpreter gets to run).
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    heartbeat = QTimer()
+    heartbeat.start(250)
+    heartbeat.timeout.connect(lambda: None)
+    code = app.exec()
+    if controller.STRAGGLERS:
+        # A worker is still blocked in a network call after the 2 s grace: its job state is
+        # already stored, so leave without waiting for the socket to time out.
+        sys.stdout.flush()
+        os._exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

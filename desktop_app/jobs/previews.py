@@ -1,0 +1,62 @@
+"""Small copies of the results, made once in a worker and kept beside them in the cache.
+
+The window only ever holds these (a 1600 px preview per pane, a thumbnail per row), never a
+24-megapixel decode, so memory stays flat however long the history grows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+PREVIEW_SIZE = 1600
+THUMB_SIZE = 96
+
+
+@dataclass(frozen=True)
+class PreviewFiles:
+    original: Path | None
+    cutout: Path
+    mask: Path
+    thumb: Path
+
+
+def preview_files(workdir: Path) -> PreviewFiles:
+    original = workdir / "preview-original.png"
+    return PreviewFiles(original if original.exists() else None, workdir / "preview-cutout.png",
+                        workdir / "preview-mask.png", workdir / "thumb.png")
+
+
+def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | None
+                    ) -> PreviewFiles:
+    """Write the preview files that are missing; return where they are."""
+    workdir = Path(workdir)
+    targets = [(Path(cutout), workdir / "preview-cutout.png", "RGBA"),
+               (Path(mask), workdir / "preview-mask.png", "L")]
+    if original is not None and Path(original).exists():
+        targets.append((Path(original), workdir / "preview-original.png", "RGB"))
+    thumb = workdir / "thumb.png"
+    for source, target, mode in targets:
+        if target.exists() and (target.name != "preview-cutout.png" or thumb.exists()):
+            continue
+        with Image.open(source) as img:
+            img.draft(mode if mode != "RGBA" else "RGB", (PREVIEW_SIZE, PREVIEW_SIZE))
+            img = ImageOps.exif_transpose(img)
+            img = img.convert(mode)
+            img.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.BILINEAR,
+                          reducing_gap=2.0)
+            _save_png(img, target)
+            if mode == "RGBA":
+                small = img.copy()
+                small.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+                _save_png(small, thumb)
+    return preview_files(workdir)
+
+
+def _save_png(img: Image.Image, target: Path) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    img.save(tmp, "PNG", compress_level=1)
+    os.replace(tmp, target)

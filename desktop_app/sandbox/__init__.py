@@ -1,0 +1,12 @@
+"""A local server that speaks the whole HitPaw Image Segmentation contract.
+
+Used by the integration tests, by the app's "Try it with the built-in sandbox" and by the
+benchmarks: real HTTP on 127.0.0.1, a real (if simple) segmentation, and scriptable faults.
+Standard library and Pillow only; no Qt.
+"""
+
+from desktop_app.sandbox.faults import ERROR_TABLE, Fault
+from desktop_app.sandbox.server import DEFAULT_API_KEY, SandboxServer
+from desktop_app.sandbox.state import SandboxStats
+
+__all__ = ["DEFAULT_API_KEY", "ERROR_TABLE", "Fault", "SandboxServer", "SandboxStats"]

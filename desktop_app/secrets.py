@@ -1,0 +1,124 @@
+"""Where the API key lives: the environment, the OS keyring, or this session's memory.
+
+Like Vorta's keyring layer, one small interface whose "no key" is ``None`` and which can say
+which backend is in use. Plain-text keyring backends are refused: if no real keyring works,
+the user is told and may keep the key for this session only. The key is never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+SERVICE = "cutout-desktop"
+USERNAME = "hitpaw-api-key"
+ENV_VAR = "HITPAW_API_KEY"
+
+_REFUSED_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+
+class KeyStoreError(Exception):
+    """A sentence for the user: the keyring could not do what was asked."""
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    key: str
+    source: str   # "environment", "keyring" or "session"
+
+
+def usable_backend() -> KeyringBackend | None:
+    """The keyring backend in use, or None when only a failing or plain-text one is left."""
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - a broken keyring config must not stop the app
+        return None
+    candidates = getattr(backend, "backends", [backend])  # a ChainerBackend wraps several
+    good = [b for b in candidates if not type(b).__module__.startswith(_REFUSED_MODULES)]
+    if not good:
+        return None
+    return backend if backend in good or getattr(backend, "backends", None) else good[0]
+
+
+def backend_label(backend: KeyringBackend | None) -> str:
+    if backend is None:
+        return "none"
+    name = getattr(backend, "name", "") or type(backend).__name__
+    known = {"SecretService": "the system keyring (Secret Service)",
+             "kwallet": "KWallet", "Windows": "Windows Credential Locker",
+             "macOS": "the macOS Keychain"}
+    for needle, label in known.items():
+        if needle.lower() in name.lower() or needle.lower() in type(backend).__module__.lower():
+            return label
+    return name
+
+
+class KeyStore:
+    """The one place that reads and writes the API key."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._session_key: str | None = None
+
+    @property
+    def backend(self) -> KeyringBackend | None:
+        return usable_backend()
+
+    @property
+    def backend_label(self) -> str:
+        return backend_label(self.backend)
+
+    def load(self) -> LoadedKey | None:
+        env = self._environ.get(ENV_VAR, "").strip()
+        if env:
+            return LoadedKey(env, "environment")
+        if self._session_key:
+            return LoadedKey(self._session_key, "session")
+        if self.backend is None:
+            return None
+        try:
+            stored = keyring.get_password(SERVICE, USERNAME)
+        except keyring.errors.KeyringLocked:
+            raise KeyStoreError("The system keyring is locked: unlock it (or log in again), "
+                                "or keep the key for this session only.") from None
+        except keyring.errors.KeyringError:
+            raise KeyStoreError("The system keyring could not be read: keep the key for this "
+                                "session only, or fix the keyring and restart.") from None
+        return LoadedKey(stored, "keyring") if stored else None
+
+    def save(self, key: str) -> None:
+        """Store in the keyring; raises ``KeyStoreError`` with a sentence if it cannot."""
+        key = key.strip()
+        if not key:
+            raise KeyStoreError("The key is empty.")
+        if self.backend is None:
+            raise KeyStoreError("No system keyring is available on this computer, so the key "
+                                "cannot be stored safely. Use it for this session only, or "
+                                "install a keyring (GNOME Keyring, KWallet) and restart.")
+        try:
+            keyring.set_password(SERVICE, USERNAME, key)
+        except keyring.errors.KeyringLocked:
+            raise KeyStoreError("The system keyring is locked: unlock it and try again, or "
+                                "keep the key for this session only.") from None
+        except keyring.errors.KeyringError:
+            raise KeyStoreError("The system keyring refused to store the key: keep it for "
+                                "this session only, or check the keyring.") from None
+        self._session_key = None
+
+    def use_for_session(self, key: str) -> None:
+        self._session_key = key.strip() or None
+
+    def delete(self) -> None:
+        self._session_key = None
+        if self.backend is None:
+            return
+        try:
+            keyring.delete_password(SERVICE, USERNAME)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError:
+            raise KeyStoreError("The system keyring could not remove the key.") from None

@@ -1,0 +1,102 @@
+"""Typed settings over QSettings, stored as an ini file in the user's config folder.
+
+``HITPAW_API_BASE`` beats the stored base URL, so scripts and tests can point the app at a
+sandbox without touching the user's settings. The API key is never stored here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from desktop_app import paths
+from desktop_app.api import DEFAULT_BASE_URL
+from desktop_app.jobs import Policy
+
+
+class Settings:
+    def __init__(self, path: Path | None = None) -> None:
+        path = path or paths.config_dir() / "settings.ini"
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _get(self, key: str, default, kind):
+        value = self._qs.value(key, default)
+        try:
+            return kind(value)
+        except (TypeError, ValueError):
+            return default
+
+    def _set(self, key: str, value) -> None:
+        self._qs.setValue(key, value)
+
+    def sync(self) -> None:
+        self._qs.sync()
+
+    # -- the service -------------------------------------------------------------------
+    @property
+    def base_url_override(self) -> str | None:
+        return os.environ.get("HITPAW_API_BASE", "").strip() or None
+
+    @property
+    def base_url(self) -> str:
+        return self.base_url_override or self._get("api/base_url", DEFAULT_BASE_URL, str)
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._set("api/base_url", value.strip().rstrip("/") or DEFAULT_BASE_URL)
+
+    @property
+    def poll_interval(self) -> float:
+        return min(5.0, max(2.0, self._get("jobs/poll_interval", 3.0, float)))
+
+    @poll_interval.setter
+    def poll_interval(self, value: float) -> None:
+        self._set("jobs/poll_interval", float(value))
+
+    @property
+    def concurrency(self) -> int:
+        return min(16, max(1, self._get("jobs/concurrency", 4, int)))
+
+    @concurrency.setter
+    def concurrency(self, value: int) -> None:
+        self._set("jobs/concurrency", int(value))
+
+    @property
+    def processing_limit(self) -> float:
+        return max(30.0, self._get("jobs/processing_limit", 300.0, float))
+
+    @processing_limit.setter
+    def processing_limit(self, value: float) -> None:
+        self._set("jobs/processing_limit", float(value))
+
+    def policy(self) -> Policy:
+        return Policy(poll_interval=self.poll_interval, processing_limit=self.processing_limit)
+
+    # -- the desk ------------------------------------------------------------------------
+    @property
+    def last_save_dir(self) -> str:
+        return self._get("export/last_dir", str(Path.home()), str)
+
+    @last_save_dir.setter
+    def last_save_dir(self, value: str) -> None:
+        self._set("export/last_dir", value)
+
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        value = self._qs.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @window_geometry.setter
+    def window_geometry(self, value: QByteArray) -> None:
+        self._set("window/geometry", value)
+
+    @property
+    def splitter_state(self) -> QByteArray | None:
+        value = self._qs.value("window/splitter")
+        return value if isinstance(value, QByteArray) else None
+
+    @splitter_state.setter
+    def splitter_state(self, value: QByteArray) -> None:
+        self._set("window/splitter", value)

@@ -1,0 +1,1 @@
+"""The Qt layer: main window, panes, dialogs and the worker threads behind them."""

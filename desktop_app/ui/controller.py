@@ -1,0 +1,288 @@
+"""The queue behind the window: which jobs run, which wait, and why the queue is paused.
+
+Lives on the GUI thread and owns the GUI's copies of the jobs; workers send snapshots back
+by signal and the controller passes them on. Everything that outlives a crash is written to
+the history store first (by the pipeline for running jobs, here for queued ones).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections import OrderedDict, deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app import paths
+from desktop_app.jobs import HistoryStore, Job, JobState, Policy
+from desktop_app.ui.workers import JobWorker, Previews, Task, previews_for
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_MS = 2000
+# Threads still blocked in a network call after the grace period: kept referenced (never
+# destroyed while running, never terminate()d) and left to the process's exit.
+STRAGGLERS: list = []
+
+
+class JobController(QObject):
+    jobs_added = Signal(list)          # list[Job]
+    job_changed = Signal(object)       # Job
+    jobs_removed = Signal(list)        # list[str] of local ids
+    previews_ready = Signal(str, object)
+    queue_paused = Signal(str, str)    # kind ("key", "coins", "access", "user"), sentence
+    queue_resumed = Signal()
+    activity_changed = Signal()        # counts or coins changed
+
+    def __init__(self, policy: Policy, concurrency: int, *, store: HistoryStore | None = None,
+                 results_dir: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.policy = policy
+        self.concurrency = concurrency
+        self.store = store or HistoryStore(paths.history_db())
+        self.results_dir = results_dir or paths.results_dir()
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self._pending: deque[str] = deque()
+        self._workers: dict[str, JobWorker] = {}
+        self._tasks: set[Task] = set()
+        self._base_url: str | None = None
+        self._api_key: str | None = None
+        self.paused_kind: str | None = None
+        self.paused_message = ""
+        self.session_coins = 0
+        self._closing = False
+
+    # -- connection ------------------------------------------------------------------------
+    def set_connection(self, base_url: str, api_key: str | None) -> None:
+        self._base_url, self._api_key = base_url, api_key
+        self._pump()
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self._api_key)
+
+    # -- adding and restoring ------------------------------------------------------------
+    def add_urls(self, urls: list[str]) -> list[Job]:
+        jobs = [Job(url) for url in urls]
+        for job in jobs:
+            self.jobs[job.id] = job
+            self._pending.append(job.id)
+        self.store.save_many_later(jobs)
+        self.jobs_added.emit([j.snapshot() for j in jobs])
+        self._pump()
+        return jobs
+
+    def load_history(self) -> None:
+        """Read the history off the GUI thread, then show it and resume unfinished jobs."""
+        self._run_task(self.store.load_all, self._history_loaded)
+
+    def _history_loaded(self, jobs: list[Job]) -> None:
+        fresh = []
+        for job in jobs:
+            if job.id in self.jobs:
+                continue
+            if job.state == JobState.SUBMITTING and not job.job_id:
+                job.state = JobState.UNKNOWN
+                job.message = ("Cutout was closed while sending this link, so it cannot tell "
+                               "whether HitPaw started the job. It was not resent: use "
+                               "Resubmit to try again.")
+                job.finished_at = job.finished_at or time.time()
+                self.store.save_later(job)
+            elif job.state in (JobState.SUBMITTING, JobState.CONVERTING,
+                               JobState.DOWNLOADING, JobState.QUEUED):
+                job.state = JobState.QUEUED   # resumes by its job id when it has one
+                self._pending.append(job.id)
+            self.jobs[job.id] = job
+            fresh.append(job.snapshot())
+        if fresh:
+            self.jobs_added.emit(fresh)
+        self._pump()
+
+    def request_previews(self, job_id: str) -> None:
+        """Load a finished job's previews from the cache, off the GUI thread."""
+        job = self.jobs.get(job_id)
+        if job is None or not job.has_results:
+            return
+        snapshot = job.snapshot()
+        self._run_task(lambda: (job_id, previews_for(snapshot, self.workdir(snapshot))),
+                       lambda result: self.previews_ready.emit(*result),
+                       self._previews_failed(job_id))
+
+    def _previews_failed(self, job_id: str):
+        def failed(message: str) -> None:
+            job = self.jobs.get(job_id)
+            if job is not None and job.state == JobState.DONE:
+                job.state = JobState.FAILED
+                job.message = ("The cached results are missing or damaged; Retry downloads "
+                               "them again if their links are still valid.")
+                job.cutout_path = job.mask_path = None
+                self.store.save_later(job)
+                self.job_changed.emit(job.snapshot())
+        return failed
+
+    def workdir(self, job: Job) -> Path:
+        return self.results_dir / job.id
+
+    # -- user actions --------------------------------------------------------------------
+    def retry(self, job_id: str) -> None:
+        """Pick a stopped job up again. Resumes by job id (no charge) whenever it can."""
+        job = self.jobs.get(job_id)
+        if job is None or job_id in self._workers or job_id in self._pending:
+            return
+        if job.state not in (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN,
+                             JobState.PAUSED, JobState.EXPIRED):
+            return
+        if job.state == JobState.EXPIRED:
+            job.job_id = None  # the results are gone: only a new submit can bring them back
+        if job.state == JobState.EXPIRED or not job.job_id:
+            job.res_url = job.mask_url = None
+        job.state, job.message, job.pause_kind, job.finished_at = JobState.QUEUED, "", "", None
+        self.store.save_later(job)
+        self._pending.append(job_id)
+        self.job_changed.emit(job.snapshot())
+        self._pump()
+
+    def cancel(self, job_id: str) -> None:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return
+        worker = self._workers.get(job_id)
+        if worker is not None:
+            worker.stopper.stop(worker.stopper.CANCEL)
+        elif job_id in self._pending or job.state == JobState.PAUSED:
+            if job_id in self._pending:
+                self._pending.remove(job_id)
+            job.state = JobState.CANCELLED
+            job.message = ("Stopped by you; the job was already paid for, so Retry picks it "
+                           "up again without a new charge." if job.job_id else
+                           "Stopped by you before it was sent.")
+            job.finished_at = time.time()
+            self.store.save_later(job)
+            self.job_changed.emit(job.snapshot())
+            self.activity_changed.emit()
+
+    def remove(self, job_ids: list[str]) -> None:
+        """Forget finished or stopped jobs (running ones are left alone)."""
+        gone = [i for i in job_ids if i in self.jobs and i not in self._workers]
+        for job_id in gone:
+            if job_id in self._pending:
+                self._pending.remove(job_id)
+            job = self.jobs.pop(job_id)
+            shutil.rmtree(self.workdir(job), ignore_errors=True)
+        if gone:
+            self.store.delete_later(gone)
+            self.jobs_removed.emit(gone)
+            self.activity_changed.emit()
+
+    def pause_queue(self, kind: str, message: str) -> None:
+        if self.paused_kind == kind and self.paused_message == message:
+            return
+        self.paused_kind, self.paused_message = kind, message
+        self.queue_paused.emit(kind, message)
+        self.activity_changed.emit()
+
+    def resume_queue(self) -> None:
+        """Put every job that waited on the key, the coins or the user back in line."""
+        self.paused_kind, self.paused_message = None, ""
+        for job in self.jobs.values():
+            if job.state == JobState.PAUSED and job.id not in self._pending:
+                job.state, job.message, job.pause_kind = JobState.QUEUED, "", ""
+                self._pending.append(job.id)
+                self.store.save_later(job)
+                self.job_changed.emit(job.snapshot())
+        self.queue_resumed.emit()
+        self.activity_changed.emit()
+        self._pump()
+
+    def pause_all(self) -> None:
+        """The user's pause: running jobs stop at a safe point, nothing new starts."""
+        self.pause_queue("user", "Paused by you: press Resume to go on.")
+        for worker in self._workers.values():
+            worker.stopper.stop(worker.stopper.PAUSE)
+        while self._pending:
+            job = self.jobs[self._pending.popleft()]
+            job.state, job.message, job.pause_kind = JobState.PAUSED, "Paused by you.", "user"
+            self.store.save_later(job)
+            self.job_changed.emit(job.snapshot())
+
+    # -- counts ------------------------------------------------------------------------
+    @property
+    def running_count(self) -> int:
+        return len(self._workers)
+
+    @property
+    def waiting_count(self) -> int:
+        return len(self._pending)
+
+    # -- the pump ----------------------------------------------------------------------
+    def _pump(self) -> None:
+        if self._closing or self.paused_kind or not (self._api_key and self._base_url):
+            return
+        while self._pending and len(self._workers) < self.concurrency:
+            job = self.jobs.get(self._pending.popleft())
+            if job is None or job.state != JobState.QUEUED:
+                continue
+            worker = JobWorker(job, self._base_url, self._api_key, self.policy,
+                               self.workdir(job), self.store, parent=self)
+            worker.job_changed.connect(self._on_job_changed)
+            worker.previews_ready.connect(self.previews_ready)
+            worker.finished.connect(lambda w=worker: self._on_worker_finished(w))
+            self._workers[job.id] = worker
+            worker.start()
+        self.activity_changed.emit()
+
+    def _on_job_changed(self, snapshot: Job) -> None:
+        old = self.jobs.get(snapshot.id)
+        if old is None:
+            return
+        if snapshot.coins and not old.coins:
+            self.session_coins += snapshot.coins
+        self.jobs[snapshot.id] = snapshot
+        self.job_changed.emit(snapshot)
+        if snapshot.state == JobState.PAUSED and snapshot.pause_kind in ("key", "coins",
+                                                                           "access"):
+            self.pause_queue(snapshot.pause_kind, snapshot.message)
+        self.activity_changed.emit()
+
+    def _on_worker_finished(self, worker: JobWorker) -> None:
+        if self._workers.get(worker.job_id) is worker:
+            del self._workers[worker.job_id]
+        worker.deleteLater()
+        self._pump()
+
+    def _run_task(self, fn, on_success, on_failure=None) -> Task:
+        task = Task(fn, parent=self)
+        task.succeeded.connect(on_success)
+        if on_failure is not None:
+            task.failed.connect(on_failure)
+        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
+        self._tasks.add(task)
+        task.start()
+        return task
+
+    # -- closing -----------------------------------------------------------------------
+    def shutdown(self, grace_ms: int = SHUTDOWN_GRACE_MS) -> bool:
+        """Stop every worker at a safe point and wait for them, 2 seconds at most in all.
+
+        Stored states are left as they are, so the next start resumes them by job id.
+        Returns False if some thread did not end in time (it is then left to the process).
+        """
+        self._closing = True
+        for worker in self._workers.values():
+            worker.stopper.stop(worker.stopper.SHUTDOWN)
+        deadline = time.monotonic() + grace_ms / 1000
+        all_done = True
+        for thread in [*self._workers.values(), *self._tasks]:
+            remaining = max(0, int((deadline - time.monotonic()) * 1000))
+            if not thread.wait(remaining):
+                all_done = False
+                thread.setParent(None)
+                STRAGGLERS.append(thread)
+                log.warning("a worker did not stop within %d ms", grace_ms)
+        try:
+            self.store.flush()
+        except RuntimeError:
+            pass
+        return all_done

@@ -1,0 +1,191 @@
+"""The job list: a model of job snapshots and a delegate that paints each row.
+
+A plain model/view (no widget per row) so a history of hundreds of jobs costs nothing to
+scroll, and only rows of running jobs repaint while the spinner turns.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop_app.jobs import Job, JobState, format_duration
+
+JobRole = Qt.ItemDataRole.UserRole + 1
+ThumbRole = Qt.ItemDataRole.UserRole + 2
+THUMB = 48
+ROW_HEIGHT = 64
+
+STATE_COLOURS = {
+    JobState.DONE: "#2e9d4f",
+    JobState.FAILED: "#d04437",
+    JobState.EXPIRED: "#b26a00",
+    JobState.PAUSED: "#b26a00",
+    JobState.UNKNOWN: "#b26a00",
+    JobState.CANCELLED: None,
+}
+
+
+class JobListModel(QAbstractListModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._jobs: list[Job] = []
+        self._rows: dict[str, int] = {}
+        self._thumbs: dict[str, QImage] = {}
+        self.spin_angle = 0
+
+    # -- Qt's model interface ----------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._jobs)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._jobs):
+            return None
+        job = self._jobs[index.row()]
+        if role == JobRole:
+            return job
+        if role == ThumbRole:
+            return self._thumbs.get(job.id)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"{job.url}, {job.status_text}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [job.url, job.status_text]
+            if job.coins is not None:
+                lines.append(f"{job.coins} coins")
+            expires = job.links_expire_at()
+            if expires and job.state == JobState.DONE:
+                days = max(0, int((expires - time.time()) // 86400))
+                lines.append(f"Result links valid for {days} more day{'s' if days != 1 else ''}"
+                             " (a copy is kept on this computer).")
+            return "\n".join(lines)
+        return None
+
+    # -- updates from the controller ---------------------------------------------------
+    def add_jobs(self, jobs: list[Job]) -> None:
+        jobs = [j for j in jobs if j.id not in self._rows]
+        if not jobs:
+            return
+        first = len(self._jobs)
+        self.beginInsertRows(QModelIndex(), first, first + len(jobs) - 1)
+        for job in jobs:
+            self._rows[job.id] = len(self._jobs)
+            self._jobs.append(job)
+        self.endInsertRows()
+
+    def update_job(self, job: Job) -> None:
+        row = self._rows.get(job.id)
+        if row is None:
+            return
+        self._jobs[row] = job
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def remove_jobs(self, ids: list[str]) -> None:
+        doomed = set(ids)
+        self.beginResetModel()
+        self._jobs = [j for j in self._jobs if j.id not in doomed]
+        self._rows = {j.id: i for i, j in enumerate(self._jobs)}
+        for job_id in doomed:
+            self._thumbs.pop(job_id, None)
+        self.endResetModel()
+
+    def set_thumbnail(self, job_id: str, image: QImage) -> None:
+        self._thumbs[job_id] = image
+        row = self._rows.get(job_id)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+
+    def job_at(self, row: int) -> Job | None:
+        return self._jobs[row] if 0 <= row < len(self._jobs) else None
+
+    def row_of(self, job_id: str) -> int | None:
+        return self._rows.get(job_id)
+
+    def active_rows(self) -> list[int]:
+        return [i for i, j in enumerate(self._jobs) if j.is_active]
+
+    def refresh_rows(self, rows: list[int]) -> None:
+        for row in rows:
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+
+
+class JobDelegate(QStyledItemDelegate):
+    """Paints thumbnail, link, state in words, elapsed time and coins; a spinner while busy."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        return QSize(option.rect.width() or 320, ROW_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        job: Job | None = index.data(JobRole)
+        if job is None:
+            return
+        painter.save()
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.AlternateBase))
+        text_role = (QPalette.ColorRole.HighlightedText if selected
+                     else QPalette.ColorRole.Text)
+        rect = option.rect.adjusted(8, 8, -8, -8)
+
+        # thumbnail, or a spinner while the job runs
+        thumb_rect = QRect(rect.left(), rect.top(), THUMB, THUMB)
+        thumb: QImage | None = index.data(ThumbRole)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if thumb is not None and not thumb.isNull():
+            scaled = thumb.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, scaled.width(), scaled.height())
+            target.moveCenter(thumb_rect.center())
+            painter.drawImage(target, thumb)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
+            painter.drawRoundedRect(thumb_rect, 6, 6)
+            if job.is_active or job.state == JobState.QUEUED:
+                model = index.model()
+                angle = getattr(model, "spin_angle", 0) if job.is_active else 0
+                pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                painter.setPen(pen)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                arc = thumb_rect.adjusted(14, 14, -14, -14)
+                span = 270 if job.is_active else 360
+                painter.drawArc(arc, -angle * 16, span * 16)
+
+        # text: link on top, state underneath, time and coins on the right
+        text_left = thumb_rect.right() + 12
+        right_w = 96
+        fm = QFontMetrics(option.font)
+        link_rect = QRect(text_left, rect.top(), rect.right() - text_left - right_w, fm.height())
+        state_rect = QRect(text_left, link_rect.bottom() + 6,
+                           rect.right() - text_left - right_w, fm.height() * 2)
+        painter.setPen(palette.color(text_role))
+        link_font = option.font
+        link_font.setBold(True)
+        painter.setFont(link_font)
+        painter.drawText(link_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         QFontMetrics(link_font).elidedText(job.url, Qt.TextElideMode.ElideMiddle,
+                                                            link_rect.width()))
+        painter.setFont(option.font)
+        colour = STATE_COLOURS.get(job.state)
+        if colour and not selected:
+            painter.setPen(QColor(colour))
+        status = fm.elidedText(job.status_text, Qt.TextElideMode.ElideRight,
+                               state_rect.width() * 2 - 20)
+        painter.drawText(state_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, status)
+        painter.setPen(palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText))
+        meta_rect = QRect(rect.right() - right_w, rect.top(), right_w, rect.height())
+        meta = [format_duration(job.elapsed())]
+        if job.coins is not None:
+            meta.append(f"{job.coins} coins")
+        painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                         "\n".join(m for m in meta if m))
+        painter.restore()

@@ -1,0 +1,737 @@
+"""The main window: paste links, watch the jobs, compare the three images, save.
+
+A thin layer: the queue lives in ``JobController``, the rows in ``JobListModel``, the panes
+in ``ImagePane``; the window wires them to actions, menus and the status bar.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QStatusBar,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import APP_NAME, __version__, paths
+from desktop_app.export import ExportError, write_image
+from desktop_app.jobs import HistoryStore, Job, JobState, extract_links
+from desktop_app.logs import register_secret
+from desktop_app.secrets import KeyStore, KeyStoreError
+from desktop_app.settings import Settings
+from desktop_app.ui.controller import JobController
+from desktop_app.ui.image_view import ImagePane
+from desktop_app.ui.job_list import JobDelegate, JobListModel
+from desktop_app.ui.key_dialog import KeyDialog
+from desktop_app.ui.workers import Previews, Task
+
+log = logging.getLogger(__name__)
+
+SANDBOX_KEY = "sandbox-key"
+PREVIEW_CACHE = 8
+
+
+class LinkInput(QPlainTextEdit):
+    """Several lines of links; Enter sends them, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
+        if source.hasUrls() and not source.hasText():
+            self.insertPlainText("\n".join(u.toString() for u in source.urls()))
+            return
+        super().insertFromMimeData(source)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("mainWindow")
+        icon = paths.resources_dir() / "icons" / "cutout.svg"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
+        self.setAcceptDrops(True)
+        self.settings = Settings()
+        self.keystore = KeyStore()
+        self.sandbox = None
+        self._previews: OrderedDict[str, Previews] = OrderedDict()
+        self._tasks: set[Task] = set()
+        self._key_dialog_open = False
+        self.controller = JobController(self.settings.policy(), self.settings.concurrency,
+                                        store=HistoryStore(paths.history_db()), parent=self)
+        self._build_ui()
+        self._build_actions()
+        self._connect()
+        geometry = self.settings.window_geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 780)
+        if self.settings.splitter_state is not None:
+            self.splitter.restoreState(self.settings.splitter_state)
+        self._load_key()
+        self.controller.load_history()
+        self._update_actions()
+
+    # -- building --------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        style = self.style()
+        # links input
+        self.url_input = LinkInput()
+        self.url_input.setObjectName("urlInput")
+        self.url_input.setAccessibleName("Image links")
+        self.url_input.setPlaceholderText("Paste image links here, one or many (JPG, PNG or "
+                                          "WebP), then press Enter")
+        self.url_input.setToolTip("Any text with http(s) links works: each link becomes a "
+                                  "job. Shift+Enter starts a new line.")
+        self.url_input.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 16)
+        self.submit_button = QPushButton("Remove backgrounds")
+        self.submit_button.setObjectName("submitButton")
+        self.submit_button.setAccessibleName("Remove backgrounds")
+        self.submit_button.setToolTip("Send every link in the box (Enter)")
+        self.submit_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_ArrowRight))
+        self.submit_button.setDefault(True)
+        self.submit_button.setMinimumHeight(self.url_input.height())
+        top = QHBoxLayout()
+        top.addWidget(self.url_input, 1)
+        top.addWidget(self.submit_button)
+
+        # the banner: a missing key, a paused queue
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        self.banner.setStyleSheet("#banner { background: #fff4e0; border: 1px solid #f0c37a; "
+                                  "border-radius: 6px; } #banner QLabel { color: #5a3b00; }")
+        self.banner_label = QLabel()
+        self.banner_label.setObjectName("bannerText")
+        self.banner_label.setWordWrap(True)
+        self.banner_button = QPushButton()
+        self.banner_button.setObjectName("bannerButton")
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(12, 8, 8, 8)
+        banner_layout.addWidget(self.banner_label, 1)
+        banner_layout.addWidget(self.banner_button)
+        self.banner.hide()
+
+        # the job list with its action buttons
+        self.model = JobListModel(self)
+        self.job_list = QListView()
+        self.job_list.setObjectName("jobList")
+        self.job_list.setAccessibleName("Jobs")
+        self.job_list.setModel(self.model)
+        self.job_list.setItemDelegate(JobDelegate(self.job_list))
+        self.job_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.job_list.setUniformItemSizes(True)
+        self.job_list.setMouseTracking(True)
+        self.job_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.job_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.job_list.setMinimumWidth(320)
+        self.jobs_header = QLabel("Jobs")
+        font = self.jobs_header.font()
+        font.setBold(True)
+        self.jobs_header.setFont(font)
+
+        self.retry_button = self._tool_button("Retry", QStyle.StandardPixmap.SP_BrowserReload)
+        self.cancel_button = self._tool_button("Cancel", QStyle.StandardPixmap.SP_BrowserStop)
+        self.remove_button = self._tool_button("Remove", QStyle.StandardPixmap.SP_TrashIcon)
+        self.pause_button = self._tool_button("Pause all", QStyle.StandardPixmap.SP_MediaPause)
+        header = QHBoxLayout()
+        header.addWidget(self.jobs_header)
+        header.addStretch(1)
+        for button in (self.retry_button, self.cancel_button, self.remove_button,
+                       self.pause_button):
+            header.addWidget(button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(header)
+        left_layout.addWidget(self.job_list, 1)
+
+        # the three panes and the save buttons
+        self.original_pane = ImagePane("Original", "originalView", "Original image")
+        self.matted_pane = ImagePane("Cut-out", "mattedView", "Cut-out on transparent "
+                                     "background", checkered=True)
+        self.mask_pane = ImagePane("Mask", "maskView", "Mask")
+        panes = QHBoxLayout()
+        panes.setSpacing(12)
+        for pane in (self.original_pane, self.matted_pane, self.mask_pane):
+            panes.addWidget(pane, 1)
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("jobDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.save_matted_button = QPushButton("Save cut-out\u2026")
+        self.save_matted_button.setObjectName("saveMattedButton")
+        self.save_matted_button.setAccessibleName("Save cut-out")
+        self.save_matted_button.setToolTip("Save the cut-out as a PNG with transparency "
+                                           "(Ctrl+S)")
+        self.save_matted_button.setIcon(style.standardIcon(
+            QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.save_mask_button = QPushButton("Save mask\u2026")
+        self.save_mask_button.setObjectName("saveMaskButton")
+        self.save_mask_button.setAccessibleName("Save mask")
+        self.save_mask_button.setToolTip("Save the black-and-white mask as a PNG "
+                                         "(Ctrl+Shift+S)")
+        self.save_mask_button.setIcon(style.standardIcon(
+            QStyle.StandardPixmap.SP_DialogSaveButton))
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.detail_label, 1)
+        save_row.addWidget(self.save_matted_button)
+        save_row.addWidget(self.save_mask_button)
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(panes, 1)
+        results_layout.addLayout(save_row)
+
+        # the welcome page, shown while no job is selected
+        self.welcome = QWidget()
+        self.welcome.setObjectName("welcomePage")
+        welcome_layout = QVBoxLayout(self.welcome)
+        welcome_layout.addStretch(1)
+        self.welcome_title = QLabel("Remove the background of any image link")
+        self.welcome_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title_font = self.welcome_title.font()
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
+        title_font.setBold(True)
+        self.welcome_title.setFont(title_font)
+        self.welcome_text = QLabel()
+        self.welcome_text.setObjectName("welcomeText")
+        self.welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_text.setWordWrap(True)
+        self.key_button = QPushButton("Enter API key\u2026")
+        self.key_button.setObjectName("enterKeyButton")
+        self.key_button.setToolTip("Paste your HitPaw API key; it is kept in the system keyring")
+        self.sandbox_button = QPushButton("Try it with the built-in sandbox")
+        self.sandbox_button.setObjectName("sandboxButton")
+        self.sandbox_button.setToolTip("Start a small test server inside Cutout and send three "
+                                       "sample images to it: no key, no coins")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.key_button)
+        buttons.addWidget(self.sandbox_button)
+        buttons.addStretch(1)
+        welcome_layout.addWidget(self.welcome_title)
+        welcome_layout.addSpacing(8)
+        welcome_layout.addWidget(self.welcome_text)
+        welcome_layout.addSpacing(16)
+        welcome_layout.addLayout(buttons)
+        welcome_layout.addStretch(2)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(results)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 900])
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 12, 12, 6)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        status = QStatusBar()
+        status.setObjectName("statusBar")
+        status.setAccessibleName("Status")
+        self.setStatusBar(status)
+        self.sandbox_label = QLabel("Sandbox: results come from Cutout's built-in test server, "
+                                    "not from HitPaw")
+        self.sandbox_label.setObjectName("sandboxLabel")
+        self.sandbox_label.setStyleSheet("color: #8a5a00; font-weight: bold;")
+        self.sandbox_label.hide()
+        self.activity_label = QLabel()
+        self.activity_label.setObjectName("activityLabel")
+        self.coins_label = QLabel()
+        self.coins_label.setObjectName("coinsLabel")
+        self.coins_label.setToolTip("Coins HitPaw charged since Cutout started")
+        status.addPermanentWidget(self.sandbox_label)
+        status.addPermanentWidget(self.activity_label)
+        status.addPermanentWidget(self.coins_label)
+
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.spin = QTimer(self)
+        self.spin.setInterval(80)
+
+    def _tool_button(self, text: str, icon: QStyle.StandardPixmap) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setIcon(self.style().standardIcon(icon))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAutoRaise(True)
+        return button
+
+    def _build_actions(self) -> None:
+        def action(text: str, shortcut, slot, tip: str) -> QAction:
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.act_submit = action("&Remove backgrounds", "Ctrl+Return", self.submit_links,
+                                 "Send every link in the box")
+        self.act_save_matted = action("Save &cut-out\u2026", QKeySequence.StandardKey.Save,
+                                      self.save_matted, "Save the cut-out as a PNG")
+        self.act_save_mask = action("Save &mask\u2026", "Ctrl+Shift+S", self.save_mask,
+                                    "Save the mask as a PNG")
+        self.act_quit = action("&Quit", QKeySequence.StandardKey.Quit, self.close,
+                               "Close Cutout; running jobs resume next time")
+        self.act_retry = action("&Retry", "Ctrl+R", self.retry_selected,
+                                "Try the selected jobs again (no new charge when HitPaw "
+                                "already has them)")
+        self.act_cancel = action("&Cancel", "Ctrl+.", self.cancel_selected,
+                                 "Stop the selected jobs")
+        self.act_remove = action("Remove from &list", QKeySequence.StandardKey.Delete,
+                                 self.remove_selected, "Remove the selected finished jobs "
+                                 "from the list and the history")
+        self.act_pause = action("&Pause all", "Ctrl+P", self.toggle_pause,
+                                "Pause or resume the whole queue")
+        self.act_key = action("API &key\u2026", "Ctrl+K", self.open_key_dialog,
+                              "Enter or change your HitPaw API key")
+        self.act_sandbox = action("Try the &sandbox", None, self.start_sandbox,
+                                  "Use Cutout's built-in test server instead of HitPaw")
+        self.act_about = action("&About Cutout", None, self.show_about, "Version and licences")
+        self.act_focus = action("Focus the link box", "Ctrl+L",
+                                lambda: self.url_input.setFocus(), "Type or paste links")
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.act_save_matted, self.act_save_mask])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        jobs_menu = bar.addMenu("&Jobs")
+        jobs_menu.addActions([self.act_submit, self.act_focus])
+        jobs_menu.addSeparator()
+        jobs_menu.addActions([self.act_retry, self.act_cancel, self.act_remove])
+        jobs_menu.addSeparator()
+        jobs_menu.addAction(self.act_pause)
+        settings_menu = bar.addMenu("&Settings")
+        settings_menu.addActions([self.act_key, self.act_sandbox])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+
+        self.retry_button.setDefaultAction(self.act_retry)
+        self.cancel_button.setDefaultAction(self.act_cancel)
+        self.remove_button.setDefaultAction(self.act_remove)
+        self.pause_button.setDefaultAction(self.act_pause)
+        self.retry_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.cancel_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
+        self.remove_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
+        self.pause_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+
+    def _connect(self) -> None:
+        self.url_input.submitted.connect(self.submit_links)
+        self.submit_button.clicked.connect(self.submit_links)
+        self.save_matted_button.clicked.connect(self.save_matted)
+        self.save_mask_button.clicked.connect(self.save_mask)
+        self.key_button.clicked.connect(self.open_key_dialog)
+        self.sandbox_button.clicked.connect(self.start_sandbox)
+        self.banner_button.clicked.connect(self._banner_clicked)
+        self.job_list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.job_list.customContextMenuRequested.connect(self._context_menu)
+        c = self.controller
+        c.jobs_added.connect(self._jobs_added)
+        c.job_changed.connect(self._job_changed)
+        c.jobs_removed.connect(self._jobs_removed)
+        c.previews_ready.connect(self._previews_ready)
+        c.queue_paused.connect(self._queue_paused)
+        c.queue_resumed.connect(self._queue_resumed)
+        c.activity_changed.connect(self._update_activity)
+        self.tick.timeout.connect(self._tick)
+        self.spin.timeout.connect(self._spin)
+        self.tick.start()
+
+    # -- the key and the sandbox ------------------------------------------------------
+    def _load_key(self) -> None:
+        try:
+            loaded = self.keystore.load()
+        except KeyStoreError as err:
+            loaded = None
+            self.statusBar().showMessage(str(err))
+        if loaded is not None:
+            register_secret(loaded.key)
+            self.controller.set_connection(self.settings.base_url, loaded.key)
+        self._update_welcome()
+
+    def _update_welcome(self) -> None:
+        has_key = self.controller.has_key
+        if has_key:
+            self.welcome_text.setText("Paste image links above and press Enter. Cutout sends "
+                                      "each one to HitPaw and shows the original, the cut-out "
+                                      "and its mask side by side.")
+        else:
+            self.welcome_text.setText("Cutout needs a HitPaw API key to remove backgrounds. "
+                                      "Enter yours, or try the app first with the built-in "
+                                      "sandbox (no key, no coins).")
+        self.key_button.setVisible(not has_key)
+        self.sandbox_button.setVisible(not has_key and self.sandbox is None)
+        if not has_key:
+            self._show_banner("Cutout needs a HitPaw API key before it can send images.",
+                              "Enter API key\u2026", "key")
+        elif self.banner.property("kind") == "key" and not self.controller.paused_kind:
+            self.banner.hide()
+
+    def open_key_dialog(self, reason: str = "") -> None:
+        if self._key_dialog_open:
+            return
+        self._key_dialog_open = True
+        dialog = KeyDialog(self.keystore, self.settings.base_url, reason or "", self)
+        try:
+            if dialog.exec() and dialog.saved_key:
+                register_secret(dialog.saved_key)
+                self._stop_sandbox()
+                self.controller.set_connection(self.settings.base_url, dialog.saved_key)
+                where = ("for this session only" if dialog.session_only
+                         else f"in {self.keystore.backend_label}")
+                self.statusBar().showMessage(f"API key saved {where}.", 8000)
+                if self.controller.paused_kind == "key":
+                    self.controller.resume_queue()
+                self._update_welcome()
+        finally:
+            self._key_dialog_open = False
+            dialog.deleteLater()
+
+    def start_sandbox(self) -> None:
+        from desktop_app.sandbox import SandboxServer
+
+        if self.sandbox is None:
+            try:
+                self.sandbox = SandboxServer(api_keys=(SANDBOX_KEY,), processing_time=3.0).start()
+            except OSError as err:
+                self.statusBar().showMessage(f"The sandbox could not start: {err.strerror}.")
+                return
+        self.controller.set_connection(self.sandbox.base_url, SANDBOX_KEY)
+        if self.controller.paused_kind == "key":
+            self.controller.resume_queue()
+        self.sandbox_label.show()
+        samples = [self.sandbox.sample_url(n) for n in ("portrait.jpg", "mug.png",
+                                                        "sneaker.webp")]
+        self.url_input.setPlainText("\n".join(samples))
+        self.url_input.setFocus()
+        self.banner.hide()
+        self._update_welcome()
+        self.statusBar().showMessage("Sandbox started: three sample links are in the box, "
+                                     "press Enter to send them.", 10000)
+
+    def _stop_sandbox(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+            self.sandbox_label.hide()
+
+    # -- links in ------------------------------------------------------------------------
+    def submit_links(self) -> None:
+        found = extract_links(self.url_input.toPlainText())
+        self._take_links(found)
+        if found.urls:
+            self.url_input.clear()
+
+    def _take_links(self, found) -> None:
+        if found.urls:
+            jobs = self.controller.add_urls(found.urls)
+            row = self.model.row_of(jobs[0].id)
+            if row is not None and not self.job_list.selectionModel().hasSelection():
+                self.job_list.setCurrentIndex(self.model.index(row))
+        message = found.summary
+        if found.urls and not self.controller.has_key:
+            message += " They will start once an API key is entered."
+        self.statusBar().showMessage(message, 0 if found.problems else 8000)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls() or event.mimeData().hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        mime = event.mimeData()
+        local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
+        text = "\n".join(remote) if mime.hasUrls() else mime.text()
+        self._take_links(extract_links(text, local_paths=local))
+        event.acceptProposedAction()
+
+    # -- controller events -------------------------------------------------------------
+    def _jobs_added(self, jobs: list[Job]) -> None:
+        self.model.add_jobs(jobs)
+        for job in jobs:
+            if job.state == JobState.DONE:
+                self.controller.request_previews(job.id)
+        self._update_actions()
+
+    def _job_changed(self, job: Job) -> None:
+        self.model.update_job(job)
+        if job.state in (JobState.FAILED, JobState.EXPIRED, JobState.UNKNOWN):
+            self.statusBar().showMessage(f"{job.stem}: {job.message}")
+        elif job.state == JobState.DONE:
+            self.statusBar().showMessage(f"{job.stem}: done.", 5000)
+        if job.id == self._current_id():
+            self._show_job(job)
+        if job.is_active and not self.spin.isActive():
+            self.spin.start()
+        self._update_actions()
+
+    def _jobs_removed(self, ids: list[str]) -> None:
+        for job_id in ids:
+            self._previews.pop(job_id, None)
+        self.model.remove_jobs(ids)
+        self._selection_changed()
+
+    def _previews_ready(self, job_id: str, previews: Previews) -> None:
+        self.model.set_thumbnail(job_id, previews.thumb)
+        self._previews[job_id] = previews
+        self._previews.move_to_end(job_id)
+        while len(self._previews) > PREVIEW_CACHE:
+            self._previews.popitem(last=False)
+        if job_id == self._current_id():
+            self._show_job(self.controller.jobs[job_id])
+
+    def _queue_paused(self, kind: str, message: str) -> None:
+        self.statusBar().showMessage(message)
+        if kind == "key":
+            self._show_banner(message, "Enter API key\u2026", "key")
+            QTimer.singleShot(0, lambda: self.open_key_dialog(message))
+        else:
+            self._show_banner(message, "Resume", "resume")
+        self._update_actions()
+
+    def _queue_resumed(self) -> None:
+        self.banner.hide()
+        self.statusBar().showMessage("Queue resumed.", 5000)
+        self._update_actions()
+
+    def _show_banner(self, text: str, button: str, kind: str) -> None:
+        self.banner_label.setText(text)
+        self.banner_button.setText(button)
+        self.banner.setProperty("kind", kind)
+        self.banner.show()
+
+    def _banner_clicked(self) -> None:
+        if self.banner.property("kind") == "key":
+            self.open_key_dialog(self.controller.paused_message)
+        else:
+            self.controller.resume_queue()
+
+    def _update_activity(self) -> None:
+        running, waiting = self.controller.running_count, self.controller.waiting_count
+        parts = []
+        if running:
+            parts.append(f"{running} running")
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        if self.controller.paused_kind:
+            parts.append("paused")
+        self.activity_label.setText(" \u00b7 ".join(parts))
+        self.coins_label.setText(f"{self.controller.session_coins} coins this session")
+        paused = bool(self.controller.paused_kind)
+        self.act_pause.setText("Resume" if paused else "Pause all")
+        self.pause_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
+
+    # -- selection and panes -----------------------------------------------------------
+    def _selected_ids(self) -> list[str]:
+        rows = sorted(i.row() for i in self.job_list.selectionModel().selectedRows())
+        return [j.id for j in (self.model.job_at(r) for r in rows) if j is not None]
+
+    def _current_id(self) -> str | None:
+        index = self.job_list.currentIndex()
+        if not index.isValid() or not self.job_list.selectionModel().isSelected(index):
+            return None
+        job = self.model.job_at(index.row())
+        return job.id if job else None
+
+    def _selection_changed(self, *args) -> None:
+        job_id = self._current_id()
+        job = self.controller.jobs.get(job_id) if job_id else None
+        if job is None:
+            self.stack.setCurrentWidget(self.welcome)
+        else:
+            self._show_job(job)
+            if job.has_results and job_id not in self._previews:
+                self.controller.request_previews(job_id)
+        self._update_actions()
+
+    def _show_job(self, job: Job) -> None:
+        self.stack.setCurrentIndex(1)
+        previews = self._previews.get(job.id)
+        if previews is not None and job.state == JobState.DONE:
+            self._previews.move_to_end(job.id)
+            self.original_pane.canvas.set_image(previews.original,
+                                                "The original could not be downloaded.")
+            self.matted_pane.canvas.set_image(previews.cutout)
+            self.mask_pane.canvas.set_image(previews.mask)
+        else:
+            waiting = {JobState.QUEUED: "Waiting for its turn\u2026",
+                       JobState.SUBMITTING: "Sending the link to HitPaw\u2026",
+                       JobState.CONVERTING: "HitPaw is cutting out the subject\u2026",
+                       JobState.DOWNLOADING: "Downloading the results\u2026",
+                       JobState.DONE: "Loading\u2026"}
+            text = waiting.get(job.state, job.status_text)
+            for pane in (self.original_pane, self.matted_pane, self.mask_pane):
+                pane.canvas.set_image(None, text)
+        detail = [job.url]
+        if job.coins is not None:
+            detail.append(f"{job.coins} coins")
+        if job.width and job.height:
+            detail.append(f"{job.width} \u00d7 {job.height} px")
+        if job.state == JobState.DONE and job.message:
+            detail.append(job.message)
+        self.detail_label.setText(" \u00b7 ".join(detail))
+        self._update_actions()
+
+    # -- actions ---------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        ids = self._selected_ids()
+        jobs = [self.controller.jobs[i] for i in ids if i in self.controller.jobs]
+        current = self.controller.jobs.get(self._current_id() or "")
+        done = current is not None and current.state == JobState.DONE and current.has_results
+        for widget in (self.save_matted_button, self.save_mask_button, self.act_save_matted,
+                       self.act_save_mask):
+            widget.setEnabled(done)
+        retryable = (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN, JobState.PAUSED,
+                     JobState.EXPIRED)
+        self.act_retry.setEnabled(any(j.state in retryable for j in jobs))
+        unknown_only = jobs and all(j.state == JobState.UNKNOWN for j in jobs)
+        self.act_retry.setText("Re&submit" if unknown_only else "&Retry")
+        self.act_cancel.setEnabled(any(j.is_active or j.state in (JobState.QUEUED,
+                                                                   JobState.PAUSED)
+                                       for j in jobs))
+        self.act_remove.setEnabled(any(not j.is_active for j in jobs))
+        self.act_pause.setEnabled(bool(self.controller.paused_kind) or any(
+            j.is_active or j.state == JobState.QUEUED for j in self.controller.jobs.values()))
+        self._update_activity()
+
+    def retry_selected(self) -> None:
+        for job_id in self._selected_ids():
+            self.controller.retry(job_id)
+
+    def cancel_selected(self) -> None:
+        for job_id in self._selected_ids():
+            self.controller.cancel(job_id)
+
+    def remove_selected(self) -> None:
+        self.controller.remove(self._selected_ids())
+
+    def toggle_pause(self) -> None:
+        if self.controller.paused_kind == "key" and not self.controller.has_key:
+            self.open_key_dialog()
+        elif self.controller.paused_kind:
+            self.controller.resume_queue()
+        else:
+            self.controller.pause_all()
+
+    def _context_menu(self, pos) -> None:
+        if not self.job_list.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        menu.addActions([self.act_retry, self.act_cancel, self.act_remove])
+        menu.addSeparator()
+        copy = menu.addAction("Copy link")
+        copy.triggered.connect(lambda: QApplication.clipboard().setText(
+            "\n".join(self.controller.jobs[i].url for i in self._selected_ids())))
+        menu.exec(self.job_list.viewport().mapToGlobal(pos))
+
+    # -- saving ------------------------------------------------------------------------
+    def save_matted(self) -> None:
+        self._save("cutout", "Save cut-out", "RGBA")
+
+    def save_mask(self) -> None:
+        self._save("mask", "Save mask", "L")
+
+    def _save(self, which: str, title: str, mode: str) -> None:
+        job = self.controller.jobs.get(self._current_id() or "")
+        if job is None or not job.has_results:
+            return
+        source = Path(job.cutout_path if which == "cutout" else job.mask_path)
+        suggested = Path(self.settings.last_save_dir) / f"{job.stem}-{which}.png"
+        target, _ = QFileDialog.getSaveFileName(self, title, str(suggested),
+                                                "PNG image (*.png)")
+        if not target:
+            return
+        target_path = Path(target)
+        if target_path.suffix.lower() != ".png":
+            target_path = target_path.with_name(target_path.name + ".png")
+        self.settings.last_save_dir = str(target_path.parent)
+        label = "cut-out" if which == "cutout" else "mask"
+        self.statusBar().showMessage(f"Saving the {label}\u2026")
+        task = Task(lambda: write_image(source, target_path, mode), parent=self)
+        task.succeeded.connect(lambda path: self.statusBar().showMessage(
+            f"Saved the {label} as {path}.", 10000))
+        task.failed.connect(lambda message: self._save_failed(message))
+        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
+        self._tasks.add(task)
+        task.start()
+
+    def _save_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        QMessageBox.warning(self, "Not saved", message)
+
+    # -- timers ----------------------------------------------------------------------
+    def _tick(self) -> None:
+        rows = self.model.active_rows()
+        if rows:
+            self.model.refresh_rows(rows)
+
+    def _spin(self) -> None:
+        rows = self.model.active_rows()
+        if not rows:
+            self.spin.stop()
+            return
+        self.model.spin_angle = (self.model.spin_angle + 30) % 360
+        self.model.refresh_rows(rows)
+
+    # -- about and closing -------------------------------------------------------------
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Cutout", (
+            f"<h3>Cutout {__version__}</h3>"
+            "<p>Removes image backgrounds with the HitPaw Image Segmentation API.</p>"
+            "<p>Licensed under the MIT licence. Built with Qt and PySide6 (LGPL v3), "
+            "requests (Apache 2.0), keyring (MIT), Pillow (MIT-CMU) and platformdirs (MIT).</p>"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.tick.stop()
+        self.spin.stop()
+        self.settings.window_geometry = self.saveGeometry()
+        self.settings.splitter_state = self.splitter.saveState()
+        self.settings.sync()
+        self.controller.shutdown()
+        for task in list(self._tasks):
+            task.wait(500)
+        self._stop_sandbox()
+        event.accept()

@@ -1,0 +1,113 @@
+"""Worker threads. They report by signals only; the GUI never reads their state directly.
+
+Each ``JobWorker`` runs one job through the Qt-free pipeline with its own HTTP session, and
+hands the GUI thread ready-to-paint previews, decoded here, off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QImage
+
+from desktop_app.api import HitPawClient
+from desktop_app.jobs import HistoryStore, Job, JobState, Policy, Stopper, run_job
+from desktop_app.jobs.previews import PreviewFiles, ensure_previews, preview_files
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Previews:
+    """Scaled images for the three panes and the list's thumbnail (all QImage, not QPixmap)."""
+
+    original: QImage | None
+    cutout: QImage
+    mask: QImage
+    thumb: QImage
+
+
+def load_previews(files: PreviewFiles) -> Previews:
+    def read(path: Path | None) -> QImage | None:
+        if path is None or not path.exists():
+            return None
+        image = QImage(str(path))
+        return None if image.isNull() else image
+
+    cutout, mask, thumb = read(files.cutout), read(files.mask), read(files.thumb)
+    if cutout is None or mask is None:
+        raise OSError("the cached previews could not be read")
+    return Previews(read(files.original), cutout, mask, thumb or cutout.scaled(96, 96))
+
+
+def previews_for(job: Job, workdir: Path) -> Previews:
+    """Make (once) and load the previews of a finished job."""
+    files = ensure_previews(workdir, Path(job.cutout_path), Path(job.mask_path),
+                            Path(job.original_path) if job.original_path else None)
+    return load_previews(files)
+
+
+class JobWorker(QThread):
+    """Runs one job from wherever it stopped until it is done, failed, paused or stopped."""
+
+    job_changed = Signal(object)            # a Job snapshot
+    previews_ready = Signal(str, object)    # local job id, Previews
+
+    def __init__(self, job: Job, base_url: str, api_key: str, policy: Policy,
+                 workdir: Path, store: HistoryStore | None, parent=None) -> None:
+        super().__init__(parent)
+        self.job_id = job.id
+        self._job = job.snapshot()           # the worker's own copy
+        self._base_url = base_url
+        self._api_key = api_key
+        self._policy = policy
+        self._workdir = workdir
+        self._store = store
+        self.stopper = Stopper()
+
+    def run(self) -> None:
+        client = HitPawClient(self._base_url, self._api_key)
+        try:
+            job = run_job(self._job, client, self._workdir, self._policy, stopper=self.stopper,
+                          store=self._store, on_change=self.job_changed.emit)
+            if job.state == JobState.DONE and not self.stopper.stopped:
+                try:
+                    self.previews_ready.emit(job.id, previews_for(job, self._workdir))
+                except (OSError, ValueError) as err:
+                    log.warning("previews for %s failed: %s", job.id, err)
+        except Exception:  # noqa: BLE001 - a bug must not kill the thread silently
+            log.exception("job worker crashed")
+            self._job.state = JobState.FAILED
+            self._job.message = ("Something went wrong inside Cutout; the details are in the "
+                                 "log. Retry may work.")
+            if self._store is not None:
+                self._store.save_later(self._job)
+            self.job_changed.emit(self._job.snapshot())
+        finally:
+            client.close()
+
+
+class Task(QThread):
+    """Runs one blocking call off the GUI thread: ``succeeded(result)`` or ``failed(sentence)``."""
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn: Callable[[], Any], parent=None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as err:  # noqa: BLE001 - turned into a sentence for the user
+            message = getattr(err, "user_message", None) or str(err) or type(err).__name__
+            if not getattr(err, "user_message", None):
+                log.warning("task failed: %s", type(err).__name__)
+            self.failed.emit(message)
+            return
+        self.succeeded.emit(result)
