@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+from pathlib import Path
 
 from desktop_app import APP_ID, APP_NAME, __version__
 
@@ -14,7 +15,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cutout", description="Remove image backgrounds "
                                      "with the HitPaw API.")
     parser.add_argument("--version", action="version", version=f"Cutout {__version__}")
+    parser.add_argument("--smoke-test", nargs="?", const="cutout-smoke.png", metavar="PATH",
+                        help="check this installation: run one sample job against the built-in "
+                        "sandbox in throw-away folders, save a screenshot of the window to PATH "
+                        "(default: cutout-smoke.png) and exit 0, or 1 on failure")
     args, qt_args = parser.parse_known_args(argv)
+
+    if args.smoke_test is not None:
+        from desktop_app.smoke import run_smoke_test
+
+        return run_smoke_test(Path(args.smoke_test), qt_args)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -7,6 +7,7 @@ The window only ever holds these (a 1600 px preview per pane, a thumbnail per ro
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,10 @@ def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | No
 
 
 def _save_png(img: Image.Image, target: Path) -> None:
-    tmp = target.with_name(target.name + ".tmp")
-    img.save(tmp, "PNG", compress_level=1)
-    os.replace(tmp, target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        img.save(tmp, "PNG", compress_level=1)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -103,8 +103,8 @@ class JobController(QObject):
     def request_previews(self, job_id: str) -> None:
         """Load a finished job's previews from the cache, off the GUI thread."""
         job = self.jobs.get(job_id)
-        if job is None or not job.has_results:
-            return
+        if job is None or not job.has_results or job_id in self._workers:
+            return  # a running worker sends its own previews when it is done
         snapshot = job.snapshot()
         self._run_task(lambda: (job_id, previews_for(snapshot, self.workdir(snapshot))),
                        lambda result: self.previews_ready.emit(*result),
@@ -113,7 +113,9 @@ class JobController(QObject):
     def _previews_failed(self, job_id: str):
         def failed(message: str) -> None:
             job = self.jobs.get(job_id)
-            if job is not None and job.state == JobState.DONE:
+            log.warning("previews of %s failed: %s", job_id, message)
+            if job is not None and job.state == JobState.DONE and not (
+                    Path(job.cutout_path).exists() and Path(job.mask_path).exists()):
                 job.state = JobState.FAILED
                 job.message = ("The cached results are missing or damaged; Retry downloads "
                                "them again if their links are still valid.")

@@ -499,8 +499,8 @@ class MainWindow(QMainWindow):
         self.model.update_job(job)
         if job.state in (JobState.FAILED, JobState.EXPIRED, JobState.UNKNOWN):
             self.statusBar().showMessage(f"{job.stem}: {job.message}")
-        elif job.state == JobState.DONE:
-            self.statusBar().showMessage(f"{job.stem}: done.", 5000)
+        elif job.state == JobState.DONE and not self.statusBar().currentMessage():
+            self.statusBar().showMessage(f"{job.stem}: done.", 5000)  # never hides an error
         if job.id == self._current_id():
             self._show_job(job)
         if job.is_active and not self.spin.isActive():
