@@ -44,7 +44,7 @@ run: venv
 test: venv
 	@test -n "$(XVFB_RUN)" || echo "make test: xvfb-run not found; the screenshot test will not run." >&2
 	@test -n "$(DBUS_RUN_SESSION)" || echo "make test: dbus-run-session not found; the keyring test will not run." >&2
-	$(WITH_DISPLAY) $(WITH_SESSION_BUS) tests/with_keyring.sh $(PY) -m pytest $(PYTEST_ARGS); \
+	$(WITH_DISPLAY) $(WITH_SESSION_BUS) bash tests/with_keyring.sh $(PY) -m pytest $(PYTEST_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests; that is a failure." >&2; fi; \
 	exit $$status

@@ -43,9 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
-    # Let Ctrl+C in a terminal close the window properly (Python handles signals between
+    # Let Ctrl+C in a terminal, or a session logout's SIGTERM, close the window properly so
+    # state is saved and workers stop (Python handles signals between
     # Qt events only when the interpreter gets to run).
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: window.close())
     heartbeat = QTimer()
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)

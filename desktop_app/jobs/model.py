@@ -89,6 +89,22 @@ class Job:
     def short_status(self) -> str:
         return _LABELS[self.state]
 
+    @property
+    def row_status(self) -> str:
+        """The state as the job list shows it: short enough for a row."""
+        if self.state == JobState.PAUSED:
+            return {"key": "Paused: the API key needs attention",
+                    "coins": "Paused: out of coins",
+                    "access": "Paused: the key's plan has no access",
+                    "user": "Paused by you"}.get(self.pause_kind, "Paused")
+        return self.status_text
+
+    @property
+    def name(self) -> str:
+        """The link's file name ("photo.jpg"), for titles."""
+        name = PurePosixPath(unquote(urlsplit(self.url).path)).name
+        return name or urlsplit(self.url).netloc or self.url
+
     def elapsed(self, now: float | None = None) -> float | None:
         """Seconds from sending to the end (or to now, while it runs)."""
         if self.submitted_at is None:

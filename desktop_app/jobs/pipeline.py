@@ -269,9 +269,11 @@ class _Run:
             mask = download_image(job.mask_url, self.workdir / "mask.png", self.dl_session,
                                   limits, what="mask")
         except ResultExpiredError as err:
+            self._discard_results()
             self.set(JobState.EXPIRED, err.user_message)
             return
         except DownloadError as err:
+            self._discard_results()
             self.set(JobState.FAILED, f"{err.user_message} Retry downloads it again without "
                                       "a new charge.")
             return
@@ -289,6 +291,11 @@ class _Run:
                  "downloaded, so only the results are shown.",
                  cutout_path=str(cutout.path), mask_path=str(mask.path),
                  original_path=original_path, width=cutout.width, height=cutout.height)
+
+    def _discard_results(self) -> None:
+        """A cut-out without its mask is no result: leave nothing half-done in the cache."""
+        for name in ("cutout.png", "mask.png"):
+            (self.workdir / name).unlink(missing_ok=True)
 
 
 def _first_clause(err: CutoutError) -> str:

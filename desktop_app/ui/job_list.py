@@ -16,8 +16,8 @@ from desktop_app.jobs import Job, JobState, format_duration
 
 JobRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
-THUMB = 48
-ROW_HEIGHT = 64
+THUMB = 52
+ROW_HEIGHT = 70
 
 STATE_COLOURS = {
     JobState.DONE: "#2e9d4f",
@@ -53,6 +53,8 @@ class JobListModel(QAbstractListModel):
             return f"{job.url}, {job.status_text}"
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [job.url, job.status_text]
+            if job.state == JobState.PAUSED and job.message:
+                lines[1] = job.message
             if job.coins is not None:
                 lines.append(f"{job.coins} coins")
             expires = job.links_expire_at()
@@ -118,7 +120,7 @@ class JobDelegate(QStyledItemDelegate):
     """Paints thumbnail, link, state in words, elapsed time and coins; a spinner while busy."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        return QSize(option.rect.width() or 320, ROW_HEIGHT)
+        return QSize(200, ROW_HEIGHT)  # the view gives rows its full width
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         job: Job | None = index.data(JobRole)
@@ -171,14 +173,14 @@ class JobDelegate(QStyledItemDelegate):
         link_font.setBold(True)
         painter.setFont(link_font)
         painter.drawText(link_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         QFontMetrics(link_font).elidedText(job.url, Qt.TextElideMode.ElideMiddle,
+                         QFontMetrics(link_font).elidedText(job.name, Qt.TextElideMode.ElideMiddle,
                                                             link_rect.width()))
         painter.setFont(option.font)
         colour = STATE_COLOURS.get(job.state)
         if colour and not selected:
             painter.setPen(QColor(colour))
-        status = fm.elidedText(job.status_text, Qt.TextElideMode.ElideRight,
-                               state_rect.width() * 2 - 20)
+        status = fm.elidedText(job.row_status, Qt.TextElideMode.ElideRight,
+                               state_rect.width() * 2 - 40)
         painter.drawText(state_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
                          | Qt.TextFlag.TextWordWrap, status)
         painter.setPen(palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText))

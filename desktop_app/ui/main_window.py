@@ -152,15 +152,17 @@ class MainWindow(QMainWindow):
         self.job_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.job_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.job_list.setMinimumWidth(320)
+        self.job_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.job_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.jobs_header = QLabel("Jobs")
         font = self.jobs_header.font()
         font.setBold(True)
         self.jobs_header.setFont(font)
 
-        self.retry_button = self._tool_button("Retry", QStyle.StandardPixmap.SP_BrowserReload)
-        self.cancel_button = self._tool_button("Cancel", QStyle.StandardPixmap.SP_BrowserStop)
-        self.remove_button = self._tool_button("Remove", QStyle.StandardPixmap.SP_TrashIcon)
-        self.pause_button = self._tool_button("Pause all", QStyle.StandardPixmap.SP_MediaPause)
+        self.retry_button = self._tool_button()
+        self.cancel_button = self._tool_button()
+        self.remove_button = self._tool_button()
+        self.pause_button = self._tool_button()
         header = QHBoxLayout()
         header.addWidget(self.jobs_header)
         header.addStretch(1)
@@ -287,10 +289,8 @@ class MainWindow(QMainWindow):
         self.spin = QTimer(self)
         self.spin.setInterval(80)
 
-    def _tool_button(self, text: str, icon: QStyle.StandardPixmap) -> QToolButton:
+    def _tool_button(self) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
-        button.setIcon(self.style().standardIcon(icon))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setAutoRaise(True)
         return button
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
                                 "already has them)")
         self.act_cancel = action("&Cancel", "Ctrl+.", self.cancel_selected,
                                  "Stop the selected jobs")
-        self.act_remove = action("Remove from &list", QKeySequence.StandardKey.Delete,
+        self.act_remove = action("Remo&ve", QKeySequence.StandardKey.Delete,
                                  self.remove_selected, "Remove the selected finished jobs "
                                  "from the list and the history")
         self.act_pause = action("&Pause all", "Ctrl+P", self.toggle_pause,
@@ -352,10 +352,15 @@ class MainWindow(QMainWindow):
         self.cancel_button.setDefaultAction(self.act_cancel)
         self.remove_button.setDefaultAction(self.act_remove)
         self.pause_button.setDefaultAction(self.act_pause)
-        self.retry_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
-        self.cancel_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
-        self.remove_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
-        self.pause_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        style = self.style()
+        for act, icon in ((self.act_retry, QStyle.StandardPixmap.SP_BrowserReload),
+                          (self.act_cancel, QStyle.StandardPixmap.SP_BrowserStop),
+                          (self.act_remove, QStyle.StandardPixmap.SP_TrashIcon),
+                          (self.act_pause, QStyle.StandardPixmap.SP_MediaPause),
+                          (self.act_save_matted, QStyle.StandardPixmap.SP_DialogSaveButton),
+                          (self.act_save_mask, QStyle.StandardPixmap.SP_DialogSaveButton),
+                          (self.act_submit, QStyle.StandardPixmap.SP_ArrowRight)):
+            act.setIcon(style.standardIcon(icon))
 
     def _connect(self) -> None:
         self.url_input.submitted.connect(self.submit_links)
@@ -561,7 +566,7 @@ class MainWindow(QMainWindow):
         self.coins_label.setText(f"{self.controller.session_coins} coins this session")
         paused = bool(self.controller.paused_kind)
         self.act_pause.setText("Resume" if paused else "Pause all")
-        self.pause_button.setIcon(self.style().standardIcon(
+        self.act_pause.setIcon(self.style().standardIcon(
             QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
 
     # -- selection and panes -----------------------------------------------------------
@@ -602,9 +607,10 @@ class MainWindow(QMainWindow):
                        JobState.CONVERTING: "HitPaw is cutting out the subject\u2026",
                        JobState.DOWNLOADING: "Downloading the results\u2026",
                        JobState.DONE: "Loading\u2026"}
-            text = waiting.get(job.state, job.status_text)
-            for pane in (self.original_pane, self.matted_pane, self.mask_pane):
-                pane.canvas.set_image(None, text)
+            text = waiting.get(job.state, job.message or job.status_text)
+            self.original_pane.canvas.set_image(None)
+            self.matted_pane.canvas.set_image(None, text)
+            self.mask_pane.canvas.set_image(None)
         detail = [job.url]
         if job.coins is not None:
             detail.append(f"{job.coins} coins")

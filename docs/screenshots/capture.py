@@ -1,0 +1,105 @@
+"""Take the README's screenshots of the real window in each state, against the sandbox.
+
+    .venv/bin/python docs/screenshots/capture.py [OUTPUT_DIR]
+
+Runs offscreen with throwaway folders and an in-memory-free keyring, so it never touches
+your own history or key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_home = tempfile.mkdtemp(prefix="cutout-shots-")
+for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[_var] = os.path.join(_home, _var.lower())
+os.environ.pop("HITPAW_API_KEY", None)
+os.environ.pop("HITPAW_API_BASE", None)
+
+import keyring  # noqa: E402
+from keyring.backends import fail  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desktop_app.jobs import JobState  # noqa: E402
+from desktop_app.sandbox import Fault  # noqa: E402
+
+
+def wait(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def wait_for(condition, limit: float = 30.0) -> None:
+    for _ in range(int(limit / 0.1)):
+        if condition():
+            return
+        wait(0.1)
+    raise SystemExit("timed out waiting for the window")
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
+    out.mkdir(parents=True, exist_ok=True)
+    keyring.set_keyring(fail.Keyring())
+    app = QApplication([])
+    app.setApplicationName("Cutout")
+    from desktop_app.ui.key_dialog import KeyDialog
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1280, 780)
+    window.show()
+    wait(0.5)
+    window.grab().save(str(out / "empty.png"))
+
+    dialog = KeyDialog(window.keystore, "http://127.0.0.1:9", "", window)
+    dialog.key_edit.setText("hp-demo-key-0000")
+    dialog.show()
+    wait(0.3)
+    dialog.grab().save(str(out / "key-dialog.png"))
+    dialog.close()
+
+    window.start_sandbox()
+    sandbox = window.sandbox
+    sandbox.processing_time = 6.0
+    names = ["portrait.jpg", "mug.png", "sneaker.webp", "lamp.jpg", "chair.png", "plant.webp"]
+    window.url_input.setPlainText("\n".join(sandbox.sample_url(n, 1200, 900) for n in names))
+    window.submit_links()
+    wait_for(lambda: sum(1 for j in window.controller.jobs.values() if j.job_id) >= 4)
+    wait(1.0)
+    window.grab().save(str(out / "running.png"))
+
+    wait_for(lambda: all(j.state == JobState.DONE for j in window.controller.jobs.values()),
+             60)
+    window.job_list.setCurrentIndex(window.model.index(0))
+    wait_for(lambda: window.matted_pane.canvas.image() is not None)
+    wait(0.3)
+    window.grab().save(str(out / "finished.png"))
+
+    sandbox.processing_time = 1.0
+    window.url_input.setPlainText(sandbox.sample_url("not-an-image.png"))
+    window.submit_links()
+    wait_for(lambda: any(j.state == JobState.FAILED for j in window.controller.jobs.values()))
+    sandbox.add_fault(Fault(endpoint="submit", kind="code", code=110402000, times=None))
+    window.url_input.setPlainText("\n".join([sandbox.sample_url("poster.png"),
+                                             sandbox.sample_url("vase.png")]))
+    window.submit_links()
+    wait_for(lambda: window.controller.paused_kind == "coins")
+    wait(1.0)
+    rows = window.model.rowCount()
+    window.job_list.setCurrentIndex(window.model.index(rows - 3))
+    wait(0.5)
+    window.grab().save(str(out / "error.png"))
+    window.close()
+    print(f"screenshots written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
