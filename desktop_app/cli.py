@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -119,20 +120,20 @@ def main(argv: list[str] | None = None) -> int:
 
     def work(job: Job, workroot: Path) -> bool:
         if halted:
-            say(f"failed  {job.url}: not sent, because {halted[0][0].lower()}{halted[0][1:]}")
+            say(f"failed  {job.url}: not sent, because {_lower_first(halted[0])}")
             return False
         if not hasattr(local, "client"):
             local.client = HitPawClient(base_url, loaded.key)
         stopper = Stopper()
         stoppers.append(stopper)
         run_job(job, local.client, workroot / job.id, policy, stopper=stopper)
+        reason = command_line_sentence(job)
         if job.state == JobState.PAUSED:
-            halted.append(job.message)
+            halted.append(reason)
         if job.state != JobState.DONE:
-            reason = job.message or job.short_status
             say(f"failed  {job.url}: {reason}")
             return False
-        cutout, mask = names.reserve(job.stem)
+        cutout, mask = outputs[job.id]
         try:
             write_image(Path(job.cutout_path), cutout, "RGBA")
             write_image(Path(job.mask_path), mask, "L")
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         return True
 
     jobs = [Job(url) for url in found.urls]
+    # Named in the order given, not the order finished: "cat-2" is always the second "cat".
+    outputs = {job.id: names.reserve(job.stem) for job in jobs}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cutout-cli-") as tmp:
         pool = ThreadPoolExecutor(max_workers=args.concurrency, thread_name_prefix="job")
@@ -162,6 +165,36 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{saved} saved, {failed} failed, {coins} coins, "
           f"{format_duration(time.monotonic() - started)}.")
     return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+_NEXT_STEP = {
+    "key": f"set a valid key in {ENV_VAR} (or in the Cutout app), then run the command again.",
+    "coins": "top up, then run the command again.",
+    "access": "check your HitPaw plan, then run the command again.",
+}
+
+
+def command_line_sentence(job: Job) -> str:
+    """The job's sentence without the window's advice (Resume, Retry, Resubmit).
+
+    Here nothing is kept for later: running the command again sends the links again, and
+    that costs coins, so "Retry checks again without a new charge" would be untrue.
+    """
+    message = job.message or job.short_status
+    if job.state == JobState.PAUSED:
+        head = message.split(":")[0].rstrip(".")
+        return f"{head}: {_NEXT_STEP.get(job.pause_kind, 'run the command again.')}"
+    message = re.sub(r"\s*Retry [^.]*\.$", "", message)
+    return re.sub(r"use Resubmit to try again|Resubmit sends the link again",
+                  "run the command again to resend it", message)
+
+
+def _lower_first(sentence: str) -> str:
+    """"Your key..." -> "your key...", but "HitPaw ..." stays "HitPaw ..."."""
+    first = sentence.split(" ", 1)[0]
+    if first[1:] != first[1:].lower():
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
 
 
 if __name__ == "__main__":

@@ -71,13 +71,40 @@ class Settings:
     def processing_limit(self, value: float) -> None:
         self._set("jobs/processing_limit", float(value))
 
+    @property
+    def history_days(self) -> int:
+        """Days to keep finished jobs in the history; 0 keeps them forever."""
+        return max(0, self._get("history/retention_days", 0, int))
+
+    @history_days.setter
+    def history_days(self, value: int) -> None:
+        self._set("history/retention_days", int(value))
+
+    @property
+    def export_format(self) -> str:
+        value = self._get("export/format", "PNG", str).upper()
+        return value if value in ("PNG", "WEBP", "JPEG") else "PNG"
+
+    @export_format.setter
+    def export_format(self, value: str) -> None:
+        self._set("export/format", value.upper())
+
+    @property
+    def export_dir(self) -> str:
+        """The default folder for exports; empty means "the last folder used"."""
+        return self._get("export/default_dir", "", str)
+
+    @export_dir.setter
+    def export_dir(self, value: str) -> None:
+        self._set("export/default_dir", value)
+
     def policy(self) -> Policy:
         return Policy(poll_interval=self.poll_interval, processing_limit=self.processing_limit)
 
     # -- the desk ------------------------------------------------------------------------
     @property
     def last_save_dir(self) -> str:
-        return self._get("export/last_dir", str(Path.home()), str)
+        return self.export_dir or self._get("export/last_dir", str(Path.home()), str)
 
     @last_save_dir.setter
     def last_save_dir(self, value: str) -> None:
@@ -100,3 +127,13 @@ class Settings:
     @splitter_state.setter
     def splitter_state(self, value: QByteArray) -> None:
         self._set("window/splitter", value)
+
+
+def is_plain_http_remote(url: str) -> bool:
+    """True for http:// addresses that are not this machine: the key would travel in clear."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1") or (
+        parts.hostname or "").startswith("127.")
+    return parts.scheme == "http" and not local

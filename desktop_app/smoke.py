@@ -50,6 +50,32 @@ def isolate(folder: Path) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
 
 
+def check_bundle() -> None:
+    """What a frozen build must carry that a source checkout always has."""
+    from importlib import metadata
+
+    from desktop_app import __version__, paths
+
+    if not (paths.resources_dir() / "icons" / "cutout.svg").is_file():
+        raise SmokeFailure(f"the resources folder is missing ({paths.resources_dir()})")
+    if getattr(sys, "frozen", False):
+        try:
+            bundled = metadata.version("cutout-desktop")
+        except metadata.PackageNotFoundError:
+            raise SmokeFailure("the build carries no cutout-desktop metadata") from None
+        if bundled != __version__:
+            raise SmokeFailure(f"the build says version {bundled}, the code {__version__}")
+    # keyring finds its backends through entry points: without its metadata it has none.
+    names = {ep.name for ep in metadata.entry_points(group="keyring.backends")}
+    wanted = {"win32": "Windows", "darwin": "macOS"}.get(sys.platform, "SecretService")
+    if wanted not in names:
+        raise SmokeFailure(f"keyring cannot find its {wanted} backend (found: "
+                           f"{', '.join(sorted(names)) or 'none'})")
+    for ep in metadata.entry_points(group="keyring.backends"):
+        if ep.name == wanted:
+            ep.load()
+
+
 def _wait_until(app, condition: Callable[[], bool], deadline: float, what: str) -> None:
     """Run the event loop until ``condition()`` holds; never sleeps on the GUI thread."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -85,6 +111,14 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+
+    from PySide6.QtGui import QImageReader
+
+    formats = {bytes(f).decode() for f in QImageReader.supportedImageFormats()}
+    missing = {"png", "jpeg", "webp", "svg"} - formats
+    if missing:
+        raise SmokeFailure(f"Qt cannot read {', '.join(sorted(missing))} images "
+                           "(image format plugins missing)")
 
     from desktop_app.ui.main_window import MainWindow
 
@@ -142,6 +176,7 @@ def run_smoke_test(screenshot: Path, qt_args: Sequence[str] = ()) -> int:
     screenshot = Path(screenshot).resolve()
     with tempfile.TemporaryDirectory(prefix="cutout-smoke-", ignore_cleanup_errors=True) as tmp:
         try:
+            check_bundle()
             isolate(Path(tmp))
             _run(screenshot, qt_args)
         except SmokeFailure as failure:

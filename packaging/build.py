@@ -89,7 +89,10 @@ def run_pyinstaller() -> None:
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
                "--distpath", str(DIST), "--workpath", str(BUILD / "pyinstaller"), str(SPEC)]
     print("+", " ".join(command), flush=True)
-    result = subprocess.run(command, cwd=ROOT)
+    # Not from ROOT: there, importlib.metadata would also see a leftover
+    # cutout_desktop.egg-info in the source tree, and the spec must copy the installed one.
+    BUILD.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(command, cwd=BUILD)
     if result.returncode != 0:
         raise BuildError(f"PyInstaller failed (exit {result.returncode})")
 

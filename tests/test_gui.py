@@ -60,7 +60,7 @@ def status_text(window: MainWindow) -> str:
 
 def select(window: MainWindow, row: int) -> None:
     view = window.findChild(QListView, "jobList")
-    view.setCurrentIndex(view.model().index(row))
+    view.setCurrentIndex(view.model().index(row, 0))
 
 
 def wait_all(qtbot, window, state=JobState.DONE, timeout=WAIT_MS):

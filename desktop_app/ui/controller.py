@@ -17,11 +17,16 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app import paths
 from desktop_app.jobs import HistoryStore, Job, JobState, Policy
-from desktop_app.ui.workers import JobWorker, Previews, Task, previews_for
+from desktop_app.jobs.model import RESULT_LIFETIME
+from desktop_app.ui.workers import JobWorker, Task, previews_for
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 2000
+FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.EXPIRED,
+                             JobState.CANCELLED, JobState.UNKNOWN})
+RESUMABLE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING,
+                              JobState.DOWNLOADING, JobState.QUEUED})
 # Threads still blocked in a network call after the grace period: kept referenced (never
 # destroyed while running, never terminate()d) and left to the process's exit.
 STRAGGLERS: list = []
@@ -63,6 +68,10 @@ class JobController(QObject):
     def has_key(self) -> bool:
         return bool(self._api_key)
 
+    @property
+    def api_key(self) -> str | None:
+        return self._api_key
+
     # -- adding and restoring ------------------------------------------------------------
     def add_urls(self, urls: list[str]) -> list[Job]:
         jobs = [Job(url) for url in urls]
@@ -74,9 +83,27 @@ class JobController(QObject):
         self._pump()
         return jobs
 
-    def load_history(self) -> None:
-        """Read the history off the GUI thread, then show it and resume unfinished jobs."""
-        self._run_task(self.store.load_all, self._history_loaded)
+    def load_history(self, retention_days: int = 0) -> None:
+        """Read the history off the GUI thread, then show it and resume unfinished jobs.
+
+        Finished jobs older than ``retention_days`` (0: keep all) are dropped there too,
+        with their cached files.
+        """
+        def load() -> list[Job]:
+            jobs = self.store.load_all()
+            if retention_days <= 0:
+                return jobs
+            cutoff = time.time() - retention_days * 86400
+            old = [j for j in jobs if j.finished_at and j.finished_at < cutoff
+                   and j.state in FINISHED_STATES]
+            for job in old:
+                shutil.rmtree(self.workdir(job), ignore_errors=True)
+            if old:
+                self.store.delete_later([j.id for j in old]).result()
+            gone = {j.id for j in old}
+            return [j for j in jobs if j.id not in gone]
+
+        self._run_task(load, self._history_loaded)
 
     def _history_loaded(self, jobs: list[Job]) -> None:
         fresh = []
@@ -90,8 +117,13 @@ class JobController(QObject):
                                "Resubmit to try again.")
                 job.finished_at = job.finished_at or time.time()
                 self.store.save_later(job)
-            elif job.state in (JobState.SUBMITTING, JobState.CONVERTING,
-                               JobState.DOWNLOADING, JobState.QUEUED):
+            elif job.job_id and not job.has_results and job.state in RESUMABLE_STATES and (
+                    time.time() - (job.submitted_at or 0) > RESULT_LIFETIME):
+                job.state = JobState.EXPIRED  # HitPaw forgets job ids after 8 days
+                job.message = ("HitPaw keeps jobs for 8 days and this one is older: Retry "
+                               "sends the link again.")
+                self.store.save_later(job)
+            elif job.state in RESUMABLE_STATES:
                 job.state = JobState.QUEUED   # resumes by its job id when it has one
                 self._pending.append(job.id)
             self.jobs[job.id] = job
@@ -136,7 +168,9 @@ class JobController(QObject):
         if job.state not in (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN,
                              JobState.PAUSED, JobState.EXPIRED):
             return
-        if job.state == JobState.EXPIRED:
+        links_gone = job.links_expire_at() is not None and time.time() > job.links_expire_at()
+        if job.state == JobState.EXPIRED or (links_gone and not job.has_results):
+            job.state = JobState.EXPIRED
             job.job_id = None  # the results are gone: only a new submit can bring them back
         if job.state == JobState.EXPIRED or not job.job_id:
             job.res_url = job.mask_url = None
@@ -177,6 +211,36 @@ class JobController(QObject):
             self.store.delete_later(gone)
             self.jobs_removed.emit(gone)
             self.activity_changed.emit()
+
+    def pause_jobs(self, job_ids: list[str]) -> None:
+        """Pause some jobs: running ones stop at a safe point, waiting ones stay put."""
+        for job_id in job_ids:
+            job = self.jobs.get(job_id)
+            worker = self._workers.get(job_id)
+            if worker is not None:
+                worker.stopper.stop(worker.stopper.PAUSE)
+            elif job is not None and job.state == JobState.QUEUED:
+                if job_id in self._pending:
+                    self._pending.remove(job_id)
+                job.state, job.message, job.pause_kind = (JobState.PAUSED, "Paused by you.",
+                                                          "user")
+                self.store.save_later(job)
+                self.job_changed.emit(job.snapshot())
+        self.activity_changed.emit()
+
+    def done_today(self, url: str) -> Job | None:
+        """A finished job for the same link from today, whose results are on this computer."""
+        today = time.localtime()[:3]
+        for job in reversed(self.jobs.values()):
+            if (job.url == url and job.state == JobState.DONE and job.has_results
+                    and job.finished_at and time.localtime(job.finished_at)[:3] == today):
+                return job
+        return None
+
+    def clear_history(self) -> None:
+        """Forget every job that is not running right now."""
+        self.remove([i for i, j in self.jobs.items()
+                     if i not in self._workers and i not in self._pending])
 
     def pause_queue(self, kind: str, message: str) -> None:
         if self.paused_kind == kind and self.paused_message == message:

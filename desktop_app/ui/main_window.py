@@ -10,16 +10,14 @@ import logging
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -29,20 +27,22 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStatusBar,
     QStyle,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app import APP_NAME, __version__, paths
-from desktop_app.export import ExportError, write_image
+from desktop_app import APP_NAME, paths
+from desktop_app.export import write_image
 from desktop_app.jobs import HistoryStore, Job, JobState, extract_links
 from desktop_app.logs import register_secret
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.settings import Settings
+from desktop_app.ui.about import about_text
 from desktop_app.ui.controller import JobController
 from desktop_app.ui.image_view import ImagePane
-from desktop_app.ui.job_list import JobDelegate, JobListModel
+from desktop_app.ui.job_list import JobListModel
+from desktop_app.ui.job_panel import JobPanel
+from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.key_dialog import KeyDialog
 from desktop_app.ui.workers import Previews, Task
 
@@ -71,6 +71,21 @@ class LinkInput(QPlainTextEdit):
         super().insertFromMimeData(source)
 
 
+def ask_reuse(parent: QWidget, reused: int, total: int) -> str:
+    """Ask whether links already cut out today should be sent (and paid for) again."""
+    box = QMessageBox(parent)
+    box.setWindowTitle("Already cut out today")
+    box.setIcon(QMessageBox.Icon.Question)
+    which = "This link was" if total == 1 else f"{reused} of these {total} links were"
+    box.setText(f"{which} already cut out today. Use the results you have, or send "
+                f"{'it' if reused == 1 else 'them'} again (HitPaw charges again)?")
+    reuse = box.addButton("Use the results I have", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Send again", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(reuse)
+    box.exec()
+    return "reuse" if box.clickedButton() is reuse else "send"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,7 +112,7 @@ class MainWindow(QMainWindow):
         if self.settings.splitter_state is not None:
             self.splitter.restoreState(self.settings.splitter_state)
         self._load_key()
-        self.controller.load_history()
+        self.controller.load_history(self.settings.history_days)
         self._update_actions()
 
     # -- building --------------------------------------------------------------------
@@ -139,41 +154,8 @@ class MainWindow(QMainWindow):
         banner_layout.addWidget(self.banner_button)
         self.banner.hide()
 
-        # the job list with its action buttons
+        # the job list: built once the actions exist (see _build_actions)
         self.model = JobListModel(self)
-        self.job_list = QListView()
-        self.job_list.setObjectName("jobList")
-        self.job_list.setAccessibleName("Jobs")
-        self.job_list.setModel(self.model)
-        self.job_list.setItemDelegate(JobDelegate(self.job_list))
-        self.job_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.job_list.setUniformItemSizes(True)
-        self.job_list.setMouseTracking(True)
-        self.job_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.job_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.job_list.setMinimumWidth(320)
-        self.job_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.job_list.setResizeMode(QListView.ResizeMode.Adjust)
-        self.jobs_header = QLabel("Jobs")
-        font = self.jobs_header.font()
-        font.setBold(True)
-        self.jobs_header.setFont(font)
-
-        self.retry_button = self._tool_button()
-        self.cancel_button = self._tool_button()
-        self.remove_button = self._tool_button()
-        self.pause_button = self._tool_button()
-        header = QHBoxLayout()
-        header.addWidget(self.jobs_header)
-        header.addStretch(1)
-        for button in (self.retry_button, self.cancel_button, self.remove_button,
-                       self.pause_button):
-            header.addWidget(button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(header)
-        left_layout.addWidget(self.job_list, 1)
 
         # the three panes and the save buttons
         self.original_pane = ImagePane("Original", "originalView", "Original image")
@@ -251,11 +233,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(results)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
         self.splitter.addWidget(self.stack)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 900])
-        self.splitter.setChildrenCollapsible(False)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -288,12 +266,6 @@ class MainWindow(QMainWindow):
         self.tick.setInterval(1000)
         self.spin = QTimer(self)
         self.spin.setInterval(80)
-
-    def _tool_button(self) -> QToolButton:
-        button = QToolButton()
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setAutoRaise(True)
-        return button
 
     def _build_actions(self) -> None:
         def action(text: str, shortcut, slot, tip: str) -> QAction:
@@ -332,35 +304,61 @@ class MainWindow(QMainWindow):
         self.act_focus = action("Focus the link box", "Ctrl+L",
                                 lambda: self.url_input.setFocus(), "Type or paste links")
 
+        self.act_pause_selected = action("Pa&use", "Ctrl+Shift+P", self.pause_selected,
+                                         "Pause the selected jobs; Retry resumes them")
+        self.act_paste = action("&Paste links", QKeySequence.StandardKey.Paste,
+                                self.paste_links, "Add the links on the clipboard as jobs")
+        self.act_settings = action("&Settings…", QKeySequence.StandardKey.Preferences,
+                                   self.open_settings, "API address, timing, export defaults "
+                                   "and history")
+        self.act_settings.setShortcuts([QKeySequence("Ctrl+,")])
+        self.act_clear = action("C&lear history…", None, self.clear_history,
+                                "Remove every finished job from the list and the cache")
+        self.act_logs = action("Open &log folder", None, self.open_log_folder,
+                               "Show Cutout's log files, for a bug report")
+
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.act_save_matted, self.act_save_mask])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
+        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu.addAction(self.act_paste)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addActions([self.act_key, self.act_settings])
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.act_focus)
         jobs_menu = bar.addMenu("&Jobs")
-        jobs_menu.addActions([self.act_submit, self.act_focus])
+        jobs_menu.addAction(self.act_submit)
         jobs_menu.addSeparator()
-        jobs_menu.addActions([self.act_retry, self.act_cancel, self.act_remove])
+        jobs_menu.addActions([self.act_retry, self.act_pause_selected, self.act_cancel,
+                              self.act_remove])
         jobs_menu.addSeparator()
-        jobs_menu.addAction(self.act_pause)
-        settings_menu = bar.addMenu("&Settings")
-        settings_menu.addActions([self.act_key, self.act_sandbox])
+        jobs_menu.addActions([self.act_pause, self.act_clear])
+        jobs_menu.addSeparator()
+        jobs_menu.addAction(self.act_sandbox)
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.act_about)
+        help_menu.addActions([self.act_logs, self.act_about])
 
-        self.retry_button.setDefaultAction(self.act_retry)
-        self.cancel_button.setDefaultAction(self.act_cancel)
-        self.remove_button.setDefaultAction(self.act_remove)
-        self.pause_button.setDefaultAction(self.act_pause)
         style = self.style()
         for act, icon in ((self.act_retry, QStyle.StandardPixmap.SP_BrowserReload),
                           (self.act_cancel, QStyle.StandardPixmap.SP_BrowserStop),
                           (self.act_remove, QStyle.StandardPixmap.SP_TrashIcon),
                           (self.act_pause, QStyle.StandardPixmap.SP_MediaPause),
+                          (self.act_pause_selected, QStyle.StandardPixmap.SP_MediaPause),
                           (self.act_save_matted, QStyle.StandardPixmap.SP_DialogSaveButton),
                           (self.act_save_mask, QStyle.StandardPixmap.SP_DialogSaveButton),
                           (self.act_submit, QStyle.StandardPixmap.SP_ArrowRight)):
             act.setIcon(style.standardIcon(icon))
+
+        self.jobs_panel = JobPanel(self.model, [self.act_retry, self.act_cancel,
+                                                self.act_remove, self.act_pause])
+        self.job_list = self.jobs_panel.view
+        self.splitter.insertWidget(0, self.jobs_panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 900])
+        self.splitter.setChildrenCollapsible(False)
 
     def _connect(self) -> None:
         self.url_input.submitted.connect(self.submit_links)
@@ -470,11 +468,20 @@ class MainWindow(QMainWindow):
             self.url_input.clear()
 
     def _take_links(self, found) -> None:
+        reused = [job for job in map(self.controller.done_today, found.urls) if job]
+        if reused and ask_reuse(self, len(reused), len(found.urls)) == "reuse":
+            done_urls = {job.url for job in reused}
+            found.urls = [u for u in found.urls if u not in done_urls]
+            self.jobs_panel.select_job(reused[0].id)
+            self.statusBar().showMessage(
+                f"{len(reused)} link{'s were' if len(reused) != 1 else ' was'} already cut out "
+                "today: showing those results, no coins spent.", 8000)
+            if not found.urls and not found.problems:
+                return
         if found.urls:
             jobs = self.controller.add_urls(found.urls)
-            row = self.model.row_of(jobs[0].id)
-            if row is not None and not self.job_list.selectionModel().hasSelection():
-                self.job_list.setCurrentIndex(self.model.index(row))
+            if not self.jobs_panel.has_selection():
+                self.jobs_panel.select_job(jobs[0].id)
         message = found.summary
         if found.urls and not self.controller.has_key:
             message += " They will start once an API key is entered."
@@ -571,15 +578,10 @@ class MainWindow(QMainWindow):
 
     # -- selection and panes -----------------------------------------------------------
     def _selected_ids(self) -> list[str]:
-        rows = sorted(i.row() for i in self.job_list.selectionModel().selectedRows())
-        return [j.id for j in (self.model.job_at(r) for r in rows) if j is not None]
+        return self.jobs_panel.selected_ids()
 
     def _current_id(self) -> str | None:
-        index = self.job_list.currentIndex()
-        if not index.isValid() or not self.job_list.selectionModel().isSelected(index):
-            return None
-        job = self.model.job_at(index.row())
-        return job.id if job else None
+        return self.jobs_panel.current_id()
 
     def _selection_changed(self, *args) -> None:
         job_id = self._current_id()
@@ -633,6 +635,8 @@ class MainWindow(QMainWindow):
         retryable = (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN, JobState.PAUSED,
                      JobState.EXPIRED)
         self.act_retry.setEnabled(any(j.state in retryable for j in jobs))
+        self.act_pause_selected.setEnabled(any(j.is_active or j.state == JobState.QUEUED
+                                               for j in jobs))
         unknown_only = jobs and all(j.state == JobState.UNKNOWN for j in jobs)
         self.act_retry.setText("Re&submit" if unknown_only else "&Retry")
         self.act_cancel.setEnabled(any(j.is_active or j.state in (JobState.QUEUED,
@@ -653,6 +657,45 @@ class MainWindow(QMainWindow):
 
     def remove_selected(self) -> None:
         self.controller.remove(self._selected_ids())
+
+    def pause_selected(self) -> None:
+        self.controller.pause_jobs(self._selected_ids())
+
+    def paste_links(self) -> None:
+        """Ctrl+V anywhere outside a text field: the clipboard's links become jobs."""
+        mime = QApplication.clipboard().mimeData()
+        local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
+        text = "\n".join(remote) if mime.hasUrls() else mime.text()
+        self._take_links(extract_links(text, local_paths=local))
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.controller.policy = self.settings.policy()
+            self.controller.concurrency = self.settings.concurrency
+            if self.sandbox is None and self.controller.has_key:
+                self.controller.set_connection(self.settings.base_url,
+                                               self.controller.api_key)
+            self.statusBar().showMessage("Settings saved; they apply to jobs that start from "
+                                         "now on.", 8000)
+        dialog.deleteLater()
+
+    def clear_history(self) -> None:
+        answer = QMessageBox.question(
+            self, "Clear history",
+            "Remove every job that is not running from the list, the history and the cache? "
+            "Files you saved elsewhere are not touched.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.clear_history()
+            self.statusBar().showMessage("History cleared.", 8000)
+
+    def open_log_folder(self) -> None:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def toggle_pause(self) -> None:
         if self.controller.paused_kind == "key" and not self.controller.has_key:
@@ -724,11 +767,7 @@ class MainWindow(QMainWindow):
 
     # -- about and closing -------------------------------------------------------------
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Cutout", (
-            f"<h3>Cutout {__version__}</h3>"
-            "<p>Removes image backgrounds with the HitPaw Image Segmentation API.</p>"
-            "<p>Licensed under the MIT licence. Built with Qt and PySide6 (LGPL v3), "
-            "requests (Apache 2.0), keyring (MIT), Pillow (MIT-CMU) and platformdirs (MIT).</p>"))
+        QMessageBox.about(self, "About Cutout", about_text())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.tick.stop()

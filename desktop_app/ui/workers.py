@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 
 from desktop_app.api import HitPawClient
 from desktop_app.jobs import HistoryStore, Job, JobState, Policy, Stopper, run_job
-from desktop_app.jobs.previews import PreviewFiles, ensure_previews, preview_files
+from desktop_app.jobs.previews import PreviewFiles, ensure_previews
 
 log = logging.getLogger(__name__)
 

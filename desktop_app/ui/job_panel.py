@@ -1,0 +1,141 @@
+"""The left side of the window: the job list with its search, filter and action buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.jobs import Job, JobState
+from desktop_app.ui.job_list import JobDelegate, JobListModel, JobRole
+
+FILTERS = [
+    ("All jobs", None),
+    ("Running", {JobState.QUEUED, JobState.SUBMITTING, JobState.CONVERTING,
+                 JobState.DOWNLOADING}),
+    ("Done", {JobState.DONE}),
+    ("Needs attention", {JobState.FAILED, JobState.UNKNOWN, JobState.EXPIRED,
+                         JobState.PAUSED, JobState.CANCELLED}),
+]
+
+
+class JobFilter(QSortFilterProxyModel):
+    """Shows the jobs whose state is in the chosen group and whose link matches the search."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._states: set[JobState] | None = None
+        self._text = ""
+
+    def set_states(self, states: set[JobState] | None) -> None:
+        self._states = states
+        self.invalidateFilter()
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().lower()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
+        job: Job | None = self.sourceModel().job_at(row)
+        if job is None:
+            return False
+        if self._states is not None and job.state not in self._states:
+            return False
+        return not self._text or self._text in job.url.lower() or self._text in (
+            job.message.lower())
+
+
+class JobPanel(QWidget):
+    def __init__(self, model: JobListModel, actions: list[QAction],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = JobFilter(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setDynamicSortFilter(True)
+
+        title = QLabel("Jobs")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addStretch(1)
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAutoRaise(True)
+            header.addWidget(button)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("jobSearch")
+        self.search.setAccessibleName("Search jobs")
+        self.search.setPlaceholderText("Search links and messages")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.filter = QComboBox()
+        self.filter.setObjectName("jobFilter")
+        self.filter.setAccessibleName("Show")
+        self.filter.setToolTip("Show all jobs, or only some")
+        for label, states in FILTERS:
+            self.filter.addItem(label, states)
+        self.filter.currentIndexChanged.connect(
+            lambda i: self.proxy.set_states(self.filter.itemData(i)))
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.filter)
+
+        self.view = QListView()
+        self.view.setObjectName("jobList")
+        self.view.setAccessibleName("Jobs")
+        self.view.setModel(self.proxy)
+        self.view.setItemDelegate(JobDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setUniformItemSizes(True)
+        self.view.setMouseTracking(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.setMinimumWidth(320)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+
+    # -- selection, in terms of jobs -----------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [i.data(JobRole).id for i in rows if i.data(JobRole) is not None]
+
+    def current_id(self) -> str | None:
+        index = self.view.currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isSelected(index):
+            return None
+        job = index.data(JobRole)
+        return job.id if job else None
+
+    def select_job(self, job_id: str) -> None:
+        row = self.model.row_of(job_id)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row))
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+
+    def has_selection(self) -> bool:
+        return self.view.selectionModel().hasSelection()

@@ -1,0 +1,137 @@
+"""Preferences: where the API is, how often to ask, how many at once, what to keep."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop_app.api import DEFAULT_BASE_URL
+from desktop_app.settings import Settings, is_plain_http_remote
+
+RETENTION = [("Keep everything", 0), ("30 days", 30), ("90 days", 90), ("7 days", 7),
+             ("1 day", 1)]
+FORMATS = [("PNG (transparent)", "PNG"), ("WebP (transparent)", "WEBP"),
+           ("JPEG (on a background colour)", "JPEG")]
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Cutout settings")
+        self.setObjectName("settingsDialog")
+        self.setMinimumWidth(520)
+        self.settings = settings
+
+        self.base_url = QLineEdit(settings.base_url)
+        self.base_url.setObjectName("baseUrlEdit")
+        self.base_url.setAccessibleName("API address")
+        self.base_url.setPlaceholderText(DEFAULT_BASE_URL)
+        self.base_url.setToolTip("HitPaw's address, or a compatible proxy or sandbox")
+        override = settings.base_url_override
+        if override:
+            self.base_url.setEnabled(False)
+            self.base_url.setToolTip("Set by HITPAW_API_BASE in the environment")
+        self.poll = QDoubleSpinBox()
+        self.poll.setObjectName("pollIntervalSpin")
+        self.poll.setRange(2.0, 5.0)
+        self.poll.setSingleStep(0.5)
+        self.poll.setSuffix(" s")
+        self.poll.setValue(settings.poll_interval)
+        self.poll.setToolTip("How often Cutout asks HitPaw whether a job is done (HitPaw "
+                             "advises 2 to 5 seconds)")
+        self.concurrency = QSpinBox()
+        self.concurrency.setObjectName("concurrencySpin")
+        self.concurrency.setRange(1, 16)
+        self.concurrency.setValue(settings.concurrency)
+        self.concurrency.setToolTip("Jobs sent and followed at the same time")
+        self.limit = QSpinBox()
+        self.limit.setObjectName("processingLimitSpin")
+        self.limit.setRange(1, 60)
+        self.limit.setSuffix(" min")
+        self.limit.setValue(max(1, round(settings.processing_limit / 60)))
+        self.limit.setToolTip("Give up on a job that HitPaw is still processing after this "
+                              "long (Retry checks again without a new charge)")
+        self.format = QComboBox()
+        self.format.setObjectName("exportFormatCombo")
+        for label, value in FORMATS:
+            self.format.addItem(label, value)
+        self.format.setCurrentIndex(max(0, self.format.findData(settings.export_format)))
+        self.folder = QLineEdit(settings.export_dir)
+        self.folder.setObjectName("exportFolderEdit")
+        self.folder.setPlaceholderText("The last folder you saved to")
+        browse = QPushButton("Choose\u2026")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        self.retention = QComboBox()
+        self.retention.setObjectName("retentionCombo")
+        for label, days in RETENTION:
+            self.retention.addItem(label, days)
+        index = self.retention.findData(settings.history_days)
+        self.retention.setCurrentIndex(max(0, index))
+        self.retention.setToolTip("Finished jobs older than this are removed from the history "
+                                  "and the cache when Cutout starts")
+
+        form = QFormLayout(self)
+        form.addRow("API address:", self.base_url)
+        if override:
+            form.addRow("", QLabel("Set by HITPAW_API_BASE for this session."))
+        form.addRow("Check status every:", self.poll)
+        form.addRow("Jobs at once:", self.concurrency)
+        form.addRow("Give up after:", self.limit)
+        form.addRow("Default format:", self.format)
+        form.addRow("Default folder:", folder_row)
+        form.addRow("Keep history:", self.retention)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Default folder for saved images",
+                                                  self.folder.text() or
+                                                  self.settings.last_save_dir)
+        if folder:
+            self.folder.setText(folder)
+
+    def accept(self) -> None:
+        url = self.base_url.text().strip().rstrip("/") or DEFAULT_BASE_URL
+        if self.base_url.isEnabled() and url != self.settings.base_url:
+            if not url.startswith(("http://", "https://")):
+                QMessageBox.warning(self, "API address", "The API address must start with "
+                                    "https:// (or http:// for this computer).")
+                return
+            if is_plain_http_remote(url):
+                answer = QMessageBox.warning(
+                    self, "Unencrypted address",
+                    f"{url} is not encrypted (http, not https): your API key and your links "
+                    "would travel in clear text. Use it anyway?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.No)
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+            self.settings.base_url = url
+        s = self.settings
+        s.poll_interval = self.poll.value()
+        s.concurrency = self.concurrency.value()
+        s.processing_limit = self.limit.value() * 60
+        s.export_format = self.format.currentData()
+        s.export_dir = self.folder.text().strip()
+        s.history_days = self.retention.currentData()
+        s.sync()
+        super().accept()
