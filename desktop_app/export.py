@@ -1,49 +1,576 @@
-"""Writing results where the user asked, never leaving a half-written file behind."""
+"""Writing results where the user asked, never leaving a half-written file behind.
+
+Qt-free (Pillow only) so the CLI and worker threads share it. Every write goes to a temporary
+file in the target's own folder and is renamed over the target, so a crash, a full disk or a
+pulled USB stick leaves either the old file or the new one, never half of one. Every failure is
+an ``ExportError`` whose text is one sentence a designer understands.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import secrets
 import shutil
-import tempfile
+import string
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date as Date
 from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
-from PIL import Image
+from PIL import Image, ImageOps
+
+FORMATS = ("PNG", "WEBP", "JPEG")
+EXTENSIONS = {"PNG": "png", "WEBP": "webp", "JPEG": "jpg"}
+_FORMAT_ALIASES = {"PNG": "PNG", "WEBP": "WEBP", "JPEG": "JPEG", "JPG": "JPEG"}
+_SUFFIX_FORMATS = {".png": "PNG", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+MASK_THRESHOLD = 8          # mask values at or below this are background (JPEG-ish noise)
+DEFAULT_PATTERN = "{stem}-cutout.{ext}"
+DEFAULT_MASK_PATTERN = "{stem}-mask.png"
+PLACEHOLDERS = ("stem", "kind", "ext", "n", "date")
+_UNSAFE = set('<>:"/\\|?*')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+_MAX_NAME = 200             # characters; leaves room under every file system's 255 limit
 
 
 class ExportError(Exception):
-    """A sentence for the user: why the file could not be written."""
+    """A sentence for the user: why the file could not be written.
+
+    ``kind`` says what went wrong, so a batch can stop early when every further file would
+    fail the same way: "folder" (missing or read-only), "disk" (full), "file" (this one file),
+    "source" (the result could not be read).
+    """
+
+    def __init__(self, message: str, kind: str = "file") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def user_message(self) -> str:
+        return str(self)
 
 
+# -- options -------------------------------------------------------------------------------
+def normalize_format(value: str) -> str:
+    """"png", "WebP", "jpg" -> "PNG", "WEBP", "JPEG"; anything else is a ValueError."""
+    fmt = _FORMAT_ALIASES.get(str(value).strip().upper().lstrip("."))
+    if fmt is None:
+        raise ValueError(f"Cutout saves PNG, WebP or JPEG images, not \u201c{value}\u201d.")
+    return fmt
+
+
+def parse_colour(value: str) -> tuple[int, int, int]:
+    """"#fff", "#ffffff" or "ffffff" -> (255, 255, 255)."""
+    text = str(value).strip().lstrip("#")
+    if len(text) == 3:
+        text = "".join(c * 2 for c in text)
+    try:
+        if len(text) != 6:
+            raise ValueError
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+    except ValueError:
+        raise ValueError(f"\u201c{value}\u201d is not a colour: use a hex colour such as "
+                         "#ffffff.") from None
+
+
+def format_for_suffix(path: str | Path) -> str | None:
+    """The format a file name's extension asks for, or None when it names no image format."""
+    return _SUFFIX_FORMATS.get(Path(path).suffix.lower())
+
+
+def with_extension(path: str | Path, fmt: str) -> Path:
+    """``path`` ending in an extension of ``fmt`` (".jpeg" counts for JPEG); else one added."""
+    path, fmt = Path(path), normalize_format(fmt)
+    if format_for_suffix(path) == fmt:
+        return path
+    return path.with_name(f"{path.name}.{EXTENSIONS[fmt]}")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How results are written. WebP is lossless by default so alpha edges stay exact."""
+
+    format: str = "PNG"
+    background: str = "#ffffff"     # JPEG has no transparency: the cut-out is laid on this
+    crop_to_subject: bool = False
+    padding: int = 0                 # pixels around the subject when cropping
+    webp_lossless: bool = True
+    webp_quality: int = 90           # lossy WebP only
+    jpeg_quality: int = 92
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", normalize_format(self.format))
+        rgb = parse_colour(self.background)
+        object.__setattr__(self, "background", "#{:02x}{:02x}{:02x}".format(*rgb))
+        object.__setattr__(self, "padding", max(0, int(self.padding)))
+        object.__setattr__(self, "webp_quality", min(100, max(1, int(self.webp_quality))))
+        object.__setattr__(self, "jpeg_quality", min(95, max(1, int(self.jpeg_quality))))
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.format]
+
+    @property
+    def background_rgb(self) -> tuple[int, int, int]:
+        return parse_colour(self.background)
+
+
+# -- writing single files ------------------------------------------------------------------
 def write_image(source: Path, target: Path, mode: str, fmt: str = "PNG") -> Path:
-    """Write ``source`` as ``fmt`` at ``target`` via a temporary file renamed over it."""
+    """Write ``source`` as ``fmt`` in ``mode`` at ``target`` (the CLI's plain copy)."""
+    source, target = Path(source), Path(target)
+    with _read(source, "result") as img:
+        if img.format == fmt and img.mode == mode:
+            # already right: keep the bytes as they are
+            return _atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
+        img = img.convert(mode)
+    return _atomic_write(target, lambda tmp: img.save(tmp, fmt))
+
+
+def export_cutout(cutout_path: str | Path, mask_path: str | Path | None, target: str | Path,
+                  options: ExportOptions = ExportOptions()) -> Path:
+    """Write the cut-out as ``options.format``: PNG and WebP keep alpha, JPEG is flattened.
+
+    With ``crop_to_subject`` the image is cropped to the mask's subject plus padding (the
+    cut-out's own alpha stands in when there is no mask); an empty mask keeps the whole image.
+    """
+    cutout_path, target = Path(cutout_path), Path(target)
+    with _read(cutout_path, "cut-out") as src:
+        box = None
+        if options.crop_to_subject:
+            box = _cutout_box(src, mask_path, options.padding)
+        if (options.format == "PNG" and box is None and src.format == "PNG"
+                and src.mode == "RGBA" and not _rotated(src)):
+            return _atomic_write(target, lambda tmp: shutil.copyfile(cutout_path, tmp))
+        icc = src.info.get("icc_profile")
+        img = _upright(src).convert("RGBA")
+    if box is not None:
+        img = img.crop(box)
+    extra = {"icc_profile": icc} if icc else {}
+    if options.format == "PNG":
+        return _atomic_write(target, lambda tmp: img.save(tmp, "PNG", **extra))
+    if options.format == "WEBP":
+        webp = (dict(lossless=True, quality=80, method=4, exact=False) if options.webp_lossless
+                else dict(quality=options.webp_quality, alpha_quality=100, method=4))
+        return _atomic_write(target, lambda tmp: img.save(tmp, "WEBP", **webp, **extra))
+    flat = Image.new("RGB", img.size, options.background_rgb)
+    flat.paste(img, mask=img.getchannel("A"))
+    return _atomic_write(target, lambda tmp: flat.save(
+        tmp, "JPEG", quality=options.jpeg_quality, subsampling=0, optimize=True, **extra))
+
+
+def export_mask(mask_path: str | Path, target: str | Path,
+                options: ExportOptions = ExportOptions()) -> Path:
+    """Write the mask as a greyscale PNG, cropped like the cut-out when asked."""
+    mask_path, target = Path(mask_path), Path(target)
+    with _read(mask_path, "mask") as src:
+        box = subject_box(src, options.padding) if options.crop_to_subject else None
+        if (box is None and src.format == "PNG" and src.mode == "L"
+                and not _rotated(src)):
+            return _atomic_write(target, lambda tmp: shutil.copyfile(mask_path, tmp))
+        img = _upright(src).convert("L")
+    if box is not None:
+        img = img.crop(box)
+    return _atomic_write(target, lambda tmp: img.save(tmp, "PNG"))
+
+
+def subject_box(mask: Image.Image, padding: int = 0
+                ) -> tuple[int, int, int, int] | None:
+    """The subject's bounding box (mask above ``MASK_THRESHOLD``) plus padding, clamped to
+    the image; None when the mask is empty or the box is the whole image anyway."""
+    grey = _upright(mask).convert("L")
+    bbox = grey.point(lambda v: 255 if v > MASK_THRESHOLD else 0).getbbox()
+    if bbox is None:
+        return None
+    left, top, right, bottom = bbox
+    pad = max(0, int(padding))
+    box = (max(0, left - pad), max(0, top - pad), min(grey.width, right + pad),
+           min(grey.height, bottom + pad))
+    return None if box == (0, 0, grey.width, grey.height) else box
+
+
+def _cutout_box(cutout: Image.Image, mask_path: str | Path | None, padding: int
+                ) -> tuple[int, int, int, int] | None:
+    size = _upright_size(cutout)
+    if mask_path is None:
+        alpha = _upright(cutout).convert("RGBA").getchannel("A")
+        return subject_box(alpha, padding)
+    with _read(Path(mask_path), "mask") as mask:
+        msize = _upright_size(mask)
+        box = subject_box(mask, padding)
+    if box is None or msize == size:
+        return box
+    # a mask of another size (never seen, but cheap to get right): scale its box
+    sx, sy = size[0] / msize[0], size[1] / msize[1]
+    scaled = (int(box[0] * sx), int(box[1] * sy), min(size[0], round(box[2] * sx + 0.5)),
+              min(size[1], round(box[3] * sy + 0.5)))
+    return None if scaled == (0, 0, *size) else scaled
+
+
+_ORIENTATION = 0x0112
+
+
+def _rotated(img: Image.Image) -> bool:
+    try:
+        return img.getexif().get(_ORIENTATION, 1) not in (1, None)
+    except Exception:  # noqa: BLE001 - a broken EXIF block just means "not rotated"
+        return False
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """The image as the previews show it (EXIF orientation applied)."""
+    return ImageOps.exif_transpose(img) if _rotated(img) else img
+
+
+def _upright_size(img: Image.Image) -> tuple[int, int]:
+    if _rotated(img) and img.getexif().get(_ORIENTATION) in (5, 6, 7, 8):
+        return img.height, img.width
+    return img.size
+
+
+@contextmanager
+def _read(path: Path, label: str) -> Iterator[Image.Image]:
+    """Open a cached result for reading, turning every failure into a sentence."""
+    path = Path(path)
+    try:
+        img = Image.open(path)
+        img.load()
+    except FileNotFoundError:
+        raise ExportError(f"The {label} is no longer in Cutout's cache; retry the job to "
+                          "download it again.", "source") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise ExportError(f"Could not read the {label} (\u201c{path.name}\u201d): "
+                          f"{_reason(err)}; retry the job to download it again.",
+                          "source") from None
+    with img:
+        yield img
+
+
+def _reason(err: BaseException) -> str:
+    text = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    return text.rstrip(".")
+
+
+def _atomic_write(target: Path, write: Callable[[str], object]) -> Path:
+    """Call ``write(temp_path)`` for a temp file beside ``target``, then rename it over."""
     target = Path(target)
+    if target.is_dir():
+        raise ExportError(f"Could not save \u201c{target.name}\u201d in {target.parent}: there "
+                          "is a folder with that name. Choose another name.", "file")
+    tmp = _make_temp(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".part",
-                                   dir=target.parent)
-    except OSError as err:
-        raise ExportError(_sentence(err, target)) from None
-    os.close(fd)
-    try:
-        with Image.open(source) as img:
-            if img.format == fmt and img.mode == mode:
-                shutil.copyfile(source, tmp)  # already right: keep the bytes as they are
-            else:
-                img.convert(mode).save(tmp, fmt)
-        os.replace(tmp, target)
-    except OSError as err:
-        raise ExportError(_sentence(err, target)) from None
+        try:
+            write(str(tmp))
+        except OSError as err:
+            raise _error(err, target) from None
+        except (ValueError, KeyError) as err:   # Pillow: an option the encoder refused
+            raise ExportError(f"Could not save \u201c{target.name}\u201d: {_reason(err)}.",
+                              "file") from None
+        try:
+            os.replace(tmp, target)
+        except OSError as err:
+            raise _error(err, target, replacing=True) from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     return target
 
 
-def _sentence(err: OSError, target: Path) -> str:
+def _make_temp(target: Path) -> Path:
+    """A new, empty, hidden file in the target's folder, created with the user's umask
+    (``mkstemp`` would make it 0600 and the saved image unreadable to others)."""
+    for _ in range(20):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise _error(err, target) from None
+        os.close(fd)
+        return tmp
+    raise ExportError(f"Could not save \u201c{target.name}\u201d in {target.parent}: could "
+                      "not make a temporary file there.", "folder")
+
+
+_IN_USE_WINERRORS = {32, 33}        # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _error(err: OSError, target: Path, replacing: bool = False) -> ExportError:
+    """The sentence for an OSError while saving ``target``, and whether it is about the
+    folder or disk (so a batch stops) or about this one file."""
     where = f"\u201c{target.name}\u201d in {target.parent}"
+    winerror = getattr(err, "winerror", None)
+    if winerror in _IN_USE_WINERRORS or err.errno in (errno.EBUSY, errno.ETXTBSY) or (
+            replacing and err.errno in (errno.EACCES, errno.EPERM) and target.exists()):
+        return ExportError(f"Could not save {where}: another app has that file open, or it "
+                           "is read-only. Close it there, or choose another name, and try "
+                           "again.", "file")
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"Could not save {where}: that folder is read-only. Choose another folder."
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"Could not save {where}: the disk is full. Free some space and try again."
+        return ExportError(f"Could not save {where}: that folder is read-only. Choose another "
+                           "folder.", "folder")
+    if err.errno in _DISK_FULL:
+        return ExportError(f"Could not save {where}: the disk is full. Free some space and "
+                           "try again.", "disk")
     if err.errno == errno.ENOENT:
-        return f"Could not save {where}: the folder no longer exists."
-    return f"Could not save {where}: {err.strerror or err}."
+        return ExportError(f"Could not save {where}: the folder no longer exists. Choose "
+                           "another folder.", "folder")
+    if err.errno == errno.ENAMETOOLONG:
+        return ExportError(f"Could not save {where}: the name is too long. Choose a shorter "
+                           "name.", "file")
+    if err.errno == errno.EINVAL or winerror == 123:
+        return ExportError(f"Could not save {where}: the disk does not accept that name. "
+                           "Choose a name without unusual characters.", "file")
+    return ExportError(f"Could not save {where}: {_reason(err)}.", "file")
+
+
+def _sentence(err: OSError, target: Path) -> str:
+    """Kept for callers of the old helper: the sentence alone."""
+    return str(_error(err, target))
+
+
+# -- names for "Save all" ------------------------------------------------------------------
+def check_pattern(pattern: str) -> list[str]:
+    """The placeholders ``pattern`` uses; a ValueError with a sentence when it cannot work."""
+    if not pattern or not pattern.strip():
+        raise ValueError("The file name pattern is empty: use something like "
+                         f"{DEFAULT_PATTERN}.")
+    if "/" in pattern or "\\" in pattern:
+        raise ValueError("The file name pattern cannot contain / or \\: it names files "
+                         "inside the chosen folder, not folders.")
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError:
+        raise ValueError("The file name pattern has a { or } without its partner: write "
+                         "placeholders like {stem}, or double the brace ({{) to keep it.") \
+            from None
+    used = []
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or conversion:
+            shown = "{" + name + ("!" + conversion if conversion else "") + "}"
+            if not name:
+                shown = "{}"
+            raise ValueError(f"The file name pattern uses {shown}, which Cutout does not "
+                             f"know. Use {known}.")
+        if spec and name != "n":
+            raise ValueError(f"Only {{n}} takes a format (such as {{n:03}}); {{{name}:{spec}}}"
+                             " does not.")
+        if spec:
+            try:
+                format(1, spec)
+            except ValueError:
+                raise ValueError(f"{{n:{spec}}} is not a number format; try {{n:03}} for "
+                                 "001, 002, \u2026") from None
+        used.append(name)
+    return used
+
+
+def render_name(pattern: str, *, stem: str, kind: str, ext: str, index: int,
+                date: Date | str | None = None) -> str:
+    """One file name from a "Save all" pattern, safe on Windows, macOS and Linux.
+
+    Placeholders: {stem} (from the link), {kind} ("cutout"/"mask"), {ext}, {n} (1-based place
+    in the batch; {n:03} pads it), {date} (YYYY-MM-DD). A name without an image extension gets
+    ``.ext``; a name ending in another image extension has it replaced.
+    """
+    check_pattern(pattern)
+    day = date or Date.today()
+    day_text = day if isinstance(day, str) else day.isoformat()
+    ext = ext.lstrip(".").lower()
+    name = pattern.format(stem=stem, kind=kind, ext=ext, n=index, date=day_text)
+    name = "".join("-" if c in _UNSAFE or ord(c) < 32 else c for c in name)
+    name = name.strip().lstrip(".").rstrip(". ")
+    base, dot, suffix = name.rpartition(".")
+    if dot and f".{suffix.lower()}" in _SUFFIX_FORMATS:
+        if suffix.lower() != ext and not (ext in ("jpg", "jpeg") and
+                                          suffix.lower() in ("jpg", "jpeg")):
+            suffix = ext
+    else:
+        base, suffix = name, ext
+    base = base.rstrip(". ") or stem or "image"
+    if base.split(".")[0].upper() in _WINDOWS_RESERVED:
+        base = f"{base}_"
+    base = base[:_MAX_NAME]
+    return f"{base}.{suffix}"
+
+
+def _suffixed(name: str, k: int) -> str:
+    base, dot, ext = name.rpartition(".")
+    return f"{base}-{k}.{ext}" if dot else f"{name}-{k}"
+
+
+class JobLike(Protocol):
+    stem: str
+    cutout_path: str | Path | None
+    mask_path: str | Path | None
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file "Save all" will write: what from, where to, and whether it is there already."""
+
+    kind: str                       # "cutout" or "mask"
+    stem: str
+    source: Path                    # the cached cut-out or mask
+    mask_source: Path | None        # the mask, used to crop the cut-out
+    target: Path
+    exists: bool
+    options: ExportOptions
+
+
+def batch_names(stems: Sequence[str], pattern: str, options: ExportOptions,
+                include_masks: bool, mask_pattern: str = DEFAULT_MASK_PATTERN,
+                date: Date | str | None = None) -> list[tuple[str, str | None]]:
+    """(cut-out name, mask name or None) per stem, never the same name twice in the batch
+    (compared case-insensitively, as Windows and macOS do): "-2", "-3"... like the CLI."""
+    check_pattern(pattern)
+    if include_masks:
+        check_pattern(mask_pattern)
+    taken: set[str] = set()
+    out: list[tuple[str, str | None]] = []
+
+    def name(pat: str, stem: str, k: int, kind: str, ext: str, n: int) -> str:
+        first = render_name(pat, stem=stem, kind=kind, ext=ext, index=n, date=date)
+        if k == 1:
+            return first
+        other = render_name(pat, stem=f"{stem}-{k}", kind=kind, ext=ext, index=n, date=date)
+        return other if other != first else _suffixed(first, k)   # the stem made no change
+
+    def free(pat: str, stem: str, kind: str, ext: str, n: int) -> str:
+        k = 1
+        while (candidate := name(pat, stem, k, kind, ext, n)).casefold() in taken:
+            k += 1
+        taken.add(candidate.casefold())
+        return candidate
+
+    for n, stem in enumerate(stems, start=1):
+        if include_masks:
+            cut = name(pattern, stem, 1, "cutout", options.extension, n)
+            if cut.casefold() == name(mask_pattern, stem, 1, "mask", "png", n).casefold():
+                raise ValueError(f"The cut-out and the mask would both be named "
+                                 f"\u201c{cut}\u201d: put {{kind}} in the pattern, or "
+                                 "change the mask pattern.")
+        cut = free(pattern, stem, "cutout", options.extension, n)
+        mask = free(mask_pattern, stem, "mask", "png", n) if include_masks else None
+        out.append((cut, mask))
+    return out
+
+
+def plan_save_all(jobs_like: Iterable[JobLike], folder: str | Path, pattern: str,
+                  options: ExportOptions, include_masks: bool,
+                  mask_pattern: str = DEFAULT_MASK_PATTERN, *,
+                  date: Date | str | None = None) -> list[PlannedFile]:
+    """The files "Save all" would write, in order; nothing is written here.
+
+    Jobs without a cut-out are left out; a job without a mask saves only its cut-out.
+    Patterns that cannot work raise ValueError with a sentence.
+    """
+    folder = Path(folder)
+    jobs = [j for j in jobs_like if getattr(j, "cutout_path", None)]
+    names = batch_names([j.stem for j in jobs], pattern, options, include_masks,
+                        mask_pattern, date)
+    plan: list[PlannedFile] = []
+    for job, (cut, mask) in zip(jobs, names):
+        mask_source = Path(job.mask_path) if getattr(job, "mask_path", None) else None
+        target = folder / cut
+        plan.append(PlannedFile("cutout", job.stem, Path(job.cutout_path), mask_source,
+                                target, os.path.lexists(target), options))
+        if mask and mask_source is not None:
+            target = folder / mask
+            plan.append(PlannedFile("mask", job.stem, mask_source, mask_source, target,
+                                    os.path.lexists(target), options))
+    return plan
+
+
+@dataclass
+class ExportReport:
+    """What "Save all" did, file by file, and the sentence to show for it."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)            # already there, kept
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # with the reason
+    cancelled: list[Path] = field(default_factory=list)           # stopped before their turn
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        def files(n: int) -> str:
+            return f"{n} file" if n == 1 else f"{n} files"
+
+        parts = []
+        if self.written:
+            folders = {p.parent for p in self.written}
+            where = f" in {next(iter(folders))}" if len(folders) == 1 else ""
+            parts.append(f"Saved {files(len(self.written))}{where}")
+        else:
+            parts.append("Saved nothing")
+        if self.skipped:
+            parts.append(f"kept {files(len(self.skipped))} that already existed")
+        if self.cancelled:
+            parts.append(f"stopped before {files(len(self.cancelled))}")
+        text = "; ".join(parts) + "."
+        if self.failed:
+            reasons = list(dict.fromkeys(reason for _, reason in self.failed))
+            n = len(self.failed)
+            text += (f" {files(n).capitalize()} could not be saved: {reasons[0]}" if n > 1
+                     else f" {reasons[0]}")
+            if len(reasons) > 1:
+                text += f" (and {len(reasons) - 1} other problem"
+                text += ")" if len(reasons) == 2 else "s)"
+        return text
+
+    def details(self) -> list[str]:
+        """One line per file that was not saved, for a "Show details" box."""
+        return ([f"{p.name}: {reason}" for p, reason in self.failed]
+                + [f"{p.name}: already existed, kept" for p in self.skipped]
+                + [f"{p.name}: not saved, stopped" for p in self.cancelled])
+
+
+def run_plan(plan: Sequence[PlannedFile], overwrite: bool | set[Path] | frozenset[Path], *,
+             progress: Callable[[int, int], None] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> ExportReport:
+    """Write the planned files; meant for a worker thread.
+
+    ``overwrite`` is True (replace every existing file), False (keep them all), or the set of
+    targets that may be replaced. A target that appeared since planning is kept unless allowed.
+    A missing or read-only folder or a full disk stops the batch: every later file would fail
+    the same way. ``progress(done, total)`` is called after each file, from this thread.
+    """
+    report = ExportReport()
+    total = len(plan)
+    allowed = {Path(p) for p in overwrite} if isinstance(overwrite, (set, frozenset)) else None
+    for i, item in enumerate(plan):
+        if should_stop is not None and should_stop():
+            report.cancelled.extend(p.target for p in plan[i:])
+            break
+        may_replace = overwrite is True or (allowed is not None and item.target in allowed)
+        if os.path.lexists(item.target) and not may_replace:
+            report.skipped.append(item.target)
+        else:
+            try:
+                if item.kind == "mask":
+                    export_mask(item.source, item.target, item.options)
+                else:
+                    export_cutout(item.source, item.mask_source, item.target, item.options)
+                report.written.append(item.target)
+            except ExportError as err:
+                report.failed.append((item.target, str(err)))
+                if err.kind in ("folder", "disk"):
+                    report.failed.extend((p.target, str(err)) for p in plan[i + 1:])
+                    if progress is not None:
+                        progress(total, total)
+                    break
+        if progress is not None:
+            progress(i + 1, total)
+    return report

@@ -152,7 +152,13 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
         row = window.model.row_of(job_id)
         if row is None:
             raise SmokeFailure("the finished job is not in the job list")
-        window.job_list.setCurrentIndex(window.model.index(row))
+        view = window.job_list
+        index = window.model.index(row)
+        if view.model() is not window.model:  # the list shows the jobs through a filter
+            index = view.model().mapFromSource(index)
+        if not index.isValid():
+            raise SmokeFailure("the finished job is hidden from the job list")
+        view.setCurrentIndex(index)
         _wait_until(app, lambda: window.matted_pane.canvas.image() is not None, deadline,
                     "the cut-out was not shown")
         for name, pane in (("original", window.original_pane), ("mask", window.mask_pane)):

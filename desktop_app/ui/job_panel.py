@@ -38,12 +38,19 @@ class JobFilter(QSortFilterProxyModel):
         self._text = ""
 
     def set_states(self, states: set[JobState] | None) -> None:
-        self._states = states
-        self.invalidateFilter()
+        self._change(lambda: setattr(self, "_states", states))
 
     def set_text(self, text: str) -> None:
-        self._text = text.strip().lower()
-        self.invalidateFilter()
+        self._change(lambda: setattr(self, "_text", text.strip().lower()))
+
+    def _change(self, apply) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10 and later
+            self.beginFilterChange()
+            apply()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            apply()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
         job: Job | None = self.sourceModel().job_at(row)

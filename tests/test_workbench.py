@@ -1,0 +1,205 @@
+"""The designer's workbench around the job list: getting links in, history, settings."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QListView, QMessageBox
+
+from desktop_app.jobs import HistoryStore, Job, JobState
+from desktop_app.jobs.model import RESULT_LIFETIME
+from desktop_app import paths
+from desktop_app.ui import main_window as main_window_module
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.settings_dialog import SettingsDialog
+
+WAIT_MS = 20000
+
+
+@pytest.fixture
+def connected(sandbox, monkeypatch):
+    monkeypatch.setenv("HITPAW_API_BASE", sandbox.base_url)
+    monkeypatch.setenv("HITPAW_API_KEY", "sandbox-key")
+    return sandbox
+
+
+@pytest.fixture
+def make_window(qtbot):
+    windows = []
+
+    def make() -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.resize(1200, 760)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def states(window):
+    return [job.state for job in window.controller.jobs.values()]
+
+
+def wait_all(qtbot, window, state=JobState.DONE):
+    qtbot.waitUntil(lambda: states(window) and all(s == state for s in states(window))
+                    and window.controller.running_count == 0, timeout=WAIT_MS)
+
+
+def visible_rows(window) -> int:
+    return window.findChild(QListView, "jobList").model().rowCount()
+
+
+def test_paste_anywhere_adds_the_clipboard_links(qtbot, make_window, connected):
+    window = make_window()
+    window.job_list.setFocus()
+    QApplication.clipboard().setText(f"look: {connected.sample_url('a.png')} and "
+                                     f"{connected.sample_url('b.png')}")
+    window.act_paste.trigger()
+    assert len(window.controller.jobs) == 2
+    wait_all(qtbot, window)
+
+
+def test_dropping_links_and_a_local_file(qtbot, make_window, connected, tmp_path):
+    window = make_window()
+    local = tmp_path / "holiday.jpg"
+    local.write_bytes(b"not sent")
+    mime = QMimeData()
+    mime.setUrls([QUrl(connected.sample_url("dropped.png")), QUrl.fromLocalFile(str(local))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert [j.url for j in window.controller.jobs.values()] == [
+        connected.sample_url("dropped.png")]
+    message = window.statusBar().currentMessage()
+    assert "holiday.jpg" in message and "file on this computer" in message
+    wait_all(qtbot, window)
+
+
+def test_a_link_done_today_offers_the_cached_result(qtbot, make_window, connected,
+                                                     monkeypatch):
+    window = make_window()
+    url = connected.sample_url("again.png")
+    window.url_input.setPlainText(url)
+    window.submit_links()
+    wait_all(qtbot, window)
+    asked = []
+    monkeypatch.setattr(main_window_module, "ask_reuse",
+                        lambda parent, reused, total: asked.append((reused, total)) or "reuse")
+    window.url_input.setPlainText(url)
+    window.submit_links()
+    assert asked == [(1, 1)]
+    assert len(window.controller.jobs) == 1
+    assert connected.stats.submits == 1
+    assert "no coins spent" in window.statusBar().currentMessage()
+    monkeypatch.setattr(main_window_module, "ask_reuse", lambda *a: "send")
+    window.url_input.setPlainText(url)
+    window.submit_links()
+    assert len(window.controller.jobs) == 2
+    wait_all(qtbot, window)
+    assert connected.stats.submits == 2
+
+
+def test_pause_one_job_and_resume_it_without_a_new_charge(qtbot, make_window, connected):
+    connected.processing_time = 3.0
+    window = make_window()
+    window.url_input.setPlainText(connected.sample_url("slow.png"))
+    window.submit_links()
+    qtbot.waitUntil(lambda: next(iter(window.controller.jobs.values())).job_id is not None,
+                    timeout=WAIT_MS)
+    window.jobs_panel.select_job(next(iter(window.controller.jobs)))
+    window.act_pause_selected.trigger()
+    wait_all(qtbot, window, JobState.PAUSED)
+    assert "Paused by you" in window.model.data(window.model.index(0))
+    connected.processing_time = 0.1
+    window.act_retry.trigger()
+    wait_all(qtbot, window)
+    assert connected.stats.submits == 1
+
+
+def test_search_and_filter_the_history(qtbot, make_window, connected):
+    window = make_window()
+    window.url_input.setPlainText("\n".join([connected.sample_url("red-shoe.png"),
+                                             connected.sample_url("blue-hat.png"),
+                                             connected.sample_url("not-an-image.png")]))
+    window.submit_links()
+    qtbot.waitUntil(lambda: all(s in (JobState.DONE, JobState.FAILED) for s in states(window))
+                    and len(states(window)) == 3, timeout=WAIT_MS)
+    search = window.findChild(QLineEdit, "jobSearch")
+    search.setText("shoe")
+    assert visible_rows(window) == 1
+    search.clear()
+    combo = window.findChild(QComboBox, "jobFilter")
+    combo.setCurrentIndex(combo.findText("Needs attention"))
+    assert visible_rows(window) == 1
+    combo.setCurrentIndex(combo.findText("Done"))
+    assert visible_rows(window) == 2
+    combo.setCurrentIndex(combo.findText("All jobs"))
+    assert visible_rows(window) == 3
+
+
+def test_clear_history_asks_first_and_then_forgets_everything(qtbot, make_window, connected,
+                                                              monkeypatch):
+    window = make_window()
+    window.url_input.setPlainText(connected.sample_url("gone.png"))
+    window.submit_links()
+    wait_all(qtbot, window)
+    workdir = window.controller.workdir(next(iter(window.controller.jobs.values())))
+    assert workdir.exists()
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a: QMessageBox.StandardButton.No))
+    window.act_clear.trigger()
+    assert len(window.controller.jobs) == 1
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a: QMessageBox.StandardButton.Yes))
+    window.act_clear.trigger()
+    assert window.controller.jobs == {} and visible_rows(window) == 0
+    assert not workdir.exists()
+    window.controller.store.flush()
+    assert HistoryStore(paths.history_db()).load_all() == []
+
+
+def test_old_jobs_are_pruned_and_stale_job_ids_are_not_polled(qtbot, make_window, connected):
+    store = HistoryStore(paths.history_db())
+    now = time.time()
+    old_done = Job("https://example.com/old.png", state=JobState.DONE,
+                   finished_at=now - 40 * 86400, completed_at=now - 40 * 86400)
+    stale = Job("https://example.com/stale.png", state=JobState.CONVERTING, job_id="gone",
+                submitted_at=now - RESULT_LIFETIME - 3600)
+    store.save(old_done)
+    store.save(stale)
+    store.close()
+    window = make_window()
+    window.settings.history_days = 30
+    window.close()
+    again = make_window()
+    qtbot.waitUntil(lambda: len(again.controller.jobs) == 1, timeout=WAIT_MS)
+    job = next(iter(again.controller.jobs.values()))
+    assert job.url.endswith("stale.png") and job.state == JobState.EXPIRED
+    assert connected.stats.polls == 0
+
+
+def test_settings_dialog_saves_values_and_confirms_plain_http(qtbot, make_window,
+                                                             monkeypatch):
+    window = make_window()
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.poll.setValue(4.5)
+    dialog.concurrency.setValue(7)
+    dialog.base_url.setText("http://api.example.com")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No))
+    dialog.accept()
+    assert asked and "not encrypted" in asked[0]
+    assert window.settings.base_url != "http://api.example.com"
+    dialog.base_url.setText("https://proxy.example.com/")
+    dialog.accept()
+    assert window.settings.base_url == "https://proxy.example.com"
+    assert window.settings.poll_interval == 4.5 and window.settings.concurrency == 7
