@@ -24,7 +24,7 @@ ifneq ($(DBUS_RUN_SESSION),)
   WITH_SESSION_BUS := dbus-run-session --
 endif
 
-.PHONY: venv run test clean
+.PHONY: venv run test clean dist check-dist screenshots
 
 venv: $(STAMP)
 
@@ -52,3 +52,17 @@ test: venv
 clean:
 	rm -rf $(VENV) build dist .pytest_cache *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The installable app for this platform: dist/cutout/ (and dist/Cutout.app on macOS).
+# packaging/build.py renders the icons from the SVG, then runs PyInstaller on packaging/cutout.spec.
+dist: venv
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dist]'
+	$(PY) packaging/build.py
+
+# Validate the .desktop and AppStream files, then run the frozen app's smoke test under Xvfb.
+check-dist:
+	bash packaging/check.sh
+
+# Retake the README's screenshots (offscreen, throwaway folders, the built-in sandbox).
+screenshots: venv
+	$(PY) docs/screenshots/capture.py

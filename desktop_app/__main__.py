@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="check this installation: run one sample job against the built-in "
                         "sandbox in throw-away folders, save a screenshot of the window to PATH "
                         "(default: cutout-smoke.png) and exit 0, or 1 on failure")
+    parser.add_argument("links", nargs="*", metavar="URL",
+                        help="image links to add as jobs when the window opens")
     args, qt_args = parser.parse_known_args(argv)
 
     if args.smoke_test is not None:
@@ -29,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.logs import setup_logging
+    from desktop_app.logs import install_excepthook, setup_logging
     from desktop_app.ui import controller
 
     setup_logging()
@@ -42,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow()
+    install_excepthook(window.statusBar().showMessage)
     window.show()
+    if args.links:
+        window.add_links_text("\n".join(args.links))
     # Let Ctrl+C in a terminal, or a session logout's SIGTERM, close the window properly so
     # state is saved and workers stop (Python handles signals between
     # Qt events only when the interpreter gets to run).

@@ -13,11 +13,12 @@ import os
 import secrets
 import shutil
 import string
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 from PIL import Image, ImageOps
 
@@ -153,8 +154,8 @@ def export_cutout(cutout_path: str | Path, mask_path: str | Path | None, target:
     if options.format == "PNG":
         return _atomic_write(target, lambda tmp: img.save(tmp, "PNG", **extra))
     if options.format == "WEBP":
-        webp = (dict(lossless=True, quality=80, method=4, exact=False) if options.webp_lossless
-                else dict(quality=options.webp_quality, alpha_quality=100, method=4))
+        webp = ({"lossless": True, "quality": 80, "method": 4} if options.webp_lossless
+                else {"quality": options.webp_quality, "alpha_quality": 100, "method": 4})
         return _atomic_write(target, lambda tmp: img.save(tmp, "WEBP", **webp, **extra))
     flat = Image.new("RGB", img.size, options.background_rgb)
     flat.paste(img, mask=img.getchannel("A"))
@@ -181,7 +182,10 @@ def subject_box(mask: Image.Image, padding: int = 0
                 ) -> tuple[int, int, int, int] | None:
     """The subject's bounding box (mask above ``MASK_THRESHOLD``) plus padding, clamped to
     the image; None when the mask is empty or the box is the whole image anyway."""
-    grey = _upright(mask).convert("L")
+    mask = _upright(mask)
+    grey = mask.convert("L")
+    if "A" in mask.getbands() and mask.getchannel("A").getextrema() != (255, 255):
+        grey = mask.getchannel("A")       # a mask carried in transparency, not in grey
     bbox = grey.point(lambda v: 255 if v > MASK_THRESHOLD else 0).getbbox()
     if bbox is None:
         return None
@@ -368,8 +372,9 @@ def check_pattern(pattern: str) -> list[str]:
             try:
                 format(1, spec)
             except ValueError:
-                raise ValueError(f"{{n:{spec}}} is not a number format; try {{n:03}} for "
-                                 "001, 002, \u2026") from None
+                raise ValueError(f"The file name pattern uses {{n:{spec}}}, which is not a "
+                                 "number format: write {n:03} for 001, 002 and so on.") \
+                    from None
         used.append(name)
     return used
 
@@ -399,7 +404,7 @@ def render_name(pattern: str, *, stem: str, kind: str, ext: str, index: int,
     base = base.rstrip(". ") or stem or "image"
     if base.split(".")[0].upper() in _WINDOWS_RESERVED:
         base = f"{base}_"
-    base = base[:_MAX_NAME]
+    base = base[:_MAX_NAME].rstrip(". ") or "image"
     return f"{base}.{suffix}"
 
 
@@ -479,7 +484,7 @@ def plan_save_all(jobs_like: Iterable[JobLike], folder: str | Path, pattern: str
     names = batch_names([j.stem for j in jobs], pattern, options, include_masks,
                         mask_pattern, date)
     plan: list[PlannedFile] = []
-    for job, (cut, mask) in zip(jobs, names):
+    for job, (cut, mask) in zip(jobs, names, strict=True):
         mask_source = Path(job.mask_path) if getattr(job, "mask_path", None) else None
         target = folder / cut
         plan.append(PlannedFile("cutout", job.stem, Path(job.cutout_path), mask_source,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 
 from desktop_app import paths
 
@@ -16,14 +17,31 @@ def register_secret(value: str | None) -> None:
         _SECRETS.add(value)
 
 
+def redact(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
 class RedactingFilter(logging.Filter):
+    """Redacts the message and any traceback before a handler formats the record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if _SECRETS:
-            text = record.getMessage()
-            for secret in _SECRETS:
-                text = text.replace(secret, "[redacted]")
-            record.msg, record.args = text, None
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, None
+        record.msg, record.args = redact(text), None
         return True
+
+
+def install_excepthook(on_error) -> None:
+    """Log unexpected errors (redacted) and tell the user in a sentence, never crash."""
+    def hook(exc_type, exc, tb) -> None:
+        logging.getLogger("desktop_app").error("unexpected error", exc_info=(exc_type, exc, tb))
+        on_error("Something went wrong inside Cutout; the details are in the log "
+                 "(Help > Open log folder).")
+    sys.excepthook = hook
 
 
 def setup_logging(level: int = logging.INFO) -> None:

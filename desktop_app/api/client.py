@@ -147,7 +147,7 @@ class HitPawClient:
                 raise NotSentError(f"Could not reach HitPaw at {host_label(url)}: check your "
                                    "internet connection.", detail=type(err).__name__) from None
             raise ConnectionLostError("The connection to HitPaw dropped before it answered.",
-                                      detail=type(err).__name__) from None
+                                      detail=f"{type(err).__name__}: {err}") from None
         except requests.exceptions.RequestException as err:
             raise ConnectionLostError("The connection to HitPaw failed while waiting for "
                                       "its answer.", detail=type(err).__name__) from None

@@ -7,6 +7,7 @@ request never carries the ``Apikey`` header (the session has none; only API call
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ class DownloadLimits:
     max_bytes: int = 150 * 1024 * 1024
     max_pixels: int = 120_000_000  # well above 24 MP photos, far below decompression bombs
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0     # between two reads
+    total_timeout: float = 300.0   # for the whole file, so a trickle cannot hang a job
 
 
 @dataclass(frozen=True)
@@ -53,18 +55,21 @@ def download_image(url: str, dest: Path, session: requests.Session,
                 raise DownloadError(f"The {what} could not be downloaded (the server answered "
                                     f"HTTP {response.status_code}).")
             declared = response.headers.get("Content-Length", "")
+            cap = _size_label(limits.max_bytes)
             if declared.isdigit() and int(declared) > limits.max_bytes:
-                raise DownloadError(f"The {what} is larger than "
-                                    f"{limits.max_bytes // (1024 * 1024)} MB, so it was not "
+                raise DownloadError(f"The {what} is larger than {cap}, so it was not "
                                     "downloaded.")
             size = 0
+            deadline = time.monotonic() + limits.total_timeout
             with open(part, "wb") as out:
                 for chunk in response.iter_content(chunk_size=256 * 1024):
                     size += len(chunk)
                     if size > limits.max_bytes:
-                        raise DownloadError(f"The {what} is larger than "
-                                            f"{limits.max_bytes // (1024 * 1024)} MB, so the "
+                        raise DownloadError(f"The {what} is larger than {cap}, so the "
                                             "download was stopped.")
+                    if time.monotonic() > deadline:
+                        raise DownloadError(f"The {what} download was too slow and was "
+                                            "stopped.")
                     out.write(chunk)
         info = check_image(part, limits.max_pixels, what)
         os.replace(part, dest)
@@ -74,6 +79,12 @@ def download_image(url: str, dest: Path, session: requests.Session,
                             "out.", detail=type(err).__name__) from None
     finally:
         part.unlink(missing_ok=True)
+
+
+def _size_label(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    return f"{max(1, size // 1024)} KB"
 
 
 def check_image(path: Path, max_pixels: int, what: str = "image") -> ImageFile:

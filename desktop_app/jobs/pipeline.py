@@ -8,6 +8,7 @@ restart, a retry after a network fault or a new key costs no coins.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from desktop_app.api import (
 )
 from desktop_app.jobs.model import Job, JobState, format_duration
 from desktop_app.jobs.store import HistoryStore
+
+log = logging.getLogger(__name__)
 
 MIN_POLL, MAX_POLL = 2.0, 5.0
 
@@ -188,6 +191,7 @@ class _Run:
                 self.sleep(self.policy.backoff(attempt))
                 continue
             except UnknownOutcomeError as err:
+                log.warning("submit outcome unknown: %s", err.detail)
                 self.set(JobState.UNKNOWN, err.user_message)
                 return False
             except ApiError as err:

@@ -37,6 +37,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 resets connections when a batch of 20 arrives at
+    # once while the GIL is busy; a real service accepts far more.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], state: SandboxState, samples: SampleCache) -> None:
         self.state = state

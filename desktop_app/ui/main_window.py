@@ -467,6 +467,10 @@ class MainWindow(QMainWindow):
         if found.urls:
             self.url_input.clear()
 
+    def add_links_text(self, text: str) -> None:
+        """Links from outside the window (the command line, a file manager's "Open with")."""
+        self._take_links(extract_links(text))
+
     def _take_links(self, found) -> None:
         reused = [job for job in map(self.controller.done_today, found.urls) if job]
         if reused and ask_reuse(self, len(reused), len(found.urls)) == "reuse":

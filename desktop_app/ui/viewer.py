@@ -1,0 +1,699 @@
+"""Looking at results: three panes that zoom and pan as one, or before and after in one pane.
+
+``Viewer`` is what the main window embeds. It shows previews at once and asks for the full-size
+images only when a zoom needs more detail than a preview holds (``full_resolution_wanted``);
+whoever owns the files decodes them in a worker and hands them back (``set_full_images``). The
+viewer decodes nothing itself on the GUI thread: the one file it opens, a background image,
+is read and scaled in a worker, like the halvings of full-size images.
+
+Worker results come back through one long-lived hub object, so a viewer that is closed while a
+worker runs simply never hears back; nothing waits on, or is deleted under, a running thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QFont,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.image_view import (
+    Backdrop,
+    CompareCanvas,
+    ImageCanvas,
+    ImagePane,
+    ImageSource,
+    ViewState,
+    checkerboard,
+    full_levels,
+    paint_ready,
+)
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
+BACKGROUND_KINDS = ("checker", "white", "black", "color", "image")
+DEFAULT_CUSTOM_COLOR = "#808080"
+ZOOM_PRESETS = (1 / 32, 1 / 24, 1 / 16, 1 / 12, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3,
+                1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"
+MISSING_ORIGINAL = "The original could not be downloaded."
+
+_tokens = itertools.count(1)
+
+
+# -- decoding, for workers -------------------------------------------------------------------
+def pil_to_qimage(img: Image.Image) -> QImage:
+    """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go)."""
+    width, height = img.size
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+            img.mode == "P" and "transparency" in img.info):
+        data = img.convert("RGBA").tobytes()
+        image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888)
+    elif img.mode in ("1", "L", "I", "I;16", "F"):
+        data = img.convert("L").tobytes()
+        image = QImage(data, width, height, width, QImage.Format.Format_Grayscale8)
+    else:
+        data = img.convert("RGB").tobytes()
+        image = QImage(data, width, height, width * 3, QImage.Format.Format_RGB888)
+    return paint_ready(image)        # converting copies out of ``data`` before it goes
+
+
+def read_image(path: str | Path, max_side: int | None = None) -> QImage:
+    """Decode an image file as the previews are made (EXIF-rotated), ready to paint.
+
+    Slow for big files: call it in a worker. Pillow's decompression-bomb guard stays on.
+    """
+    with Image.open(path) as img:
+        if max_side:
+            img.draft(None, (max_side, max_side))
+        img = ImageOps.exif_transpose(img)
+        if max_side and max(img.size) > max_side:
+            img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return pil_to_qimage(img)
+
+
+def read_full_images(original: str | Path | None, cutout: str | Path | None,
+                     mask: str | Path | None) -> tuple[QImage | None, ...]:
+    """The three full-size images for ``Viewer.set_full_images`` (missing files give None).
+
+    Meant for a worker: ``Task(lambda: read_full_images(job.original_path, ...))``.
+    """
+    def one(path):
+        return read_image(path) if path and Path(path).exists() else None
+
+    return one(original), one(cutout), one(mask)
+
+
+def _background_image(path: str) -> QImage:
+    name = Path(path).name or path
+    try:
+        return read_image(path, BACKGROUND_MAX_SIDE)
+    except FileNotFoundError:
+        raise OSError(f"{name} is no longer there.") from None
+    except UnidentifiedImageError:
+        raise OSError(f"{name} is not an image Cutout can read.") from None
+    except Image.DecompressionBombError:
+        raise OSError(f"{name} is too large to use as a background.") from None
+    except (OSError, ValueError):
+        raise OSError(f"{name} could not be read.") from None
+
+
+# -- the worker pool and its hub -------------------------------------------------------------
+class _PoolResults(QObject):
+    """Lives on the GUI thread for the whole run; workers report through it by token."""
+
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+_hub: _PoolResults | None = None
+
+
+def _results() -> _PoolResults:
+    global _hub
+    if _hub is None:
+        _hub = _PoolResults()
+    return _hub
+
+
+def _run_in_worker(token: int, fn: Callable[[], Any]) -> None:
+    hub = _results()
+
+    def run() -> None:
+        try:
+            result = fn()
+        except Exception as err:  # noqa: BLE001 - becomes a sentence, never a traceback
+            if not isinstance(err, OSError):
+                log.exception("viewer worker failed")
+            hub.failed.emit(token, str(err) or "It could not be read.")
+            return
+        hub.done.emit(token, result)
+
+    QThreadPool.globalInstance().start(run)
+
+
+# -- icons -----------------------------------------------------------------------------------
+def _drawn_icon(draw: Callable[[QPainter, QColor], None], color: QColor) -> QIcon:
+    icon = QIcon()
+    for size in (16, 24, 32, 48):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.scale(size / 16, size / 16)
+        pen = QPen(color, 1.5)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        draw(painter, color)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def _magnifier(plus: bool) -> Callable[[QPainter, QColor], None]:
+    def draw(p: QPainter, color: QColor) -> None:
+        p.drawEllipse(QPointF(6.5, 6.5), 4.5, 4.5)
+        p.drawLine(QPointF(10, 10), QPointF(14, 14))
+        p.drawLine(QPointF(4.5, 6.5), QPointF(8.5, 6.5))
+        if plus:
+            p.drawLine(QPointF(6.5, 4.5), QPointF(6.5, 8.5))
+    return draw
+
+
+def _fit_glyph(p: QPainter, color: QColor) -> None:
+    for x, y, dx, dy in ((2, 2, 1, 1), (14, 2, -1, 1), (2, 14, 1, -1), (14, 14, -1, -1)):
+        p.drawLine(QPointF(x, y), QPointF(x + 4 * dx, y))
+        p.drawLine(QPointF(x, y), QPointF(x, y + 4 * dy))
+    p.drawRect(QRectF(6, 6, 4, 4))
+
+
+def _actual_glyph(p: QPainter, color: QColor) -> None:
+    font = QFont()
+    font.setPixelSize(8)
+    font.setBold(True)
+    p.setFont(font)
+    p.drawText(QRectF(0, 0, 16, 16), int(Qt.AlignmentFlag.AlignCenter), "1:1")
+
+
+def _compare_glyph(p: QPainter, color: QColor) -> None:
+    p.drawRect(QRectF(1.5, 3.5, 13, 9))
+    p.fillRect(QRectF(2, 4, 6, 8), color)
+    p.drawLine(QPointF(8, 1.5), QPointF(8, 14.5))
+
+
+def _swatch(backdrop: Backdrop, frame: QColor) -> QIcon:
+    icon = QIcon()
+    for size in (16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        area = QRectF(1, 1, size - 2, size - 2)
+        if backdrop.kind == "color":
+            painter.fillRect(area, backdrop.color)
+        elif backdrop.kind == "image" and backdrop.image is not None:
+            painter.drawImage(area, backdrop.image)
+        else:
+            painter.drawTiledPixmap(area, checkerboard(max(2, size // 6)))
+        painter.setPen(QPen(frame, 1))
+        painter.drawRect(area.adjusted(-0.5, -0.5, 0.5, 0.5))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+class Viewer(QWidget):
+    """Original, cut-out and mask side by side (or before/after), zoomed and panned as one.
+
+    Signals:
+    - ``full_resolution_wanted()``: the zoom needs more detail than the previews hold; sent
+      once per shown picture. Answer with ``set_full_images`` (decode in a worker).
+    - ``full_resolution_ready()``: the full-size images are prepared and painted from now on.
+    - ``background_changed(dict)``: the backdrop changed; the dict is ``background_state()``.
+    - ``background_failed(str)``: a background image could not be used (one sentence).
+    """
+
+    full_resolution_wanted = Signal()
+    full_resolution_ready = Signal()
+    background_changed = Signal(dict)
+    background_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("viewer")
+        self.state = ViewState(self)
+        self._sources: dict[str, ImageSource | None] = dict.fromkeys(
+            ("original", "cutout", "mask"))
+        self._shown_key: tuple | None = None
+        self._full_token = 0
+        self._full_wanted_sent = False
+        self._bg: dict[str, str] = {"kind": "checker", "color": DEFAULT_CUSTOM_COLOR,
+                                    "image": ""}
+        self._bg_image: QImage | None = None
+        self._bg_token = 0
+        self._bg_request: tuple[str, bool] | None = None   # (path, asked by set_background_state)
+        self._build()
+        self._build_actions()
+        self._refresh_icons()
+        self._apply_backdrop()
+        hub = _results()
+        hub.done.connect(self._worker_done)
+        hub.failed.connect(self._worker_failed)
+        self.state.changed.connect(self._view_changed)
+        self._view_changed()
+
+    # -- building ----------------------------------------------------------------------
+    def _build(self) -> None:
+        hint = "Scroll or pinch to zoom, drag to move, double-click for 100 %"
+        self.original_pane = ImagePane("Original", "originalView", "Original image",
+                                       state=self.state)
+        self.matted_pane = ImagePane("Cut-out", "mattedView",
+                                     "Cut-out on transparent background", checkered=True,
+                                     state=self.state)
+        self.mask_pane = ImagePane("Mask", "maskView", "Mask", state=self.state)
+        self.original_view: ImageCanvas = self.original_pane.canvas
+        self.matted_view: ImageCanvas = self.matted_pane.canvas
+        self.mask_view: ImageCanvas = self.mask_pane.canvas
+        for canvas in (self.original_view, self.matted_view, self.mask_view):
+            canvas.setToolTip(f"{canvas.accessibleName()}. {hint}.")
+        self.compare_view = CompareCanvas(state=self.state)
+        self.compare_pane = ImagePane("Before and after", "compareView", "Before and after",
+                                      canvas=self.compare_view)
+
+        panes = QWidget()
+        panes.setObjectName("threePanes")
+        row = QHBoxLayout(panes)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        for pane in (self.original_pane, self.matted_pane, self.mask_pane):
+            row.addWidget(pane, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(panes)
+        self.stack.addWidget(self.compare_pane)
+        self._panes_page = panes
+
+        self.zoom_label = QLabel()
+        self.zoom_label.setObjectName("zoomLabel")
+        self.zoom_label.setAccessibleName("Zoom level")
+        self.zoom_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("3200 %") + 8)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setContentsMargins(0, 0, 0, 0)
+        self.toolbar.setSpacing(2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.stack, 1)
+
+    def _action(self, text: str, shortcuts: list[str], slot: Callable, tip: str,
+                *, checkable: bool = False) -> QAction:
+        act = QAction(text, self)
+        act.setShortcuts([QKeySequence(s) for s in shortcuts])
+        keys = QKeySequence(shortcuts[0]).toString(
+            QKeySequence.SequenceFormat.NativeText) if shortcuts else ""
+        act.setToolTip(f"{tip} ({keys})" if keys else tip)
+        act.setStatusTip(tip)
+        act.setCheckable(checkable)
+        (act.toggled if checkable else act.triggered).connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        self.act_fit = self._action("&Fit in window", ["Ctrl+0"], self.fit,
+                                    "Show the whole image")
+        self.act_actual = self._action("&Actual pixels (100 %)", ["Ctrl+1"], self.actual_size,
+                                       "Show the full image's pixels one to one")
+        self.act_zoom_in = self._action("Zoom &in", ["Ctrl++", "Ctrl+="], self.zoom_in,
+                                        "Zoom in")
+        self.act_zoom_out = self._action("Zoom &out", ["Ctrl+-"], self.zoom_out, "Zoom out")
+        self.act_compare = self._action(
+            "&Compare before and after", ["Ctrl+B"], self.set_compare,
+            "Show the original and the cut-out in one pane with a divider to drag",
+            checkable=True)
+        self._separator = QAction(self)
+        self._separator.setSeparator(True)
+
+        self.background_menu = QMenu("&Background", self)
+        self.background_menu.setObjectName("backgroundMenu")
+        self.background_menu.menuAction().setStatusTip("What the cut-out is shown over")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+
+        def choice(text: str, slot: Callable, tip: str) -> QAction:
+            act = QAction(text, self)
+            act.setCheckable(True)
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            group.addAction(act)
+            self.background_menu.addAction(act)
+            return act
+
+        self.act_bg_checker = choice("&Checkerboard", lambda: self._choose_kind("checker"),
+                                     "Show transparency as a checkerboard")
+        self.act_bg_white = choice("&White", lambda: self._choose_kind("white"),
+                                   "Show the cut-out on white")
+        self.act_bg_black = choice("Blac&k", lambda: self._choose_kind("black"),
+                                   "Show the cut-out on black")
+        self.act_bg_color = choice("Custom &colour\u2026", self.choose_color,
+                                   "Show the cut-out on a colour of your choice")
+        self.act_bg_image = choice("&Image\u2026", self.choose_image,
+                                   "Show the cut-out on an image from your disk")
+        self._bg_actions = {"checker": self.act_bg_checker, "white": self.act_bg_white,
+                            "black": self.act_bg_black, "color": self.act_bg_color,
+                            "image": self.act_bg_image}
+
+        buttons = []
+        for act in (self.act_fit, self.act_actual, self.act_zoom_out, self.act_zoom_in):
+            button = QToolButton()
+            button.setDefaultAction(act)
+            button.setAutoRaise(True)
+            buttons.append(button)
+        self.fit_button, self.actual_button, self.zoom_out_button, self.zoom_in_button = buttons
+        self.fit_button.setObjectName("fitButton")
+        self.actual_button.setObjectName("actualSizeButton")
+        self.zoom_out_button.setObjectName("zoomOutButton")
+        self.zoom_in_button.setObjectName("zoomInButton")
+        self.compare_button = QToolButton()
+        self.compare_button.setObjectName("compareButton")
+        self.compare_button.setDefaultAction(self.act_compare)
+        self.compare_button.setText("Compare")
+        self.compare_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.compare_button.setAutoRaise(True)
+        self.background_button = QToolButton()
+        self.background_button.setObjectName("backgroundButton")
+        self.background_button.setAccessibleName("Background behind the cut-out")
+        self.background_button.setText("Background")
+        self.background_button.setToolTip("What the cut-out is shown over")
+        self.background_button.setMenu(self.background_menu)
+        self.background_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.background_button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.background_button.setAutoRaise(True)
+
+        for button in (self.fit_button, self.actual_button, self.zoom_out_button):
+            self.toolbar.addWidget(button)
+        self.toolbar.addWidget(self.zoom_label)
+        self.toolbar.addWidget(self.zoom_in_button)
+        self.toolbar.addStretch(1)
+        self.toolbar.addWidget(self.compare_button)
+        self.toolbar.addWidget(self.background_button)
+
+    def _refresh_icons(self) -> None:
+        color = self.palette().color(QPalette.ColorRole.ButtonText)
+        for act, theme, glyph in ((self.act_fit, "zoom-fit-best", _fit_glyph),
+                                  (self.act_actual, "zoom-original", _actual_glyph),
+                                  (self.act_zoom_in, "zoom-in", _magnifier(True)),
+                                  (self.act_zoom_out, "zoom-out", _magnifier(False)),
+                                  (self.act_compare, "", _compare_glyph)):
+            drawn = _drawn_icon(glyph, color)
+            act.setIcon(QIcon.fromTheme(theme, drawn) if theme else drawn)
+
+    def actions_for_menu(self) -> list[QAction]:
+        """The view's actions for a View menu (the same objects the toolbar uses)."""
+        return [self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out,
+                self._separator, self.act_compare, self.background_menu.menuAction()]
+
+    # -- pictures ----------------------------------------------------------------------
+    def show(self, previews: Any = None, full_size: QSize | None = None) -> None:
+        """With no arguments, QWidget.show(); otherwise the same as ``show_previews``."""
+        if previews is None and full_size is None:
+            super().show()
+            return
+        self.show_previews(previews, full_size)
+
+    def show_previews(self, previews: Any, full_size: QSize | None = None) -> None:
+        """Show an object with ``original``, ``cutout`` and ``mask`` QImages (None allowed).
+
+        ``full_size`` is the full result's size (job.width x job.height): 100 % means its
+        pixels. Showing the very same images again keeps the zoom and any full-size images.
+        """
+        images = {name: getattr(previews, name, None) for name in self._sources}
+        images = {name: image if image is not None and not image.isNull() else None
+                  for name, image in images.items()}
+        first = images["cutout"] or images["original"] or images["mask"]
+        if first is None:
+            self.clear()
+            return
+        frame = QSize(full_size) if full_size is not None and full_size.isValid() \
+            and not full_size.isEmpty() else first.size()
+        key = (tuple(i.cacheKey() if i is not None else None for i in images.values()),
+               frame.width(), frame.height())
+        if key == self._shown_key:
+            return
+        self._shown_key = key
+        self._full_token = 0
+        self._full_wanted_sent = False
+        self._sources = {name: ImageSource(image) if image is not None else None
+                         for name, image in images.items()}
+        self.state.set_full_size(frame)
+        self._apply_sources("", MISSING_ORIGINAL if images["original"] is None else "")
+        self._view_changed()
+
+    def show_placeholder(self, text: str) -> None:
+        """No pictures: ``text`` in the middle of the cut-out pane, the other panes empty."""
+        self._drop_pictures()
+        self._apply_sources(text, "")
+        self._view_changed()
+
+    def clear(self) -> None:
+        """Drop every picture (and any full-size image on its way)."""
+        self._drop_pictures()
+        self._apply_sources("", "")
+        self._view_changed()
+
+    def _drop_pictures(self) -> None:
+        self._shown_key = None
+        self._full_token = 0
+        self._full_wanted_sent = False
+        self._sources = dict.fromkeys(self._sources)
+        self.state.set_full_size(QSize())
+
+    def _apply_sources(self, placeholder: str, original_placeholder: str) -> None:
+        s = self._sources
+        self.original_view.set_source(s["original"], original_placeholder)
+        self.matted_view.set_source(s["cutout"], placeholder)
+        self.mask_view.set_source(s["mask"], "")
+        self.compare_view.set_sources(s["original"], s["cutout"], placeholder)
+        has = self.has_pictures()
+        for act in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out):
+            act.setEnabled(has)
+
+    def has_pictures(self) -> bool:
+        return any(source is not None for source in self._sources.values())
+
+    def has_full_images(self) -> bool:
+        return any(s is not None and s.has_full() for s in self._sources.values())
+
+    def set_full_images(self, original: QImage | None, cutout: QImage | None,
+                        mask: QImage | None) -> None:
+        """The full-size images of the pictures shown now; prepared in a worker, then painted.
+
+        Call it only for the job still on show (check the job id when the load finishes).
+        Images whose shape does not match the shown picture are ignored.
+        """
+        frame = self.state.full_size()
+        if frame.isEmpty():
+            return
+        work: dict[str, tuple[QImage, int]] = {}
+        for name, image in (("original", original), ("cutout", cutout), ("mask", mask)):
+            source = self._sources.get(name)
+            if source is None or image is None or image.isNull():
+                continue
+            if abs(image.width() * frame.height() - image.height() * frame.width()) \
+                    > 0.02 * image.width() * frame.height():
+                log.warning("full-size %s does not match the shown picture; ignored", name)
+                continue
+            work[name] = (image, source.image().width())
+        if not work:
+            return
+        token = next(_tokens)
+        self._full_token = token
+        _run_in_worker(token, lambda: {name: full_levels(image, width)
+                                       for name, (image, width) in work.items()})
+
+    # -- zoom ----------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.state.zoom()
+
+    def center(self) -> QPointF:
+        return self.state.center()
+
+    def fit(self) -> None:
+        self.state.fit()
+
+    def actual_size(self) -> None:
+        self.state.set_view(1.0, self.state.center())
+
+    def zoom_in(self) -> None:
+        zoom = self.state.zoom()
+        target = next((z for z in ZOOM_PRESETS if z > zoom * 1.001), ZOOM_PRESETS[-1])
+        self.state.set_view(target, self.state.center())
+
+    def zoom_out(self) -> None:
+        zoom = self.state.zoom()
+        target = next((z for z in reversed(ZOOM_PRESETS) if z < zoom / 1.001),
+                      ZOOM_PRESETS[0])
+        self.state.set_view(target, self.state.center())
+
+    def is_comparing(self) -> bool:
+        return self.stack.currentWidget() is self.compare_pane
+
+    def set_compare(self, on: bool) -> None:
+        """One before/after pane instead of three (the zoom and centre stay)."""
+        on = bool(on)
+        if self.act_compare.isChecked() != on:
+            self.act_compare.setChecked(on)       # comes back here through ``toggled``
+            return
+        self.stack.setCurrentWidget(self.compare_pane if on else self._panes_page)
+        if on:
+            self.compare_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _view_changed(self) -> None:
+        zoom = self.state.zoom()
+        percent = zoom * 100
+        text = f"{percent:.1f} %" if percent < 10 else f"{percent:.0f} %"
+        self.zoom_label.setText(text if self.has_pictures() else "")
+        self.zoom_label.setToolTip("Zoom, in the full image's pixels"
+                                   + (" (fitted to the window)" if self.state.is_fit() else ""))
+        self._maybe_want_full()
+
+    def _maybe_want_full(self) -> None:
+        if self._full_wanted_sent or self._full_token or self.has_full_images():
+            return
+        frame = self.state.full_size()
+        details = [s.image().width() / frame.width() for s in self._sources.values()
+                   if s is not None and not frame.isEmpty()]
+        if details and min(details) < 1.0 and self.state.zoom() > min(details) * 1.0001:
+            self._full_wanted_sent = True
+            self.full_resolution_wanted.emit()
+
+    # -- background ------------------------------------------------------------------------
+    def background_state(self) -> dict[str, str]:
+        """The backdrop choice as plain strings, for QSettings: kind, color, image."""
+        return dict(self._bg)
+
+    def set_background_state(self, state: Mapping[str, Any] | None) -> None:
+        """Restore a ``background_state()``; anything unusable falls back to the checkerboard.
+
+        An image backdrop is read in a worker; until it is ready the previous one shows.
+        """
+        if not isinstance(state, Mapping):
+            return
+        kind = str(state.get("kind", "checker"))
+        color = QColor(str(state.get("color", "") or ""))
+        image = str(state.get("image", "") or "")
+        self._bg = {"kind": kind if kind in BACKGROUND_KINDS else "checker",
+                    "color": color.name() if color.isValid() else DEFAULT_CUSTOM_COLOR,
+                    "image": image}
+        if self._bg["kind"] == "image":
+            if image:
+                self._load_background(image, from_state=True)
+                self._sync_background_checks()
+                return
+            self._bg["kind"] = "checker"
+        self._bg_image = None
+        self._apply_backdrop()
+
+    def _choose_kind(self, kind: str) -> None:
+        self._bg["kind"] = kind
+        self._bg_request = None
+        self._bg_image = None
+        self._apply_backdrop()
+        self.background_changed.emit(self.background_state())
+
+    def choose_color(self) -> None:
+        color = QColorDialog.getColor(QColor(self._bg["color"]), self, "Background colour")
+        if not color.isValid():
+            self._sync_background_checks()
+            return
+        self._bg["color"] = color.name()
+        self._choose_kind("color")
+
+    def choose_image(self) -> None:
+        start = str(Path(self._bg["image"]).parent) if self._bg["image"] else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a background image", start,
+                                              IMAGE_FILTER)
+        self._sync_background_checks()        # stays as it was until the image is ready
+        if path:
+            self._load_background(path, from_state=False)
+
+    def _load_background(self, path: str, *, from_state: bool) -> None:
+        token = next(_tokens)
+        self._bg_token = token
+        self._bg_request = (path, from_state)
+        _run_in_worker(token, lambda: _background_image(path))
+
+    def _apply_backdrop(self) -> None:
+        kind = self._bg["kind"]
+        if kind == "white":
+            backdrop = Backdrop("color", QColor(255, 255, 255))
+        elif kind == "black":
+            backdrop = Backdrop("color", QColor(0, 0, 0))
+        elif kind == "color":
+            backdrop = Backdrop("color", QColor(self._bg["color"]))
+        elif kind == "image" and self._bg_image is not None:
+            backdrop = Backdrop("image", image=self._bg_image)
+        else:
+            backdrop = Backdrop("checker")
+        self.matted_view.set_backdrop(backdrop)
+        self.compare_view.set_backdrop(backdrop)
+        self.background_button.setIcon(
+            _swatch(backdrop, self.palette().color(QPalette.ColorRole.Mid)))
+        self._sync_background_checks()
+
+    def _sync_background_checks(self) -> None:
+        shown = self._bg["kind"]
+        if shown == "image" and self._bg_image is None:
+            shown = "checker"        # an image still loading: the checkerboard is on screen
+        self._bg_actions[shown].setChecked(True)
+
+    # -- worker results ----------------------------------------------------------------------
+    def _worker_done(self, token: int, result: object) -> None:
+        if token == self._full_token and token:
+            self._full_token = 0
+            for name, levels in result.items():
+                source = self._sources.get(name)
+                if source is not None:
+                    source.set_full_levels(levels)
+            for canvas in (self.original_view, self.matted_view, self.mask_view,
+                           self.compare_view):
+                canvas.update()
+            self.full_resolution_ready.emit()
+        elif token == self._bg_token and token and self._bg_request is not None:
+            path, _ = self._bg_request
+            self._bg_request = None
+            self._bg_image = result
+            self._bg["kind"], self._bg["image"] = "image", path
+            self._apply_backdrop()
+            self.background_changed.emit(self.background_state())
+
+    def _worker_failed(self, token: int, message: str) -> None:
+        if token == self._full_token and token:
+            self._full_token = 0
+            log.warning("full-size images could not be prepared: %s", message)
+        elif token == self._bg_token and token and self._bg_request is not None:
+            _, from_state = self._bg_request
+            self._bg_request = None
+            if from_state:
+                self._bg["kind"] = "checker"
+                self._apply_backdrop()
+                self.background_changed.emit(self.background_state())
+            self.background_failed.emit(f"The background image was not used: {message}")
+
+    # -- style -----------------------------------------------------------------------------
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
+                and hasattr(self, "act_fit"):
+            self._refresh_icons()
+            self._apply_backdrop()
