@@ -22,7 +22,8 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.api import DEFAULT_BASE_URL, HitPawClient
 from desktop_app.export import ExportError, write_image
-from desktop_app.jobs import Job, JobState, Policy, Stopper, extract_links, format_duration, run_job
+from desktop_app.jobs import (Job, JobState, Policy, ServiceTimeEstimator, Stopper, extract_links,
+                              format_duration, run_job)
 from desktop_app.secrets import ENV_VAR, KeyStore, KeyStoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     base_url = os.environ.get("HITPAW_API_BASE", "").strip() or DEFAULT_BASE_URL
     policy = Policy(poll_interval=args.poll_interval, processing_limit=args.timeout)
+    estimator = ServiceTimeEstimator()
     names = OutputNames(args.output)
     halted: list[str] = []            # set once the key or the coins fail: stop sending
     stoppers: list[Stopper] = []
@@ -126,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             local.client = HitPawClient(base_url, loaded.key)
         stopper = Stopper()
         stoppers.append(stopper)
-        run_job(job, local.client, workroot / job.id, policy, stopper=stopper)
+        run_job(job, local.client, workroot / job.id, policy, stopper=stopper,
+                estimator=estimator)
         reason = command_line_sentence(job)
         if job.state == JobState.PAUSED:
             halted.append(reason)

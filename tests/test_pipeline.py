@@ -526,3 +526,23 @@ def test_running_out_of_coins_mid_batch_pauses_the_rest_and_loses_nothing(srv, t
     for api in clients:
         api.close()
     store.close()
+
+
+def test_service_time_estimator_moves_the_first_poll_to_when_jobs_finish():
+    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+
+    estimator = ServiceTimeEstimator()
+    assert estimator.first_poll(2.0) == 2.0              # nothing known: HitPaw's 2 s
+    estimator.observe(2.0, 4.0)                          # working at 2 s, done by 4 s
+    assert estimator.first_poll(2.0) == 3.0              # halfway into the doubt
+    estimator.observe(0.0, 3.0)                          # done at the first poll, at 3 s
+    assert estimator.first_poll(2.0) == 3.0              # little doubt left: the earliest done
+    estimator.observe(1.0, 1.5)
+    assert estimator.first_poll(2.0) == 2.0              # never before 2 s
+    wild = ServiceTimeEstimator()
+    wild.observe(9.0, 11.0)
+    wild.observe(0.0, 3.0)                               # varies a lot: plain cadence
+    assert wild.first_poll(2.0) == 2.0
+    slow = ServiceTimeEstimator()
+    slow.observe(20.0, 23.0)
+    assert slow.first_poll(2.0) == 5.0                   # at most 5 s before the first poll

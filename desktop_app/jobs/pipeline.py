@@ -61,6 +61,39 @@ class Policy:
         return min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
 
 
+class ServiceTimeEstimator:
+    """Learns how long HitPaw takes, so a job's first poll lands when it is likely done.
+
+    Each finished job tells a window in which the service finished: after the last
+    "still working" answer, by the "completed" one. While the recent windows leave more than
+    a second of doubt, the first poll goes halfway in (a miss costs one poll interval); once
+    the doubt is small it goes at the earliest time a job was seen done. Never before the
+    2 seconds HitPaw asks for. Thread-safe: one instance serves a whole batch.
+    """
+
+    def __init__(self, floor: float = MIN_POLL, window: int = 20) -> None:
+        self._floor = floor
+        self._window = window
+        self._seen: list[tuple[float, float]] = []
+        self._lock = threading.Lock()
+
+    def first_poll(self, default: float) -> float:
+        with self._lock:
+            if not self._seen:
+                return max(self._floor, default)
+            low = max(lo for lo, _ in self._seen)
+            high = min(hi for _, hi in self._seen)
+        if high <= low:                 # the service varies: fall back to the plain cadence
+            return max(self._floor, default)
+        guess = high if high - low <= 1.0 else (low + high) / 2
+        return min(MAX_POLL, max(self._floor, guess))
+
+    def observe(self, converting_at: float, completed_at: float) -> None:
+        with self._lock:
+            self._seen.append((converting_at, completed_at))
+            del self._seen[:-self._window]
+
+
 class Stopper:
     """Asks a running job to stop at its next safe point, and says why."""
 
@@ -100,10 +133,11 @@ def pause_kind(err: BaseException) -> str | None:
 def run_job(job: Job, client: HitPawClient, workdir: Path, policy: Policy, *,
             stopper: Stopper | None = None, store: HistoryStore | None = None,
             on_change: Callable[[Job], None] = lambda job: None,
-            download_session: requests.Session | None = None) -> Job:
+            download_session: requests.Session | None = None,
+            estimator: ServiceTimeEstimator | None = None) -> Job:
     """Drive ``job`` as far as it can go; returns it in its final (or paused) state."""
     run = _Run(job, client, Path(workdir), policy, stopper or Stopper(), store, on_change,
-               download_session or client.session)
+               download_session or client.session, estimator)
     try:
         run.go()
     except _Stop:
@@ -112,7 +146,9 @@ def run_job(job: Job, client: HitPawClient, workdir: Path, policy: Policy, *,
 
 
 class _Run:
-    def __init__(self, job, client, workdir, policy, stopper, store, on_change, dl_session):
+    def __init__(self, job, client, workdir, policy, stopper, store, on_change, dl_session,
+                 estimator):
+        self.estimator: ServiceTimeEstimator | None = estimator
         self.job: Job = job
         self.client: HitPawClient = client
         self.workdir: Path = workdir
@@ -214,12 +250,17 @@ class _Run:
         if job.state != JobState.CONVERTING:
             self.set(JobState.CONVERTING)
         started = time.monotonic()
+        fresh = job.submitted_at is not None and time.time() - job.submitted_at < 1.0
+        first = (self.estimator.first_poll(self.policy.first_poll_delay) if fresh and
+                 self.estimator else self.policy.first_poll_delay)
         since_submit = time.time() - (job.submitted_at or time.time())
-        self.sleep(self.policy.first_poll_delay - since_submit)
+        self.sleep(first - since_submit)
         failures = 0
+        last_converting = 0.0  # seconds after submit of the last "still working" answer
         while True:
             self.check_stop()
             try:
+                asked = time.time() - (job.submitted_at or time.time())
                 status = self.client.status(job.job_id)
             except TransientError as err:
                 failures += 1
@@ -245,6 +286,8 @@ class _Run:
                 return False
             failures = 0
             if status.status == "COMPLETED":
+                if fresh and self.estimator is not None:
+                    self.estimator.observe(last_converting, asked)
                 job.res_url, job.mask_url = status.res_url, status.mask_url
                 job.original_url = status.original_url or job.original_url
                 job.completed_at = job.completed_at or time.time()
@@ -253,6 +296,7 @@ class _Run:
                 self.set(JobState.FAILED, "HitPaw could not cut out this image (the job ended "
                                           "in an error); try another image.")
                 return False
+            last_converting = asked
             if time.monotonic() - started > self.policy.processing_limit:
                 limit = format_duration(self.policy.processing_limit)
                 self.set(JobState.FAILED, f"HitPaw was still processing after {limit}, so "

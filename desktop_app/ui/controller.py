@@ -14,9 +14,10 @@ from collections import OrderedDict, deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
 
 from desktop_app import paths
-from desktop_app.jobs import HistoryStore, Job, JobState, Policy
+from desktop_app.jobs import HistoryStore, Job, JobState, Policy, ServiceTimeEstimator
 from desktop_app.jobs.model import RESULT_LIFETIME
 from desktop_app.ui.workers import JobWorker, Task, previews_for
 
@@ -37,6 +38,7 @@ class JobController(QObject):
     job_changed = Signal(object)       # Job
     jobs_removed = Signal(list)        # list[str] of local ids
     previews_ready = Signal(str, object)
+    thumbnails_ready = Signal(dict)    # local id -> QImage
     queue_paused = Signal(str, str)    # kind ("key", "coins", "access", "user"), sentence
     queue_resumed = Signal()
     activity_changed = Signal()        # counts or coins changed
@@ -58,6 +60,9 @@ class JobController(QObject):
         self.paused_message = ""
         self.session_coins = 0
         self._closing = False
+        self.estimator = ServiceTimeEstimator()
+        self._preview_task: Task | None = None
+        self._wanted_previews: str | None = None
 
     # -- connection ------------------------------------------------------------------------
     def set_connection(self, base_url: str, api_key: str | None) -> None:
@@ -133,14 +138,51 @@ class JobController(QObject):
         self._pump()
 
     def request_previews(self, job_id: str) -> None:
-        """Load a finished job's previews from the cache, off the GUI thread."""
+        """Load a finished job's previews from the cache, off the GUI thread.
+
+        One loader at a time, and only the latest request waits: scrolling through a long
+        history never piles up decodes.
+        """
         job = self.jobs.get(job_id)
         if job is None or not job.has_results or job_id in self._workers:
             return  # a running worker sends its own previews when it is done
+        self._wanted_previews = job_id
+        if self._preview_task is None:
+            self._load_next_previews()
+
+    def _load_next_previews(self) -> None:
+        job_id, self._wanted_previews = self._wanted_previews, None
+        job = self.jobs.get(job_id or "")
+        if job is None or not job.has_results:
+            return
         snapshot = job.snapshot()
-        self._run_task(lambda: (job_id, previews_for(snapshot, self.workdir(snapshot))),
-                       lambda result: self.previews_ready.emit(*result),
-                       self._previews_failed(job_id))
+
+        def finished() -> None:
+            self._preview_task = None
+            if self._wanted_previews and not self._closing:
+                self._load_next_previews()
+
+        self._preview_task = self._run_task(
+            lambda: (job_id, previews_for(snapshot, self.workdir(snapshot))),
+            lambda result: self.previews_ready.emit(*result), self._previews_failed(job_id))
+        self._preview_task.finished.connect(finished)
+
+    def request_thumbnails(self, job_ids: list[str]) -> None:
+        """Read the small list thumbnails of restored jobs, in one worker."""
+        wanted = [(i, self.workdir(self.jobs[i]) / "thumb.png") for i in job_ids
+                  if i in self.jobs]
+        if not wanted:
+            return
+
+        def load() -> dict[str, QImage]:
+            images = {}
+            for job_id, path in wanted:
+                image = QImage(str(path)) if path.exists() else QImage()
+                if not image.isNull():
+                    images[job_id] = image
+            return images
+
+        self._run_task(load, self.thumbnails_ready.emit)
 
     def _previews_failed(self, job_id: str):
         def failed(message: str) -> None:
@@ -291,7 +333,7 @@ class JobController(QObject):
             if job is None or job.state != JobState.QUEUED:
                 continue
             worker = JobWorker(job, self._base_url, self._api_key, self.policy,
-                               self.workdir(job), self.store, parent=self)
+                               self.workdir(job), self.store, self.estimator, parent=self)
             worker.job_changed.connect(self._on_job_changed)
             worker.previews_ready.connect(self.previews_ready)
             worker.finished.connect(lambda w=worker: self._on_worker_finished(w))

@@ -49,7 +49,7 @@ from desktop_app.ui.workers import Previews, Task
 log = logging.getLogger(__name__)
 
 SANDBOX_KEY = "sandbox-key"
-PREVIEW_CACHE = 8
+PREVIEW_CACHE = 4  # previews kept for quick switching; about 15 MB each
 
 
 class LinkInput(QPlainTextEdit):
@@ -375,6 +375,7 @@ class MainWindow(QMainWindow):
         c.job_changed.connect(self._job_changed)
         c.jobs_removed.connect(self._jobs_removed)
         c.previews_ready.connect(self._previews_ready)
+        c.thumbnails_ready.connect(self._thumbnails_ready)
         c.queue_paused.connect(self._queue_paused)
         c.queue_resumed.connect(self._queue_resumed)
         c.activity_changed.connect(self._update_activity)
@@ -506,9 +507,7 @@ class MainWindow(QMainWindow):
     # -- controller events -------------------------------------------------------------
     def _jobs_added(self, jobs: list[Job]) -> None:
         self.model.add_jobs(jobs)
-        for job in jobs:
-            if job.state == JobState.DONE:
-                self.controller.request_previews(job.id)
+        self.controller.request_thumbnails([j.id for j in jobs if j.has_results])
         self._update_actions()
 
     def _job_changed(self, job: Job) -> None:
@@ -537,6 +536,10 @@ class MainWindow(QMainWindow):
             self._previews.popitem(last=False)
         if job_id == self._current_id():
             self._show_job(self.controller.jobs[job_id])
+
+    def _thumbnails_ready(self, images: dict) -> None:
+        for job_id, image in images.items():
+            self.model.set_thumbnail(job_id, image)
 
     def _queue_paused(self, kind: str, message: str) -> None:
         self.statusBar().showMessage(message)

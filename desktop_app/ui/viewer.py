@@ -386,7 +386,7 @@ class Viewer(QWidget):
         self.compare_button = QToolButton()
         self.compare_button.setObjectName("compareButton")
         self.compare_button.setDefaultAction(self.act_compare)
-        self.compare_button.setText("Compare")
+        self.act_compare.setIconText("Compare")
         self.compare_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.compare_button.setAutoRaise(True)
         self.background_button = QToolButton()

@@ -15,7 +15,8 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from desktop_app.api import HitPawClient
-from desktop_app.jobs import HistoryStore, Job, JobState, Policy, Stopper, run_job
+from desktop_app.jobs import (HistoryStore, Job, JobState, Policy, ServiceTimeEstimator, Stopper,
+                              run_job)
 from desktop_app.jobs.previews import PreviewFiles, ensure_previews
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class JobWorker(QThread):
     previews_ready = Signal(str, object)    # local job id, Previews
 
     def __init__(self, job: Job, base_url: str, api_key: str, policy: Policy,
-                 workdir: Path, store: HistoryStore | None, parent=None) -> None:
+                 workdir: Path, store: HistoryStore | None,
+                 estimator: ServiceTimeEstimator | None = None, parent=None) -> None:
         super().__init__(parent)
         self.job_id = job.id
         self._job = job.snapshot()           # the worker's own copy
@@ -67,13 +69,15 @@ class JobWorker(QThread):
         self._policy = policy
         self._workdir = workdir
         self._store = store
+        self._estimator = estimator
         self.stopper = Stopper()
 
     def run(self) -> None:
         client = HitPawClient(self._base_url, self._api_key)
         try:
             job = run_job(self._job, client, self._workdir, self._policy, stopper=self.stopper,
-                          store=self._store, on_change=self.job_changed.emit)
+                          store=self._store, on_change=self.job_changed.emit,
+                          estimator=self._estimator)
             if job.state == JobState.DONE and not self.stopper.stopped:
                 try:
                     self.previews_ready.emit(job.id, previews_for(job, self._workdir))
