@@ -6,6 +6,7 @@ sandbox without touching the user's settings. The API key is never stored here.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app import paths
 from desktop_app.api import DEFAULT_BASE_URL
+from desktop_app.export import parse_colour
 from desktop_app.jobs import Policy
 
 
@@ -97,6 +99,33 @@ class Settings:
     @export_dir.setter
     def export_dir(self, value: str) -> None:
         self._set("export/default_dir", value)
+
+    @property
+    def export_background(self) -> str:
+        """The colour a JPEG cut-out is flattened on."""
+        value = self._get("export/background", "#ffffff", str)
+        try:
+            parse_colour(value)
+        except ValueError:
+            return "#ffffff"
+        return value
+
+    @export_background.setter
+    def export_background(self, value: str) -> None:
+        self._set("export/background", value)
+
+    @property
+    def save_all_state(self) -> dict:
+        """What the "Save all" dialog showed last time (folder, pattern, format...)."""
+        try:
+            value = json.loads(self._get("export/save_all", "{}", str))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @save_all_state.setter
+    def save_all_state(self, value: dict) -> None:
+        self._set("export/save_all", json.dumps(value))
 
     def policy(self) -> Policy:
         return Policy(poll_interval=self.poll_interval, processing_limit=self.processing_limit)

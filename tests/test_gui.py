@@ -182,7 +182,7 @@ def test_save_buttons_write_png_files_with_alpha(qtbot, make_window, connected, 
     select(window, 0)
     saved = {}
 
-    def fake_dialog(parent, title, suggested, filters):
+    def fake_dialog(parent, title, suggested, filters, *rest):
         saved["suggested"] = suggested
         return str(tmp_path / ("out-mask" if "mask" in title.lower() else "out-cutout")), ""
 

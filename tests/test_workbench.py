@@ -203,3 +203,64 @@ def test_settings_dialog_saves_values_and_confirms_plain_http(qtbot, make_window
     dialog.accept()
     assert window.settings.base_url == "https://proxy.example.com"
     assert window.settings.poll_interval == 4.5 and window.settings.concurrency == 7
+
+
+def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
+        qtbot, make_window, connected, tmp_path, monkeypatch):
+    from desktop_app.ui import export_actions
+    from desktop_app.ui.export_dialogs import SaveAllDialog
+
+    window = make_window()
+    window.url_input.setPlainText("\n".join([connected.sample_url("cat.png"),
+                                             connected.sample_url("dog.png")]))
+    window.submit_links()
+    wait_all(qtbot, window)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "cat-cutout.png").write_bytes(b"keep me")
+
+    def accept(dialog):
+        dialog.from_state({"folder": str(out), "pattern": "{stem}-cutout.{ext}",
+                           "format": "WEBP", "include_masks": True})
+        return 1
+
+    monkeypatch.setattr(SaveAllDialog, "exec", accept)
+    asked = []
+    monkeypatch.setattr(export_actions, "confirm_overwrite",
+                        lambda parent, existing: asked.append(existing) or "skip")
+    assert window.act_save_all.isEnabled()
+    window.act_save_all.trigger()
+    names = ["cat-cutout.webp", "cat-mask.png", "dog-cutout.webp", "dog-mask.png"]
+    qtbot.waitUntil(lambda: all((out / n).exists() for n in names), timeout=WAIT_MS)
+    assert asked == [[]]  # .webp names: nothing to overwrite yet
+    from PIL import Image
+    with Image.open(out / "dog-cutout.webp") as img:
+        assert img.format == "WEBP" and img.mode == "RGBA"
+    assert (out / "cat-mask.png").exists() and (out / "dog-mask.png").exists()
+    assert (out / "cat-cutout.png").read_bytes() == b"keep me"
+
+    asked.clear()
+    window.act_save_all.trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    assert sorted(p.name for p in asked[0]) == names
+
+
+def test_copy_cutout_puts_a_png_with_alpha_on_the_clipboard(qtbot, make_window, connected):
+    import io
+
+    from PIL import Image
+
+    window = make_window()
+    window.url_input.setPlainText(connected.sample_url("clip.png"))
+    window.submit_links()
+    wait_all(qtbot, window)
+    window.jobs_panel.select_job(next(iter(window.controller.jobs)))
+    QApplication.clipboard().clear()
+    window.act_copy_cutout.trigger()
+    qtbot.waitUntil(lambda: QApplication.clipboard().mimeData().hasFormat("image/png"),
+                    timeout=WAIT_MS)
+    data = bytes(QApplication.clipboard().mimeData().data("image/png"))
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.mode == "RGBA" and img.size == (800, 600)
+        assert img.getpixel((0, 0))[3] == 0
+    assert "Copied the cut-out" in window.statusBar().currentMessage()

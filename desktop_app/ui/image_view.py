@@ -137,7 +137,7 @@ class ImageSource:
 class Backdrop:
     """What the cut-out is painted over: the checkerboard, a colour, or an image (cover-fit)."""
 
-    __slots__ = ("kind", "color", "image")
+    __slots__ = ("color", "image", "kind")
 
     def __init__(self, kind: str = "checker", color: QColor | None = None,
                  image: QImage | None = None) -> None:

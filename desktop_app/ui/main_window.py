@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -32,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, paths
-from desktop_app.export import write_image
 from desktop_app.jobs import HistoryStore, Job, JobState, extract_links
 from desktop_app.logs import register_secret
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.settings import Settings
 from desktop_app.ui.about import about_text
 from desktop_app.ui.controller import JobController
+from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.image_view import ImagePane
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
@@ -101,6 +99,7 @@ class MainWindow(QMainWindow):
         self._previews: OrderedDict[str, Previews] = OrderedDict()
         self._tasks: set[Task] = set()
         self._key_dialog_open = False
+        self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
                                         store=HistoryStore(paths.history_db()), parent=self)
         self._build_ui()
@@ -173,8 +172,8 @@ class MainWindow(QMainWindow):
         self.save_matted_button = QPushButton("Save cut-out\u2026")
         self.save_matted_button.setObjectName("saveMattedButton")
         self.save_matted_button.setAccessibleName("Save cut-out")
-        self.save_matted_button.setToolTip("Save the cut-out as a PNG with transparency "
-                                           "(Ctrl+S)")
+        self.save_matted_button.setToolTip("Save the cut-out as PNG or WebP with "
+                                           "transparency, or as JPEG (Ctrl+S)")
         self.save_matted_button.setIcon(style.standardIcon(
             QStyle.StandardPixmap.SP_DialogSaveButton))
         self.save_mask_button = QPushButton("Save mask\u2026")
@@ -284,6 +283,14 @@ class MainWindow(QMainWindow):
                                       self.save_matted, "Save the cut-out as a PNG")
         self.act_save_mask = action("Save &mask\u2026", "Ctrl+Shift+S", self.save_mask,
                                     "Save the mask as a PNG")
+        self.act_save_all = action("Save &all\u2026", "Ctrl+Alt+S", self.save_all,
+                                   "Save every finished job to a folder, with a file-name "
+                                   "pattern")
+        self.act_copy_cutout = action("&Copy cut-out", QKeySequence.StandardKey.Copy,
+                                      self.copy_cutout, "Copy the full-size cut-out, with "
+                                      "its transparency")
+        self.act_copy_mask = action("Copy &mask", "Ctrl+Shift+C", self.copy_mask,
+                                    "Copy the full-size mask")
         self.act_quit = action("&Quit", QKeySequence.StandardKey.Quit, self.close,
                                "Close Cutout; running jobs resume next time")
         self.act_retry = action("&Retry", "Ctrl+R", self.retry_selected,
@@ -319,11 +326,11 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.act_save_matted, self.act_save_mask])
+        file_menu.addActions([self.act_save_matted, self.act_save_mask, self.act_save_all])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         self.edit_menu = bar.addMenu("&Edit")
-        self.edit_menu.addAction(self.act_paste)
+        self.edit_menu.addActions([self.act_copy_cutout, self.act_copy_mask, self.act_paste])
         self.edit_menu.addSeparator()
         self.edit_menu.addActions([self.act_key, self.act_settings])
         self.view_menu = bar.addMenu("&View")
@@ -361,6 +368,8 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
 
     def _connect(self) -> None:
+        self.exporter.message.connect(self.statusBar().showMessage)
+        self.exporter.problem.connect(self._export_problem)
         self.url_input.submitted.connect(self.submit_links)
         self.submit_button.clicked.connect(self.submit_links)
         self.save_matted_button.clicked.connect(self.save_matted)
@@ -637,8 +646,10 @@ class MainWindow(QMainWindow):
         current = self.controller.jobs.get(self._current_id() or "")
         done = current is not None and current.state == JobState.DONE and current.has_results
         for widget in (self.save_matted_button, self.save_mask_button, self.act_save_matted,
-                       self.act_save_mask):
+                       self.act_save_mask, self.act_copy_cutout, self.act_copy_mask):
             widget.setEnabled(done)
+        self.act_save_all.setEnabled(any(j.state == JobState.DONE and j.has_results
+                                         for j in self.controller.jobs.values()))
         retryable = (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN, JobState.PAUSED,
                      JobState.EXPIRED)
         self.act_retry.setEnabled(any(j.state in retryable for j in jobs))
@@ -716,7 +727,10 @@ class MainWindow(QMainWindow):
         if not self.job_list.indexAt(pos).isValid():
             return
         menu = QMenu(self)
-        menu.addActions([self.act_retry, self.act_cancel, self.act_remove])
+        menu.addActions([self.act_copy_cutout, self.act_copy_mask, self.act_save_matted])
+        menu.addSeparator()
+        menu.addActions([self.act_retry, self.act_pause_selected, self.act_cancel,
+                         self.act_remove])
         menu.addSeparator()
         copy = menu.addAction("Copy link")
         copy.triggered.connect(lambda: QApplication.clipboard().setText(
@@ -724,39 +738,36 @@ class MainWindow(QMainWindow):
         menu.exec(self.job_list.viewport().mapToGlobal(pos))
 
     # -- saving ------------------------------------------------------------------------
+    def _current_result(self) -> Job | None:
+        job = self.controller.jobs.get(self._current_id() or "")
+        return job if job is not None and job.has_results else None
+
     def save_matted(self) -> None:
-        self._save("cutout", "Save cut-out", "RGBA")
+        if job := self._current_result():
+            self.exporter.save_cutout(job)
 
     def save_mask(self) -> None:
-        self._save("mask", "Save mask", "L")
+        if job := self._current_result():
+            self.exporter.save_mask(job)
 
-    def _save(self, which: str, title: str, mode: str) -> None:
-        job = self.controller.jobs.get(self._current_id() or "")
-        if job is None or not job.has_results:
-            return
-        source = Path(job.cutout_path if which == "cutout" else job.mask_path)
-        suggested = Path(self.settings.last_save_dir) / f"{job.stem}-{which}.png"
-        target, _ = QFileDialog.getSaveFileName(self, title, str(suggested),
-                                                "PNG image (*.png)")
-        if not target:
-            return
-        target_path = Path(target)
-        if target_path.suffix.lower() != ".png":
-            target_path = target_path.with_name(target_path.name + ".png")
-        self.settings.last_save_dir = str(target_path.parent)
-        label = "cut-out" if which == "cutout" else "mask"
-        self.statusBar().showMessage(f"Saving the {label}\u2026")
-        task = Task(lambda: write_image(source, target_path, mode), parent=self)
-        task.succeeded.connect(lambda path: self.statusBar().showMessage(
-            f"Saved the {label} as {path}.", 10000))
-        task.failed.connect(lambda message: self._save_failed(message))
-        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
-        self._tasks.add(task)
-        task.start()
+    def save_all(self) -> None:
+        self.exporter.save_all(self._finished_jobs())
 
-    def _save_failed(self, message: str) -> None:
-        self.statusBar().showMessage(message)
-        QMessageBox.warning(self, "Not saved", message)
+    def copy_cutout(self) -> None:
+        if job := self._current_result():
+            self.exporter.copy(job, "cutout")
+
+    def copy_mask(self) -> None:
+        if job := self._current_result():
+            self.exporter.copy(job, "mask")
+
+    def _finished_jobs(self) -> list[Job]:
+        return [j for j in self.controller.jobs.values()
+                if j.state == JobState.DONE and j.has_results]
+
+    def _export_problem(self, title: str, sentence: str) -> None:
+        self.statusBar().showMessage(sentence.split("\n")[0])
+        QMessageBox.warning(self, title, sentence)
 
     # -- timers ----------------------------------------------------------------------
     def _tick(self) -> None:
@@ -783,6 +794,7 @@ class MainWindow(QMainWindow):
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
         self.controller.shutdown()
+        self.exporter.wait()
         for task in list(self._tasks):
             task.wait(500)
         self._stop_sandbox()

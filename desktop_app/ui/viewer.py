@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -141,6 +152,9 @@ def _results() -> _PoolResults:
     global _hub
     if _hub is None:
         _hub = _PoolResults()
+        app = QCoreApplication.instance()
+        if app is not None:          # let a running decode finish before Python goes away
+            app.aboutToQuit.connect(lambda: QThreadPool.globalInstance().waitForDone(3000))
     return _hub
 
 

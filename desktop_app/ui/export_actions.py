@@ -1,0 +1,138 @@
+"""Getting results out of the window: save one, save all, copy. Every write runs in a worker.
+
+The window asks this object to act on jobs; it owns the dialogs' flow and the worker tasks,
+and reports back in sentences through ``message`` (status bar) and ``problem`` (a warning).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.export import (
+    EXTENSIONS,
+    ExportError,
+    ExportOptions,
+    export_cutout,
+    export_mask,
+    plan_save_all,
+    run_plan,
+)
+from desktop_app.jobs import Job
+from desktop_app.settings import Settings
+from desktop_app.ui.export_dialogs import (
+    SaveAllDialog,
+    ask_save_path,
+    confirm_overwrite,
+    copy_image_to_clipboard,
+    load_for_clipboard,
+)
+from desktop_app.ui.workers import Task
+
+
+class ExportActions(QObject):
+    message = Signal(str, int)    # sentence, milliseconds (0: until replaced)
+    problem = Signal(str, str)    # title, sentence: shown in a warning box
+
+    def __init__(self, window: QWidget, settings: Settings) -> None:
+        super().__init__(window)
+        self._window = window
+        self._settings = settings
+        self._tasks: set[Task] = set()
+
+    # -- one file --------------------------------------------------------------------
+    def save_cutout(self, job: Job) -> None:
+        fmt = self._settings.export_format
+        folder = Path(self._settings.last_save_dir)
+        answer = ask_save_path(self._window, "Save cut-out",
+                               folder / f"{job.stem}-cutout.{EXTENSIONS[fmt]}", fmt)
+        if answer is None:
+            return
+        target, fmt = answer
+        options = ExportOptions(format=fmt, background=self._settings.export_background)
+        cutout, mask = Path(job.cutout_path), Path(job.mask_path)
+        self._write("cut-out", target, lambda: export_cutout(cutout, mask, target, options))
+
+    def save_mask(self, job: Job) -> None:
+        folder = Path(self._settings.last_save_dir)
+        answer = ask_save_path(self._window, "Save mask", folder / f"{job.stem}-mask.png",
+                               "PNG", formats=("PNG",))
+        if answer is None:
+            return
+        target, _ = answer
+        mask = Path(job.mask_path)
+        self._write("mask", target, lambda: export_mask(mask, target, ExportOptions()))
+
+    def _write(self, label: str, target: Path, work) -> None:
+        self._settings.last_save_dir = str(target.parent)
+        self.message.emit(f"Saving the {label}\u2026", 0)
+        self._run(work, lambda path: self.message.emit(f"Saved the {label} as {path}.", 10000),
+                  lambda sentence: self.problem.emit("Not saved", sentence))
+
+    # -- every finished job ------------------------------------------------------------
+    def save_all(self, jobs: list[Job]) -> None:
+        if not jobs:
+            self.message.emit("No finished jobs to save yet.", 8000)
+            return
+        state = self._settings.save_all_state or {"folder": self._settings.last_save_dir,
+                                                  "format": self._settings.export_format}
+        dialog = SaveAllDialog([j.stem for j in jobs], state, self._window)
+        try:
+            if not dialog.exec():
+                return
+            self._settings.save_all_state = dialog.state()
+            self._settings.export_background = dialog.background()
+            try:
+                plan = plan_save_all(jobs, dialog.folder(), dialog.pattern(), dialog.options(),
+                                     dialog.include_masks(), dialog.mask_pattern())
+            except (ValueError, ExportError) as err:
+                self.problem.emit("Not saved", str(err))
+                return
+            folder = dialog.folder()
+        finally:
+            dialog.deleteLater()
+        existing = [p.target for p in plan if p.exists]
+        answer = confirm_overwrite(self._window, existing)
+        if answer == "cancel":
+            return
+        self._settings.last_save_dir = str(folder)
+        self.message.emit(f"Saving {len(plan)} files\u2026", 0)
+
+        def done(report) -> None:
+            self.message.emit(report.summary(), 0 if not report.ok else 10000)
+            if not report.ok:
+                self.problem.emit("Some files were not saved",
+                                  report.summary() + "\n\n" + "\n".join(report.details()))
+
+        self._run(lambda: run_plan(plan, answer == "replace"), done,
+                  lambda sentence: self.problem.emit("Not saved", sentence))
+
+    # -- the clipboard -------------------------------------------------------------------
+    def copy(self, job: Job, kind: str) -> None:
+        path = Path(job.cutout_path if kind == "cutout" else job.mask_path)
+        label = "cut-out" if kind == "cutout" else "mask"
+        self.message.emit(f"Copying the {label}\u2026", 0)
+
+        def copied(clip) -> None:
+            copy_image_to_clipboard(clip)
+            self.message.emit(f"Copied the {label} ({clip.image.width()} \u00d7 "
+                              f"{clip.image.height()} px).", 8000)
+
+        self._run(lambda: load_for_clipboard(path, kind), copied,
+                  lambda sentence: self.problem.emit("Not copied", sentence))
+
+    # -- plumbing --------------------------------------------------------------------
+    def _run(self, work, on_success, on_failure) -> None:
+        task = Task(work, parent=self)
+        task.succeeded.connect(on_success)
+        task.failed.connect(on_failure)
+        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
+        self._tasks.add(task)
+        task.start()
+
+    def wait(self, msecs: int = 2000) -> None:
+        for task in list(self._tasks):
+            task.wait(msecs)
+
