@@ -257,8 +257,11 @@ def test_copy_cutout_puts_a_png_with_alpha_on_the_clipboard(qtbot, make_window, 
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
     QApplication.clipboard().clear()
     window.act_copy_cutout.trigger()
-    qtbot.waitUntil(lambda: QApplication.clipboard().mimeData().hasFormat("image/png"),
-                    timeout=WAIT_MS)
+    def has_png() -> bool:
+        mime = QApplication.clipboard().mimeData()
+        return mime is not None and mime.hasFormat("image/png")
+
+    qtbot.waitUntil(has_png, timeout=WAIT_MS)
     data = bytes(QApplication.clipboard().mimeData().data("image/png"))
     with Image.open(io.BytesIO(data)) as img:
         assert img.mode == "RGBA" and img.size == (800, 600)
