@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence,
+                           QPalette)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
                                         store=HistoryStore(paths.history_db()), parent=self)
         self._build_ui()
+        self._apply_theme()
         self._build_actions()
         self._connect()
         geometry = self.settings.window_geometry
@@ -140,8 +142,6 @@ class MainWindow(QMainWindow):
         # the banner: a missing key, a paused queue
         self.banner = QFrame()
         self.banner.setObjectName("banner")
-        self.banner.setStyleSheet("#banner { background: #fff4e0; border: 1px solid #f0c37a; "
-                                  "border-radius: 6px; } #banner QLabel { color: #5a3b00; }")
         self.banner_label = QLabel()
         self.banner_label.setObjectName("bannerText")
         self.banner_label.setWordWrap(True)
@@ -250,7 +250,6 @@ class MainWindow(QMainWindow):
         self.sandbox_label = QLabel("Sandbox: results come from Cutout's built-in test server, "
                                     "not from HitPaw")
         self.sandbox_label.setObjectName("sandboxLabel")
-        self.sandbox_label.setStyleSheet("color: #8a5a00; font-weight: bold;")
         self.sandbox_label.hide()
         self.activity_label = QLabel()
         self.activity_label.setObjectName("activityLabel")
@@ -265,6 +264,25 @@ class MainWindow(QMainWindow):
         self.tick.setInterval(1000)
         self.spin = QTimer(self)
         self.spin.setInterval(80)
+
+    def _apply_theme(self) -> None:
+        """Colours that read well on the system's light or dark palette."""
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        if dark:
+            banner = ("#banner { background: #3d2f12; border: 1px solid #8a6a2a; "
+                      "border-radius: 6px; } #banner QLabel { color: #ffe2a8; }")
+            accent = "#ffc266"
+        else:
+            banner = ("#banner { background: #fff4e0; border: 1px solid #f0c37a; "
+                      "border-radius: 6px; } #banner QLabel { color: #5a3b00; }")
+            accent = "#8a5a00"
+        self.banner.setStyleSheet(banner)
+        self.sandbox_label.setStyleSheet(f"color: {accent}; font-weight: bold;")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
 
     def _build_actions(self) -> None:
         def action(text: str, shortcut, slot, tip: str) -> QAction:
