@@ -127,6 +127,19 @@ class Settings:
     def save_all_state(self, value: dict) -> None:
         self._set("export/save_all", json.dumps(value))
 
+    @property
+    def view_background(self) -> dict:
+        """The cut-out pane's background: checkerboard, white, black, a colour or an image."""
+        try:
+            value = json.loads(self._get("view/background", "{}", str))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @view_background.setter
+    def view_background(self, value: dict) -> None:
+        self._set("view/background", json.dumps(value))
+
     def policy(self) -> Policy:
         return Policy(poll_interval=self.poll_interval, processing_limit=self.processing_limit)
 

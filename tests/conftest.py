@@ -58,6 +58,18 @@ def memory_keyring(request):
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def empty_clipboard_after_test():
+    """Qt's offscreen platform crashes at exit (SIGSEGV) when the clipboard still holds mime
+    data that was set from Python (PySide6 6.11; not on xcb): leave it empty."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.clipboard().clear()
+
+
 @pytest.fixture
 def sandbox():
     """A contract-complete sandbox server on loopback with quick jobs."""
@@ -65,6 +77,34 @@ def sandbox():
 
     with SandboxServer(processing_time=0.3) as server:
         yield server
+
+
+@pytest.fixture
+def connected(sandbox, monkeypatch):
+    """The sandbox, with the app pointed at it through the environment (as a script would)."""
+    monkeypatch.setenv("HITPAW_API_BASE", sandbox.base_url)
+    monkeypatch.setenv("HITPAW_API_KEY", "sandbox-key")
+    return sandbox
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Makes real main windows on the current folders; closes them after the test."""
+    from desktop_app.ui.main_window import MainWindow
+
+    windows = []
+
+    def make():
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.resize(1200, 760)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
 
 
 def pytest_configure(config):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMessageBox, QPushButton
 
@@ -19,30 +18,6 @@ from desktop_app.ui.image_view import ImageCanvas
 from desktop_app.ui.main_window import MainWindow
 
 WAIT_MS = 20000
-
-
-@pytest.fixture
-def connected(sandbox, monkeypatch):
-    monkeypatch.setenv("HITPAW_API_BASE", sandbox.base_url)
-    monkeypatch.setenv("HITPAW_API_KEY", "sandbox-key")
-    return sandbox
-
-
-@pytest.fixture
-def make_window(qtbot):
-    windows = []
-
-    def make() -> MainWindow:
-        window = MainWindow()
-        qtbot.addWidget(window)
-        window.resize(1200, 760)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
 
 
 def paste(window: MainWindow, *urls: str) -> None:

@@ -339,7 +339,7 @@ def test_a_job_id_the_service_forgot_fails_with_a_resubmit_hint(srv, client, tmp
     srv.add_fault(Fault("status", "code", code=100400002))
     job = go(Job(image(srv)), client, tmp_path)
     assert job.state == JobState.FAILED
-    assert_sentence(job.message, "no longer knows this job", "Resubmit")
+    assert_sentence(job.message, "no longer knows this job", "sends the link again")
     assert srv.stats.submits == 1
 
 

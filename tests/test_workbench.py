@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QListView, QMessageBox
 
@@ -13,34 +12,9 @@ from desktop_app.jobs import HistoryStore, Job, JobState
 from desktop_app.jobs.model import RESULT_LIFETIME
 from desktop_app import paths
 from desktop_app.ui import main_window as main_window_module
-from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings_dialog import SettingsDialog
 
 WAIT_MS = 20000
-
-
-@pytest.fixture
-def connected(sandbox, monkeypatch):
-    monkeypatch.setenv("HITPAW_API_BASE", sandbox.base_url)
-    monkeypatch.setenv("HITPAW_API_KEY", "sandbox-key")
-    return sandbox
-
-
-@pytest.fixture
-def make_window(qtbot):
-    windows = []
-
-    def make() -> MainWindow:
-        window = MainWindow()
-        qtbot.addWidget(window)
-        window.resize(1200, 760)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
 
 
 def states(window):

@@ -18,7 +18,6 @@ from typing import Callable
 import requests
 
 from desktop_app.api import (
-    ApiError,
     BadRequestError,
     CutoutError,
     DownloadError,
@@ -182,8 +181,13 @@ class _Run:
         if self.stopper.stopped:
             raise _Stop()
 
-    def pause(self, err: CutoutError, kind: str) -> None:
-        self.set(JobState.PAUSED, err.user_message, pause_kind=kind)
+    def give_up(self, err: CutoutError) -> None:
+        """Key, coin and access problems pause (the queue waits); anything else fails."""
+        kind = pause_kind(err)
+        if kind:
+            self.set(JobState.PAUSED, err.user_message, pause_kind=kind)
+        else:
+            self.set(JobState.FAILED, err.user_message)
 
     def stopped(self) -> None:
         """Leave the job where a later run (or the next start) can pick it up."""
@@ -230,15 +234,8 @@ class _Run:
                 log.warning("submit outcome unknown: %s", err.detail)
                 self.set(JobState.UNKNOWN, err.user_message)
                 return False
-            except ApiError as err:
-                kind = pause_kind(err)
-                if kind:
-                    self.pause(err, kind)
-                else:
-                    self.set(JobState.FAILED, err.user_message)
-                return False
             except CutoutError as err:
-                self.set(JobState.FAILED, err.user_message)
+                self.give_up(err)
                 return False
             now = time.time()
             self.set(JobState.CONVERTING, job_id=result.job_id, coins=result.coins,
@@ -271,18 +268,12 @@ class _Run:
                 self.sleep(self.policy.backoff(failures))
                 continue
             except BadRequestError:
+                # the id is useless now: a retry must send the link again
                 self.set(JobState.FAILED, "HitPaw no longer knows this job (job ids last 8 "
-                                          "days); Resubmit sends the link again.")
-                return False
-            except ApiError as err:
-                kind = pause_kind(err)
-                if kind:
-                    self.pause(err, kind)
-                else:
-                    self.set(JobState.FAILED, err.user_message)
+                                          "days); Retry sends the link again.", job_id=None)
                 return False
             except CutoutError as err:
-                self.set(JobState.FAILED, err.user_message)
+                self.give_up(err)
                 return False
             failures = 0
             if status.status == "COMPLETED":

@@ -40,7 +40,7 @@ class ExportActions(QObject):
         super().__init__(window)
         self._window = window
         self._settings = settings
-        self._tasks: set[Task] = set()
+        self.tasks: set[Task] = set()
 
     # -- one file --------------------------------------------------------------------
     def save_cutout(self, job: Job) -> None:
@@ -128,11 +128,7 @@ class ExportActions(QObject):
         task = Task(work, parent=self)
         task.succeeded.connect(on_success)
         task.failed.connect(on_failure)
-        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
-        self._tasks.add(task)
+        task.finished.connect(lambda t=task: (self.tasks.discard(t), t.deleteLater()))
+        self.tasks.add(task)
         task.start()
-
-    def wait(self, msecs: int = 2000) -> None:
-        for task in list(self._tasks):
-            task.wait(msecs)
 

@@ -1,15 +1,16 @@
 """The main window: paste links, watch the jobs, compare the three images, save.
 
-A thin layer: the queue lives in ``JobController``, the rows in ``JobListModel``, the panes
-in ``ImagePane``; the window wires them to actions, menus and the status bar.
+A thin layer: the queue lives in ``JobController``, the rows in ``JobPanel``, the images in
+``Viewer``, saving in ``ExportActions``; the window wires them to menus and the status bar.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence,
                            QPalette)
 from PySide6.QtWidgets import (
@@ -36,9 +37,9 @@ from desktop_app.logs import register_secret
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.settings import Settings
 from desktop_app.ui.about import about_text
-from desktop_app.ui.controller import JobController
+from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, STRAGGLERS, JobController
 from desktop_app.ui.export_actions import ExportActions
-from desktop_app.ui.image_view import ImagePane
+from desktop_app.ui.viewer import Viewer, read_full_images
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
@@ -156,15 +157,16 @@ class MainWindow(QMainWindow):
         # the job list: built once the actions exist (see _build_actions)
         self.model = JobListModel(self)
 
-        # the three panes and the save buttons
-        self.original_pane = ImagePane("Original", "originalView", "Original image")
-        self.matted_pane = ImagePane("Cut-out", "mattedView", "Cut-out on transparent "
-                                     "background", checkered=True)
-        self.mask_pane = ImagePane("Mask", "maskView", "Mask")
-        panes = QHBoxLayout()
-        panes.setSpacing(12)
-        for pane in (self.original_pane, self.matted_pane, self.mask_pane):
-            panes.addWidget(pane, 1)
+        # the three panes (or the before/after compare) and the save buttons
+        self.viewer = Viewer()
+        self.viewer.set_background_state(self.settings.view_background)
+        self.viewer.background_changed.connect(self._background_changed)
+        self.viewer.background_failed.connect(
+            lambda message: self.statusBar().showMessage(message, 10000))
+        self.viewer.full_resolution_wanted.connect(self._load_full_images)
+        self.original_pane = self.viewer.original_pane
+        self.matted_pane = self.viewer.matted_pane
+        self.mask_pane = self.viewer.mask_pane
         self.detail_label = QLabel()
         self.detail_label.setObjectName("jobDetail")
         self.detail_label.setWordWrap(True)
@@ -190,7 +192,7 @@ class MainWindow(QMainWindow):
         results = QWidget()
         results_layout = QVBoxLayout(results)
         results_layout.setContentsMargins(0, 0, 0, 0)
-        results_layout.addLayout(panes, 1)
+        results_layout.addWidget(self.viewer, 1)
         results_layout.addLayout(save_row)
 
         # the welcome page, shown while no job is selected
@@ -352,6 +354,8 @@ class MainWindow(QMainWindow):
         self.edit_menu.addSeparator()
         self.edit_menu.addActions([self.act_key, self.act_settings])
         self.view_menu = bar.addMenu("&View")
+        self.view_menu.addActions(self.viewer.actions_for_menu())
+        self.view_menu.addSeparator()
         self.view_menu.addAction(self.act_focus)
         jobs_menu = bar.addMenu("&Jobs")
         jobs_menu.addAction(self.act_submit)
@@ -621,6 +625,7 @@ class MainWindow(QMainWindow):
         job_id = self._current_id()
         job = self.controller.jobs.get(job_id) if job_id else None
         if job is None:
+            self.viewer.clear()
             self.stack.setCurrentWidget(self.welcome)
         else:
             self._show_job(job)
@@ -633,10 +638,8 @@ class MainWindow(QMainWindow):
         previews = self._previews.get(job.id)
         if previews is not None and job.state == JobState.DONE:
             self._previews.move_to_end(job.id)
-            self.original_pane.canvas.set_image(previews.original,
-                                                "The original could not be downloaded.")
-            self.matted_pane.canvas.set_image(previews.cutout)
-            self.mask_pane.canvas.set_image(previews.mask)
+            self.viewer.show_previews(previews, QSize(job.width, job.height)
+                                      if job.width and job.height else None)
         else:
             waiting = {JobState.QUEUED: "Waiting for its turn\u2026",
                        JobState.SUBMITTING: "Sending the link to HitPaw\u2026",
@@ -644,9 +647,7 @@ class MainWindow(QMainWindow):
                        JobState.DOWNLOADING: "Downloading the results\u2026",
                        JobState.DONE: "Loading\u2026"}
             text = waiting.get(job.state, job.message or job.status_text)
-            self.original_pane.canvas.set_image(None)
-            self.matted_pane.canvas.set_image(None, text)
-            self.mask_pane.canvas.set_image(None)
+            self.viewer.show_placeholder(text)
         detail = [job.url]
         if job.coins is not None:
             detail.append(f"{job.coins} coins")
@@ -756,6 +757,28 @@ class MainWindow(QMainWindow):
         menu.exec(self.job_list.viewport().mapToGlobal(pos))
 
     # -- saving ------------------------------------------------------------------------
+    def _background_changed(self, state: dict) -> None:
+        self.settings.view_background = state
+
+    def _load_full_images(self) -> None:
+        """The viewer zoomed past the previews' detail: decode the full images in a worker."""
+        job = self._current_result()
+        if job is None:
+            return
+        job_id, files = job.id, (job.original_path, job.cutout_path, job.mask_path)
+        self.statusBar().showMessage("Loading the full-size images\u2026", 5000)
+        task = Task(lambda: read_full_images(*files), parent=self)
+        task.succeeded.connect(lambda images: self._full_images_loaded(job_id, images))
+        task.failed.connect(lambda message: self.statusBar().showMessage(
+            f"The full-size images could not be loaded: {message}", 8000))
+        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
+        self._tasks.add(task)
+        task.start()
+
+    def _full_images_loaded(self, job_id: str, images) -> None:
+        if job_id == self._current_id():
+            self.viewer.set_full_images(*images)
+
     def _current_result(self) -> Job | None:
         job = self.controller.jobs.get(self._current_id() or "")
         return job if job is not None and job.has_results else None
@@ -811,9 +834,12 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = self.saveGeometry()
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_MS / 1000
         self.controller.shutdown()
-        self.exporter.wait()
-        for task in list(self._tasks):
-            task.wait(500)
+        for task in [*self._tasks, *self.exporter.tasks]:
+            remaining = max(0, int((deadline - time.monotonic()) * 1000))
+            if not task.wait(remaining):  # e.g. a 3 s full-size decode: left to the exit
+                task.setParent(None)
+                STRAGGLERS.append(task)
         self._stop_sandbox()
         event.accept()

@@ -15,9 +15,17 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from desktop_app.api import HitPawClient
-from desktop_app.jobs import (HistoryStore, Job, JobState, Policy, ServiceTimeEstimator, Stopper,
-                              run_job)
+from desktop_app.jobs import (
+    HistoryStore,
+    Job,
+    JobState,
+    Policy,
+    ServiceTimeEstimator,
+    Stopper,
+    run_job,
+)
 from desktop_app.jobs.previews import PreviewFiles, ensure_previews
+from desktop_app.ui.image_view import paint_ready
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +45,7 @@ def load_previews(files: PreviewFiles) -> Previews:
         if path is None or not path.exists():
             return None
         image = QImage(str(path))
-        return None if image.isNull() else image
+        return None if image.isNull() else paint_ready(image)
 
     cutout, mask, thumb = read(files.cutout), read(files.mask), read(files.thumb)
     if cutout is None or mask is None:
