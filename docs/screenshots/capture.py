@@ -77,10 +77,18 @@ def main() -> int:
 
     wait_for(lambda: all(j.state == JobState.DONE for j in window.controller.jobs.values()),
              60)
-    window.job_list.setCurrentIndex(window.model.index(0))
+    window.jobs_panel.select_job(next(iter(window.controller.jobs)))
     wait_for(lambda: window.matted_pane.canvas.image() is not None)
     wait(0.3)
     window.grab().save(str(out / "finished.png"))
+
+    window.viewer.set_compare(True)
+    window.viewer.compare_view.set_divider(0.45)
+    window.viewer.set_background_state({"kind": "color", "color": "#cfe8ff"})
+    wait(0.5)
+    window.grab().save(str(out / "compare.png"))
+    window.viewer.set_compare(False)
+    window.viewer.set_background_state({"kind": "checker"})
 
     sandbox.processing_time = 1.0
     window.url_input.setPlainText(sandbox.sample_url("not-an-image.png"))
@@ -92,8 +100,8 @@ def main() -> int:
     window.submit_links()
     wait_for(lambda: window.controller.paused_kind == "coins")
     wait(1.0)
-    rows = window.model.rowCount()
-    window.job_list.setCurrentIndex(window.model.index(rows - 3))
+    failed = next(j for j in window.controller.jobs.values() if j.state == JobState.FAILED)
+    window.jobs_panel.select_job(failed.id)
     wait(0.5)
     window.grab().save(str(out / "error.png"))
     window.close()
