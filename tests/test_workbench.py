@@ -241,3 +241,37 @@ def test_copy_cutout_puts_a_png_with_alpha_on_the_clipboard(qtbot, make_window, 
         assert img.mode == "RGBA" and img.size == (800, 600)
         assert img.getpixel((0, 0))[3] == 0
     assert "Copied the cut-out" in window.statusBar().currentMessage()
+
+
+def test_a_locked_keyring_says_so_and_offers_a_session_only_key(qtbot, make_window,
+                                                                monkeypatch):
+    import keyring
+    import keyring.errors
+    from keyring.backend import KeyringBackend
+    from PySide6.QtWidgets import QLabel
+
+    from desktop_app.ui.key_dialog import KeyDialog
+
+    class Locked(KeyringBackend):
+        priority = 1
+
+        def get_password(self, service, username):
+            raise keyring.errors.KeyringLocked("locked")
+
+        def set_password(self, service, username, password):
+            raise keyring.errors.KeyringLocked("locked")
+
+        def delete_password(self, service, username):
+            raise keyring.errors.KeyringLocked("locked")
+
+    keyring.set_keyring(Locked())
+    window = make_window()
+    banner = window.findChild(QLabel, "bannerText")
+    assert banner.isVisible() and "locked" in banner.text()
+    dialog = KeyDialog(window.keystore, "http://127.0.0.1:9", "", window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.session_button.isVisible()
+    dialog.key_edit.setText("for-now-key")
+    dialog.session_button.click()
+    assert window.keystore.load().source == "session"

@@ -67,6 +67,11 @@ class KeyDialog(QDialog):
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        try:
+            keystore.load()
+            locked = False
+        except KeyStoreError:
+            locked = True
         backend = keystore.backend_label
         self.where_label = QLabel(
             f"The key will be stored in {backend}." if keystore.backend is not None else
@@ -89,7 +94,7 @@ class KeyDialog(QDialog):
         self.save_button.clicked.connect(self._save)
         self.session_button.clicked.connect(self._use_for_session)
         self.buttons.rejected.connect(self.reject)
-        self.session_button.setVisible(keystore.backend is None)
+        self.session_button.setVisible(keystore.backend is None or locked)
         self.save_button.setEnabled(False)
         self.test_button.setEnabled(False)
 

@@ -416,10 +416,12 @@ class MainWindow(QMainWindow):
 
     # -- the key and the sandbox ------------------------------------------------------
     def _load_key(self) -> None:
+        self._key_problem = ""
         try:
             loaded = self.keystore.load()
-        except KeyStoreError as err:
+        except KeyStoreError as err:  # a locked or broken keyring: say so, offer a way on
             loaded = None
+            self._key_problem = str(err)
             self.statusBar().showMessage(str(err))
         if loaded is not None:
             register_secret(loaded.key)
@@ -439,8 +441,8 @@ class MainWindow(QMainWindow):
         self.key_button.setVisible(not has_key)
         self.sandbox_button.setVisible(not has_key and self.sandbox is None)
         if not has_key:
-            self._show_banner("Cutout needs a HitPaw API key before it can send images.",
-                              "Enter API key\u2026", "key")
+            self._show_banner(self._key_problem or "Cutout needs a HitPaw API key before it "
+                              "can send images.", "Enter API key\u2026", "key")
         elif self.banner.property("kind") == "key" and not self.controller.paused_kind:
             self.banner.hide()
 
@@ -655,6 +657,11 @@ class MainWindow(QMainWindow):
             detail.append(f"{job.width} \u00d7 {job.height} px")
         if job.state == JobState.DONE and job.message:
             detail.append(job.message)
+        expires = job.links_expire_at()
+        if job.state == JobState.DONE and expires:
+            days = (expires - time.time()) / 86400
+            detail.append(f"HitPaw's links valid {int(days) + 1} more day{'s' if days >= 1 else ''}"
+                          if days > 0 else "HitPaw's links expired; the copy here is kept")
         self.detail_label.setText(" \u00b7 ".join(detail))
         self._update_actions()
 
