@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.logs import install_excepthook, setup_logging
-    from desktop_app.ui import controller
+    from desktop_app.ui.workers import STRAGGLERS
 
     setup_logging()
     app = QApplication([sys.argv[0], *qt_args])
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)
     code = app.exec()
-    if controller.STRAGGLERS:
+    if STRAGGLERS:
         # A worker is still blocked in a network call after the 2 s grace: its job state is
         # already stored, so leave without waiting for the socket to time out.
         sys.stdout.flush()

@@ -8,6 +8,7 @@ segmenting, encoding) always happens outside the lock.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import ipaddress
 import logging
@@ -15,6 +16,7 @@ import os
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +115,46 @@ class Job:
         return max(self.ready_at, self.segmented_at)
 
 
+class ResultCache:
+    """Encoded (cut-out, mask) PNGs by the SHA-256 of the input bytes, least recent out first.
+
+    The segmentation is deterministic, so the same input bytes always give the same result:
+    a batch of fifty links to one 24-megapixel photo costs one segmentation, not fifty, and
+    the sandbox's CPU stays out of benchmarks of the app. Bounded by total bytes.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._items: OrderedDict[bytes, tuple[bytes, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(original: bytes) -> bytes:
+        return hashlib.sha256(original).digest()
+
+    def get(self, key: bytes) -> tuple[bytes, bytes] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, result: tuple[bytes, bytes]) -> None:
+        size = len(result[0]) + len(result[1])
+        if size > self._max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[0]) + len(old[1])
+            self._items[key] = result
+            self._bytes += size
+            while self._bytes > self._max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped[0]) + len(dropped[1])
+
+
 class FetchError(Exception):
     """The file_url could not be turned into an accepted image (the vendor's Invalid URL)."""
 
@@ -182,6 +224,7 @@ class SandboxState:
         # Segmentation is CPU-bound: a benchmark's burst of big jobs queues instead of
         # starving the HTTP threads.
         self._segment_slots = threading.BoundedSemaphore(max(1, min(4, (os.cpu_count() or 2) - 1)))
+        self._results = ResultCache()
 
     # --- faults and counters -------------------------------------------------------------
 
@@ -329,18 +372,24 @@ class SandboxState:
         """Decode, segment and encode one job's image; any failure makes the job ERROR."""
         cutout_png = mask_png = None
         failed = False
+        key = ResultCache.key(job.original)
         with self._segment_slots:
             if self.stopping.is_set():
                 return
-            try:
-                with Image.open(io.BytesIO(job.original)) as opened:
-                    image = ImageOps.exif_transpose(opened)
-                    image.load()
-                cutout, mask = segment(image)
-                cutout_png, mask_png = encode_png(cutout), encode_png(mask)
-            except Exception:  # the real service reports ERROR for whatever breaks; so do we
-                log.warning("sandbox: segmentation of job %s failed", job.job_id, exc_info=True)
-                failed = True
+            cached = self._results.get(key)  # looked up in the slot: a twin job waits, then hits
+            if cached is not None:
+                cutout_png, mask_png = cached
+            else:
+                try:
+                    with Image.open(io.BytesIO(job.original)) as opened:
+                        image = ImageOps.exif_transpose(opened)
+                        image.load()
+                    cutout, mask = segment(image)
+                    cutout_png, mask_png = encode_png(cutout), encode_png(mask)
+                    self._results.put(key, (cutout_png, mask_png))
+                except Exception:  # the real service reports ERROR for whatever breaks; so do we
+                    log.warning("sandbox: segmentation of job %s failed", job.job_id, exc_info=True)
+                    failed = True
         with self._lock:
             job.cutout_png, job.mask_png, job.failed = cutout_png, mask_png, failed
             job.segmented_at = time.time()

@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 from desktop_app import paths
 from desktop_app.jobs import HistoryStore, Job, JobState, Policy, ServiceTimeEstimator
 from desktop_app.jobs.model import RESULT_LIFETIME
-from desktop_app.ui.workers import JobWorker, Task, previews_for
+from desktop_app.ui.workers import STRAGGLERS, JobWorker, Task, previews_for
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,6 @@ FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.EXPIRED,
                              JobState.CANCELLED, JobState.UNKNOWN})
 RESUMABLE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING,
                               JobState.DOWNLOADING, JobState.QUEUED})
-# Threads still blocked in a network call after the grace period: kept referenced (never
-# destroyed while running, never terminate()d) and left to the process's exit.
-STRAGGLERS: list = []
 
 
 class JobController(QObject):

@@ -37,14 +37,14 @@ from desktop_app.logs import register_secret
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.settings import Settings
 from desktop_app.ui.about import about_text
-from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, STRAGGLERS, JobController
+from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, JobController
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.viewer import Viewer, read_full_images
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.key_dialog import KeyDialog
-from desktop_app.ui.workers import Previews, Task
+from desktop_app.ui.workers import STRAGGLERS, Previews, Task
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import (
@@ -66,6 +65,7 @@ from desktop_app.ui.image_view import (
     full_levels,
     paint_ready,
 )
+from desktop_app.ui.workers import STRAGGLERS, Task
 
 log = logging.getLogger(__name__)
 
@@ -154,24 +154,31 @@ def _results() -> _PoolResults:
         _hub = _PoolResults()
         app = QCoreApplication.instance()
         if app is not None:          # let a running decode finish before Python goes away
-            app.aboutToQuit.connect(lambda: QThreadPool.globalInstance().waitForDone(3000))
+            app.aboutToQuit.connect(_wait_for_workers)
     return _hub
 
 
+_running: set[Task] = set()
+
+
 def _run_in_worker(token: int, fn: Callable[[], Any]) -> None:
+    """Run ``fn`` in a ``Task``; its result reaches the viewers through the hub, by token.
+
+    The task has no parent, so closing a viewer never destroys a running thread.
+    """
     hub = _results()
+    task = Task(fn)
+    task.succeeded.connect(lambda result: hub.done.emit(token, result))
+    task.failed.connect(lambda message: hub.failed.emit(token, message))
+    task.finished.connect(lambda t=task: (_running.discard(t), t.deleteLater()))
+    _running.add(task)
+    task.start()
 
-    def run() -> None:
-        try:
-            result = fn()
-        except Exception as err:  # noqa: BLE001 - becomes a sentence, never a traceback
-            if not isinstance(err, OSError):
-                log.exception("viewer worker failed")
-            hub.failed.emit(token, str(err) or "It could not be read.")
-            return
-        hub.done.emit(token, result)
 
-    QThreadPool.globalInstance().start(run)
+def _wait_for_workers() -> None:
+    for task in list(_running):
+        if not task.wait(1000):
+            STRAGGLERS.append(task)
 
 
 # -- icons -----------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ from desktop_app.ui.image_view import paint_ready
 
 log = logging.getLogger(__name__)
 
+# Threads still blocked (in a network call, a big decode) when the app closes after its grace
+# period: kept referenced, never destroyed while running nor terminate()d, and left to the
+# process's exit (see desktop_app.__main__).
+STRAGGLERS: list[QThread] = []
+
 
 @dataclass(frozen=True)
 class Previews:
