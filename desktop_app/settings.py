@@ -115,6 +115,24 @@ class Settings:
         self._set("export/background", value)
 
     @property
+    def export_crop(self) -> bool:
+        """Crop saved cut-outs and masks to the subject's bounding box."""
+        return str(self._qs.value("export/crop", "false")).lower() in ("true", "1")
+
+    @export_crop.setter
+    def export_crop(self, value: bool) -> None:
+        self._set("export/crop", bool(value))
+
+    @property
+    def export_padding(self) -> int:
+        """Pixels kept around the subject when cropping."""
+        return max(0, self._get("export/padding", 0, int))
+
+    @export_padding.setter
+    def export_padding(self, value: int) -> None:
+        self._set("export/padding", int(value))
+
+    @property
     def save_all_state(self) -> dict:
         """What the "Save all" dialog showed last time (folder, pattern, format...)."""
         try:

@@ -275,3 +275,29 @@ def test_a_locked_keyring_says_so_and_offers_a_session_only_key(qtbot, make_wind
     dialog.key_edit.setText("for-now-key")
     dialog.session_button.click()
     assert window.keystore.load().source == "session"
+
+
+def test_single_save_follows_the_export_settings(qtbot, make_window, connected, tmp_path,
+                                                 monkeypatch):
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window()
+    window.settings.export_crop = True
+    window.settings.export_padding = 4
+    window.settings.export_background = "#ff0000"
+    window.url_input.setPlainText(connected.sample_url("crop.png"))
+    window.submit_links()
+    wait_all(qtbot, window)
+    window.jobs_panel.select_job(next(iter(window.controller.jobs)))
+    target = tmp_path / "cut.jpg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: (str(target), "JPEG image (*.jpg)")))
+    window.act_save_matted.trigger()
+    qtbot.waitUntil(target.exists, timeout=WAIT_MS)
+    with Image.open(target) as img:
+        assert img.format == "JPEG" and img.mode == "RGB"
+        assert img.width < 800 and img.height < 600          # cropped to the subject
+        r, g, b = img.getpixel((0, 0))                         # the padding: background colour
+        assert r > 200 and g < 60 and b < 60
+    assert window.settings.export_format == "JPEG"            # remembered for next time

@@ -51,7 +51,8 @@ class ExportActions(QObject):
         if answer is None:
             return
         target, fmt = answer
-        options = ExportOptions(format=fmt, background=self._settings.export_background)
+        self._settings.export_format = fmt       # the format used last is the next default
+        options = self._options(fmt)
         cutout, mask = Path(job.cutout_path), Path(job.mask_path)
         self._write("cut-out", target, lambda: export_cutout(cutout, mask, target, options))
 
@@ -63,7 +64,13 @@ class ExportActions(QObject):
             return
         target, _ = answer
         mask = Path(job.mask_path)
-        self._write("mask", target, lambda: export_mask(mask, target, ExportOptions()))
+        options = self._options("PNG")
+        self._write("mask", target, lambda: export_mask(mask, target, options))
+
+    def _options(self, fmt: str) -> ExportOptions:
+        s = self._settings
+        return ExportOptions(format=fmt, background=s.export_background,
+                             crop_to_subject=s.export_crop, padding=s.export_padding)
 
     def _write(self, label: str, target: Path, work) -> None:
         self._settings.last_save_dir = str(target.parent)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -69,6 +72,27 @@ class SettingsDialog(QDialog):
         for label, value in FORMATS:
             self.format.addItem(label, value)
         self.format.setCurrentIndex(max(0, self.format.findData(settings.export_format)))
+        self.background = QPushButton()
+        self.background.setObjectName("jpegBackgroundButton")
+        self.background.setToolTip("The colour a JPEG cut-out is placed on (JPEG has no "
+                                   "transparency)")
+        self._set_background(settings.export_background)
+        self.background.clicked.connect(self._pick_background)
+        self.crop = QCheckBox("Crop to the subject, keeping")
+        self.crop.setObjectName("cropCheck")
+        self.crop.setChecked(settings.export_crop)
+        self.crop.setToolTip("Saved cut-outs and masks are cut to the subject's bounding box")
+        self.padding = QSpinBox()
+        self.padding.setObjectName("paddingSpin")
+        self.padding.setRange(0, 2000)
+        self.padding.setSuffix(" px around it")
+        self.padding.setValue(settings.export_padding)
+        self.padding.setEnabled(self.crop.isChecked())
+        self.crop.toggled.connect(self.padding.setEnabled)
+        crop_row = QHBoxLayout()
+        crop_row.addWidget(self.crop)
+        crop_row.addWidget(self.padding)
+        crop_row.addStretch(1)
         self.folder = QLineEdit(settings.export_dir)
         self.folder.setObjectName("exportFolderEdit")
         self.folder.setPlaceholderText("The last folder you saved to")
@@ -94,6 +118,8 @@ class SettingsDialog(QDialog):
         form.addRow("Jobs at once:", self.concurrency)
         form.addRow("Give up after:", self.limit)
         form.addRow("Default format:", self.format)
+        form.addRow("JPEG background:", self.background)
+        form.addRow("Cropping:", crop_row)
         form.addRow("Default folder:", folder_row)
         form.addRow("Keep history:", self.retention)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -101,6 +127,18 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _set_background(self, colour: str) -> None:
+        self._background = colour
+        self.background.setText(colour)
+        self.background.setStyleSheet(
+            f"QPushButton {{ background: {colour}; color: "
+            f"{'#000000' if QColor(colour).lightness() > 128 else '#ffffff'}; }}")
+
+    def _pick_background(self) -> None:
+        colour = QColorDialog.getColor(QColor(self._background), self, "JPEG background")
+        if colour.isValid():
+            self._set_background(colour.name())
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Default folder for saved images",
@@ -132,6 +170,9 @@ class SettingsDialog(QDialog):
         s.processing_limit = self.limit.value() * 60
         s.export_format = self.format.currentData()
         s.export_dir = self.folder.text().strip()
+        s.export_background = self._background
+        s.export_crop = self.crop.isChecked()
+        s.export_padding = self.padding.value()
         s.history_days = self.retention.currentData()
         s.sync()
         super().accept()
