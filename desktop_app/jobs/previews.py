@@ -45,10 +45,16 @@ def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | No
             continue
         with Image.open(source) as img:
             img.draft(mode if mode != "RGBA" else "RGB", (PREVIEW_SIZE, PREVIEW_SIZE))
-            img = ImageOps.exif_transpose(img)
-            img = img.convert(mode)
+            img.load()
+            # Every full-size copy of a 24-megapixel result is ~100 MB that Pillow allocates
+            # and zeroes while holding the GIL, which stalls the GUI thread for tens of
+            # milliseconds: so convert only when the mode differs, shrink in place, and turn
+            # by the EXIF orientation only once the picture is small.
+            if img.mode != mode:
+                img = img.convert(mode)
             img.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.BILINEAR,
                           reducing_gap=2.0)
+            ImageOps.exif_transpose(img, in_place=True)
             _save_png(img, target)
             if mode == "RGBA":
                 small = img.copy()

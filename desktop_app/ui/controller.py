@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict, deque
 from pathlib import Path
 
+import requests
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
@@ -59,6 +60,7 @@ class JobController(QObject):
         self._closing = False
         self.estimator = ServiceTimeEstimator()
         self._preview_task: Task | None = None
+        self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
         self._wanted_previews: str | None = None
 
     # -- connection ------------------------------------------------------------------------
@@ -329,8 +331,10 @@ class JobController(QObject):
             job = self.jobs.get(self._pending.popleft())
             if job is None or job.state != JobState.QUEUED:
                 continue
+            session = self._idle_sessions.pop() if self._idle_sessions else requests.Session()
             worker = JobWorker(job, self._base_url, self._api_key, self.policy,
-                               self.workdir(job), self.store, self.estimator, parent=self)
+                               self.workdir(job), self.store, self.estimator, session,
+                               parent=self)
             worker.job_changed.connect(self._on_job_changed)
             worker.previews_ready.connect(self.previews_ready)
             worker.finished.connect(lambda w=worker: self._on_worker_finished(w))
@@ -354,6 +358,8 @@ class JobController(QObject):
     def _on_worker_finished(self, worker: JobWorker) -> None:
         if self._workers.get(worker.job_id) is worker:
             del self._workers[worker.job_id]
+        # the next job reuses its kept-alive connections (no new TCP and TLS handshakes)
+        self._idle_sessions.append(worker.session)
         worker.deleteLater()
         self._pump()
 
@@ -386,6 +392,8 @@ class JobController(QObject):
                 thread.setParent(None)
                 STRAGGLERS.append(thread)
                 log.warning("a worker did not stop within %d ms", grace_ms)
+        for session in self._idle_sessions:
+            session.close()
         try:
             self.store.flush()
         except RuntimeError:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import requests
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
@@ -73,7 +74,8 @@ class JobWorker(QThread):
 
     def __init__(self, job: Job, base_url: str, api_key: str, policy: Policy,
                  workdir: Path, store: HistoryStore | None,
-                 estimator: ServiceTimeEstimator | None = None, parent=None) -> None:
+                 estimator: ServiceTimeEstimator | None = None,
+                 session: requests.Session | None = None, parent=None) -> None:
         super().__init__(parent)
         self.job_id = job.id
         self._job = job.snapshot()           # the worker's own copy
@@ -83,10 +85,11 @@ class JobWorker(QThread):
         self._workdir = workdir
         self._store = store
         self._estimator = estimator
+        self.session = session or requests.Session()  # lent by the controller, one thread at a time
         self.stopper = Stopper()
 
     def run(self) -> None:
-        client = HitPawClient(self._base_url, self._api_key)
+        client = HitPawClient(self._base_url, self._api_key, session=self.session)
         try:
             job = run_job(self._job, client, self._workdir, self._policy, stopper=self.stopper,
                           store=self._store, on_change=self.job_changed.emit,
@@ -104,8 +107,6 @@ class JobWorker(QThread):
             if self._store is not None:
                 self._store.save_later(self._job)
             self.job_changed.emit(self._job.snapshot())
-        finally:
-            client.close()
 
 
 class Task(QThread):
