@@ -40,6 +40,7 @@ from desktop_app.ui.about import about_text
 from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, JobController
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.viewer import Viewer, read_full_images
+from desktop_app.ui.welcome import WelcomePage
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
@@ -196,38 +197,10 @@ class MainWindow(QMainWindow):
         results_layout.addLayout(save_row)
 
         # the welcome page, shown while no job is selected
-        self.welcome = QWidget()
-        self.welcome.setObjectName("welcomePage")
-        welcome_layout = QVBoxLayout(self.welcome)
-        welcome_layout.addStretch(1)
-        self.welcome_title = QLabel("Remove the background of any image link")
-        self.welcome_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title_font = self.welcome_title.font()
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
-        title_font.setBold(True)
-        self.welcome_title.setFont(title_font)
-        self.welcome_text = QLabel()
-        self.welcome_text.setObjectName("welcomeText")
-        self.welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome_text.setWordWrap(True)
-        self.key_button = QPushButton("Enter API key\u2026")
-        self.key_button.setObjectName("enterKeyButton")
-        self.key_button.setToolTip("Paste your HitPaw API key; it is kept in the system keyring")
-        self.sandbox_button = QPushButton("Try it with the built-in sandbox")
-        self.sandbox_button.setObjectName("sandboxButton")
-        self.sandbox_button.setToolTip("Start a small test server inside Cutout and send three "
-                                       "sample images to it: no key, no coins")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.key_button)
-        buttons.addWidget(self.sandbox_button)
-        buttons.addStretch(1)
-        welcome_layout.addWidget(self.welcome_title)
-        welcome_layout.addSpacing(8)
-        welcome_layout.addWidget(self.welcome_text)
-        welcome_layout.addSpacing(16)
-        welcome_layout.addLayout(buttons)
-        welcome_layout.addStretch(2)
+        self.welcome = WelcomePage()
+        self.welcome_text = self.welcome.text
+        self.key_button = self.welcome.key_button
+        self.sandbox_button = self.welcome.sandbox_button
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -396,8 +369,8 @@ class MainWindow(QMainWindow):
         self.submit_button.clicked.connect(self.submit_links)
         self.save_matted_button.clicked.connect(self.save_matted)
         self.save_mask_button.clicked.connect(self.save_mask)
-        self.key_button.clicked.connect(self.open_key_dialog)
-        self.sandbox_button.clicked.connect(self.start_sandbox)
+        self.welcome.key_wanted.connect(self.open_key_dialog)
+        self.welcome.sandbox_wanted.connect(self.start_sandbox)
         self.banner_button.clicked.connect(self._banner_clicked)
         self.job_list.selectionModel().selectionChanged.connect(self._selection_changed)
         self.job_list.customContextMenuRequested.connect(self._context_menu)
@@ -430,16 +403,7 @@ class MainWindow(QMainWindow):
 
     def _update_welcome(self) -> None:
         has_key = self.controller.has_key
-        if has_key:
-            self.welcome_text.setText("Paste image links above and press Enter. Cutout sends "
-                                      "each one to HitPaw and shows the original, the cut-out "
-                                      "and its mask side by side.")
-        else:
-            self.welcome_text.setText("Cutout needs a HitPaw API key to remove backgrounds. "
-                                      "Enter yours, or try the app first with the built-in "
-                                      "sandbox (no key, no coins).")
-        self.key_button.setVisible(not has_key)
-        self.sandbox_button.setVisible(not has_key and self.sandbox is None)
+        self.welcome.update_for(has_key, self.sandbox is not None)
         if not has_key:
             self._show_banner(self._key_problem or "Cutout needs a HitPaw API key before it "
                               "can send images.", "Enter API key\u2026", "key")
