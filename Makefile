@@ -24,7 +24,7 @@ ifneq ($(DBUS_RUN_SESSION),)
   WITH_SESSION_BUS := dbus-run-session --
 endif
 
-.PHONY: venv run test clean dist check-dist screenshots
+.PHONY: venv run test clean dist check-dist screenshots bench
 
 venv: $(STAMP)
 
@@ -66,3 +66,8 @@ check-dist:
 # Retake the README's screenshots (offscreen, throwaway folders, the built-in sandbox).
 screenshots: venv
 	$(PY) docs/screenshots/capture.py
+
+# Measure the figures of "Fast and light" (offscreen, throwaway folders, no keyring) and write
+# benchmarks/results.md; bounded to well under 15 minutes, and stops by itself.
+bench: venv
+	$(PY) benchmarks/run_all.py

@@ -1,4 +1,4 @@
-"""Requests per job: submits, polls and downloads the sandbox counted, for a 6 s job polled every 2 s.
+"""Requests per job: what the sandbox counted for a 6 s job polled every 2 s.
 
 The real window (offscreen) with its poll interval set to 2 s, against an in-process sandbox
 whose jobs take 6 s. Two rounds of four jobs: the first round starts with nothing learned,

@@ -1,4 +1,4 @@
-"""Window responsiveness: gaps between ticks of a 5 ms timer on the GUI thread while 50 big jobs run.
+"""Window responsiveness: gaps between 5 ms timer ticks on the GUI thread while 50 big jobs run.
 
 The real window (offscreen) at its default concurrency (4), against the sandbox in a
 separate process (its segmentation must not share the window's GIL: the real service is
@@ -22,7 +22,7 @@ JOBS = 50
 SERVICE_TIME = 3.0
 SIZE = (6000, 4000)
 TICK_MS = 5
-LIMIT_S = 360.0
+LIMIT_S = 240.0
 GOAL_MAX, GOAL_P99 = 0.050, 0.020
 
 
@@ -84,6 +84,10 @@ def main() -> int:
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     done = sum(j.state == JobState.DONE for j in jobs)
     worst, p99, p50 = max(gaps), _common.percentile(gaps, 99), _common.percentile(gaps, 50)
+    worst_at = ticks[gaps.index(worst)] - ticks[0]
+    # The paste itself (50 rows added, the window repainted) is GUI work of its own; the
+    # longest gap once it is over says how the window copes with the jobs alone.
+    later = [g for g, t in zip(gaps, ticks) if t - ticks[0] > 0.5]
     over = sum(g > GOAL_MAX for g in gaps)
     figures = [_common.Figure(
         "window responsiveness (5 ms timer gaps, 50 x 24 MP jobs)",
@@ -91,6 +95,8 @@ def main() -> int:
         "max < 50 ms, p99 < 20 ms",
         finished and done == JOBS and worst < GOAL_MAX and p99 < GOAL_P99,
         {"ticks": f"{len(ticks)} over {elapsed:.1f} s",
+         "longest gap began": f"{worst_at:.2f} s after the paste",
+         "longest gap from 0.5 s after the paste on": _common.ms(max(later, default=0.0)),
          "gaps over 50 ms": str(over),
          "gaps over 20 ms": str(sum(g > 0.020 for g in gaps)),
          "p99.9": _common.ms(_common.percentile(gaps, 99.9)),

@@ -7,6 +7,7 @@ request never carries the ``Apikey`` header (the session has none; only API call
 from __future__ import annotations
 
 import os
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from PIL import Image
 from desktop_app.api.errors import DownloadError, ResultExpiredError
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
+# One full decode at a time: several 24-megapixel decodes at once finish no sooner on a
+# laptop, hold several times the memory and keep the window's thread waiting for the GIL.
+_DECODING = threading.BoundedSemaphore(1)
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,8 @@ def check_image(path: Path, max_pixels: int, what: str = "image") -> ImageFile:
                 if width * height > max_pixels:
                     raise DownloadError(f"The {what} claims to be {width}x{height} pixels, "
                                         "too large to open safely.")
-                img.load()
+                with _DECODING:
+                    img.load()
                 return ImageFile(path, width, height, img.format)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise DownloadError(f"The {what} is too large to open safely.") from None

@@ -76,16 +76,34 @@ class ServiceTimeEstimator:
         self._seen: list[tuple[float, float]] = []
         self._lock = threading.Lock()
 
-    def first_poll(self, default: float) -> float:
+    def _bounds(self) -> tuple[float, float] | None:
+        """(latest "still working", earliest "done") over the recent jobs, if they agree."""
         with self._lock:
             if not self._seen:
-                return max(self._floor, default)
+                return None
             low = max(lo for lo, _ in self._seen)
             high = min(hi for _, hi in self._seen)
-        if high <= low:                 # the service varies: fall back to the plain cadence
+        return (low, high) if high > low else None  # else the service varies
+
+    def first_poll(self, default: float) -> float:
+        bounds = self._bounds()
+        if bounds is None:
             return max(self._floor, default)
+        low, high = bounds
         guess = high if high - low <= 1.0 else (low + high) / 2
         return min(MAX_POLL, max(self._floor, guess))
+
+    def next_poll(self, asked: float, interval: float) -> float:
+        """Seconds to wait after a "still working" answer asked ``asked`` s after submit.
+
+        The poll interval, unless recent jobs were all seen done sooner than that: then
+        poll when they were, though never less than the 2 s HitPaw asks between polls.
+        A first poll that came too early so costs 2 s, not a whole interval.
+        """
+        bounds = self._bounds()
+        if bounds is None or bounds[1] <= asked:
+            return interval
+        return min(interval, max(MIN_POLL, bounds[1] - asked))
 
     def observe(self, converting_at: float, completed_at: float) -> None:
         with self._lock:
@@ -294,7 +312,8 @@ class _Run:
                                           "Cutout stopped waiting. Retry checks again without "
                                           "a new charge.")
                 return False
-            self.sleep(self.policy.poll_interval)
+            self.sleep(self.estimator.next_poll(asked, self.policy.poll_interval)
+                       if fresh and self.estimator else self.policy.poll_interval)
 
     def download(self) -> None:
         job = self.job

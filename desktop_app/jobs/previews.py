@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,25 @@ from PIL import Image, ImageOps
 
 PREVIEW_SIZE = 1600
 THUMB_SIZE = 96
+
+# One job at a time makes previews. Decoding a 24-megapixel result is CPU- and memory-bound:
+# four at once on a two-core laptop finish no sooner, hold four times the memory, and keep
+# the GIL (and so the window) waiting on whichever thread the OS has just preempted.
+_MAKING = threading.BoundedSemaphore(1)
+
+# Pillow allocates image memory in blocks of 16 MB with calloc. glibc serves blocks that size
+# from memory it already holds (its mmap threshold adapts up to 32 MB), which calloc must
+# clear: ~100 MB of memset per 24-megapixel decode, done while holding the GIL, which stalls
+# the GUI thread for tens of milliseconds. Blocks above 32 MB are always fresh mappings whose
+# pages the kernel clears lazily, during the decode, which runs without the GIL; and they go
+# back to the system when freed. Left alone if the user set PILLOW_BLOCK_SIZE.
+BIG_IMAGE_BLOCK_SIZE = 128 * 1024 * 1024
+
+
+def use_big_image_blocks() -> None:
+    """Make this process's Pillow allocate large images in blocks glibc always maps afresh."""
+    if not os.environ.get("PILLOW_BLOCK_SIZE"):
+        Image.core.set_block_size(BIG_IMAGE_BLOCK_SIZE)
 
 
 @dataclass(frozen=True)
@@ -40,9 +60,17 @@ def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | No
     if original is not None and Path(original).exists():
         targets.append((Path(original), workdir / "preview-original.png", "RGB"))
     thumb = workdir / "thumb.png"
+    missing = [(source, target, mode) for source, target, mode in targets
+               if not target.exists() or (target.name == "preview-cutout.png"
+                                          and not thumb.exists())]
+    if missing:
+        with _MAKING:
+            _make(missing, thumb)
+    return preview_files(workdir)
+
+
+def _make(targets: list[tuple[Path, Path, str]], thumb: Path) -> None:
     for source, target, mode in targets:
-        if target.exists() and (target.name != "preview-cutout.png" or thumb.exists()):
-            continue
         with Image.open(source) as img:
             img.draft(mode if mode != "RGBA" else "RGB", (PREVIEW_SIZE, PREVIEW_SIZE))
             img.load()
@@ -60,7 +88,6 @@ def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | No
                 small = img.copy()
                 small.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
                 _save_png(small, thumb)
-    return preview_files(workdir)
 
 
 def _save_png(img: Image.Image, target: Path) -> None:

@@ -51,6 +51,9 @@ class JobController(QObject):
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending: deque[str] = deque()
         self._workers: dict[str, JobWorker] = {}
+        # Jobs whose results are downloaded and whose worker is only making previews: they
+        # no longer hold one of the ``concurrency`` places, so the next job starts at once.
+        self._finishing: set[str] = set()
         self._tasks: set[Task] = set()
         self._base_url: str | None = None
         self._api_key: str | None = None
@@ -327,7 +330,9 @@ class JobController(QObject):
     def _pump(self) -> None:
         if self._closing or self.paused_kind or not (self._api_key and self._base_url):
             return
-        while self._pending and len(self._workers) < self.concurrency:
+        # At most as many workers again may still be making previews of finished jobs.
+        while (self._pending and len(self._workers) - len(self._finishing) < self.concurrency
+               and len(self._workers) < 2 * self.concurrency):
             job = self.jobs.get(self._pending.popleft())
             if job is None or job.state != JobState.QUEUED:
                 continue
@@ -350,6 +355,10 @@ class JobController(QObject):
             self.session_coins += snapshot.coins
         self.jobs[snapshot.id] = snapshot
         self.job_changed.emit(snapshot)
+        if (snapshot.state == JobState.DONE and snapshot.id in self._workers
+                and snapshot.id not in self._finishing):
+            self._finishing.add(snapshot.id)  # downloaded: its place goes to the next job
+            self._pump()
         if snapshot.state == JobState.PAUSED and snapshot.pause_kind in ("key", "coins",
                                                                            "access"):
             self.pause_queue(snapshot.pause_kind, snapshot.message)
@@ -358,6 +367,7 @@ class JobController(QObject):
     def _on_worker_finished(self, worker: JobWorker) -> None:
         if self._workers.get(worker.job_id) is worker:
             del self._workers[worker.job_id]
+            self._finishing.discard(worker.job_id)
         # the next job reuses its kept-alive connections (no new TCP and TLS handshakes)
         self._idle_sessions.append(worker.session)
         worker.deleteLater()

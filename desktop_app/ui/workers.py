@@ -25,10 +25,14 @@ from desktop_app.jobs import (
     Stopper,
     run_job,
 )
-from desktop_app.jobs.previews import PreviewFiles, ensure_previews
+from desktop_app.jobs.previews import PreviewFiles, ensure_previews, use_big_image_blocks
 from desktop_app.ui.image_view import paint_ready
 
 log = logging.getLogger(__name__)
+
+# This process decodes 24-megapixel results in worker threads: keep Pillow's big allocations
+# from clearing memory under the GIL (see use_big_image_blocks), so the window stays smooth.
+use_big_image_blocks()
 
 # Threads still blocked (in a network call, a big decode) when the app closes after its grace
 # period: kept referenced, never destroyed while running nor terminate()d, and left to the
