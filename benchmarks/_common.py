@@ -106,6 +106,26 @@ def make_window(width: int = 1280, height: int = 780):
     return window
 
 
+def window_on_sandbox(processing_time: float, **settings):
+    """The window (offscreen, no keyring) against an in-process sandbox.
+
+    ``settings`` are stored before the window reads them (e.g. concurrency=8). Returns
+    (app, server, window); stop the server when done.
+    """
+    from desktop_app.sandbox import SandboxServer
+    from desktop_app.settings import Settings
+
+    no_keyring()
+    app = qapp()
+    stored = Settings()
+    for name, value in settings.items():
+        setattr(stored, name, value)
+    stored.sync()
+    server = SandboxServer(api_keys=(SANDBOX_KEY,), processing_time=processing_time).start()
+    connect(server.base_url)
+    return app, server, make_window()
+
+
 def job_list_view(window):
     from PySide6.QtWidgets import QListView
 

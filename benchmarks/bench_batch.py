@@ -25,18 +25,9 @@ LIMIT_S = 90.0
 
 def main() -> int:
     from desktop_app.jobs import JobState
-    from desktop_app.sandbox import SandboxServer
-    from desktop_app.settings import Settings
 
-    _common.no_keyring()
-    app = _common.qapp()  # noqa: F841 - kept alive for the window
-    settings = Settings()
-    settings.concurrency = CONCURRENCY
-    settings.sync()
-    server = SandboxServer(api_keys=(_common.SANDBOX_KEY,), processing_time=SERVICE_TIME)
-    server.start()
-    _common.connect(server.base_url)
-    window = _common.make_window()
+    app, server, window = _common.window_on_sandbox(  # noqa: F841 - app kept alive
+        SERVICE_TIME, concurrency=CONCURRENCY)
     # Render the sample once before the clock starts, as a real service has its images ready.
     import requests
     requests.get(server.sample_url("batch.png", 400, 300), timeout=10).raise_for_status()

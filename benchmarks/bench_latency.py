@@ -35,16 +35,9 @@ def main() -> int:
     from PySide6.QtCore import QEvent, QObject
 
     from desktop_app.jobs import JobState
-    from desktop_app.sandbox import SandboxServer
-    from desktop_app.settings import Settings
 
-    _common.no_keyring()
-    app = _common.qapp()  # noqa: F841 - kept alive for the window
-    poll_interval = Settings().poll_interval   # the default: nothing was stored
-    server = SandboxServer(api_keys=(_common.SANDBOX_KEY,), processing_time=SERVICE_TIME)
-    server.start()
-    _common.connect(server.base_url)
-    window = _common.make_window()
+    app, server, window = _common.window_on_sandbox(SERVICE_TIME)  # noqa: F841
+    poll_interval = window.settings.poll_interval   # the default: nothing was stored
     import requests
     requests.get(server.sample_url("latency.png", *SIZE), timeout=10).raise_for_status()
 

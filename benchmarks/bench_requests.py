@@ -24,18 +24,9 @@ LIMIT_S = 60.0
 
 def main() -> int:
     from desktop_app.jobs import JobState
-    from desktop_app.sandbox import SandboxServer
-    from desktop_app.settings import Settings
 
-    _common.no_keyring()
-    app = _common.qapp()  # noqa: F841 - kept alive for the window
-    settings = Settings()
-    settings.poll_interval = POLL_INTERVAL
-    settings.sync()
-    server = SandboxServer(api_keys=(_common.SANDBOX_KEY,), processing_time=PROCESSING_TIME)
-    server.start()
-    _common.connect(server.base_url)
-    window = _common.make_window()
+    app, server, window = _common.window_on_sandbox(  # noqa: F841 - app kept alive
+        PROCESSING_TIME, poll_interval=POLL_INTERVAL)
     started = time.monotonic()
     try:
         for round_no in range(ROUNDS):

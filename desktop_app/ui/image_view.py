@@ -282,7 +282,17 @@ class _Canvas(QWidget):
 
     # -- what subclasses provide -----------------------------------------------------
     def _has_content(self) -> bool:
-        raise NotImplementedError
+        """Whether there is a picture to paint; the base canvas has none."""
+        return False
+
+    def _paint_if_empty(self, painter: QPainter) -> bool:
+        """Paint the placeholder (and focus frame) when there is no picture; True if so."""
+        if self._has_content():
+            return False
+        self._paint_placeholder(painter, self._placeholder)
+        self._paint_focus(painter)
+        painter.end()
+        return True
 
     # -- the shared view -------------------------------------------------------------
     def zoom(self) -> float:
@@ -600,10 +610,7 @@ class ImageCanvas(_Canvas):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        if not self._has_content():
-            self._paint_placeholder(painter, self._placeholder)
-            self._paint_focus(painter)
-            painter.end()
+        if self._paint_if_empty(painter):
             return
         painter.save()
         self._device_painter(painter)
@@ -713,10 +720,7 @@ class CompareCanvas(_Canvas):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        if not self._has_content():
-            self._paint_placeholder(painter, self._placeholder)
-            self._paint_focus(painter)
-            painter.end()
+        if self._paint_if_empty(painter):
             return
         dpr = self.devicePixelRatioF()
         split = _floor_half(self._divider * self.width() * dpr)
