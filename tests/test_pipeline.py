@@ -528,21 +528,67 @@ def test_running_out_of_coins_mid_batch_pauses_the_rest_and_loses_nothing(srv, t
     store.close()
 
 
-def test_service_time_estimator_moves_the_first_poll_to_when_jobs_finish():
+class FakeClock:
+    """The estimator's clock, moved by hand (it only decides when the next probe may go)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_service_time_estimator_spreads_first_polls_while_nothing_is_known():
     from desktop_app.jobs.pipeline import ServiceTimeEstimator
 
     estimator = ServiceTimeEstimator()
-    assert estimator.first_poll(2.0) == 2.0              # nothing known: HitPaw's 2 s
-    estimator.observe(2.0, 4.0)                          # working at 2 s, done by 4 s
-    assert estimator.first_poll(2.0) == 3.0              # halfway into the doubt
-    estimator.observe(0.0, 3.0)                          # done at the first poll, at 3 s
-    assert estimator.first_poll(2.0) == 3.0              # little doubt left: the earliest done
-    estimator.observe(1.0, 1.5)
-    assert estimator.first_poll(2.0) == 2.0              # never before 2 s
-    wild = ServiceTimeEstimator()
-    wild.observe(9.0, 11.0)
-    wild.observe(0.0, 3.0)                               # varies a lot: plain cadence
-    assert wild.first_poll(2.0) == 2.0
+    firsts = [estimator.first_poll(2.0) for _ in range(7)]
+    assert firsts == pytest.approx([2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 2.0])
+    # a first poll that came too early is followed 2 s later, not a whole interval later
+    assert estimator.still_working("a", 2.0, 3.0, misses=1) == 2.0
+    assert estimator.still_working("a", 4.0, 3.0, misses=2) == 3.0   # then the interval
+
+
+def test_service_time_estimator_narrows_down_and_polls_when_jobs_are_done():
+    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+
+    clock = FakeClock()
+    estimator = ServiceTimeEstimator(clock=clock)
+    estimator.still_working("a", 2.8, 3.0, misses=1)     # still working at 2.8 s
+    estimator.completed("b", 0.0, 3.6)                   # done at its first poll, 3.6 s
+    # The answers agree on (2.8, 3.6]: one job probes the middle, the others poll at 3.6.
+    assert estimator.first_poll(2.0) == pytest.approx(3.2)
+    assert estimator.first_poll(2.0) == pytest.approx(3.6)
+    # A job still working after its first poll is polled when recent jobs were done.
+    assert estimator.still_working("c", 2.0, 3.0, misses=1) == pytest.approx(2.0)
+    assert estimator.still_working("c", 3.4, 5.0, misses=2) == pytest.approx(2.0)  # >= 2 s
+    estimator.forget("c")
+    estimator.completed("a", 2.8, 4.8)
+    estimator.completed("d", 0.0, 3.2)                   # the probe saw it done
+    clock.now = 10.0                                     # the probe's answer is in
+    assert estimator.first_poll(2.0) == pytest.approx(3.0)   # probes the middle of (2.8, 3.2]
+    estimator.still_working("e", 3.0, 3.0, misses=1)     # ...and it was still working
+    estimator.completed("e", 3.0, 5.0)
+    clock.now = 20.0
+    assert estimator.first_poll(2.0) == pytest.approx(3.2)   # (3.0, 3.2] is narrow enough
+
+
+def test_service_time_estimator_stays_within_two_and_five_seconds():
+    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+
+    fast = ServiceTimeEstimator()
+    fast.completed("a", 0.0, 1.2)
+    assert fast.first_poll(2.0) == 2.0                   # never before HitPaw's 2 s
     slow = ServiceTimeEstimator()
-    slow.observe(20.0, 23.0)
-    assert slow.first_poll(2.0) == 5.0                   # at most 5 s before the first poll
+    slow.completed("a", 20.0, 23.0)
+    assert slow.first_poll(2.0) == 5.0                   # never later than 5 s
+
+
+def test_service_time_estimator_uses_the_median_when_jobs_disagree():
+    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+
+    estimator = ServiceTimeEstimator()
+    for token, done in zip("abcd", (3.0, 3.1, 3.3, 3.2)):
+        estimator.completed(token, 0.0, done)
+    estimator.completed("slow", 18.0, 20.0)              # one slow job: working at 18 s
+    assert estimator.first_poll(2.0) == pytest.approx(3.2)   # not 5 s for everybody

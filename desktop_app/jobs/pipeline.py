@@ -61,54 +61,90 @@ class Policy:
 
 
 class ServiceTimeEstimator:
-    """Learns how long HitPaw takes, so a job's first poll lands when it is likely done.
+    """Learns how long HitPaw takes, so a job's first poll lands just after it is done.
 
-    Each finished job tells a window in which the service finished: after the last
-    "still working" answer, by the "completed" one. While the recent windows leave more than
-    a second of doubt, the first poll goes halfway in (a miss costs one poll interval); once
-    the doubt is small it goes at the earliest time a job was seen done. Never before the
-    2 seconds HitPaw asks for. Thread-safe: one instance serves a whole batch.
+    HitPaw says nothing about how long a job will take, and asks for at least 2 s between
+    polls, so a poll that comes too early costs 2 s and one that comes late costs the delay.
+    Every answer narrows the service time down: a "still working" answer at ``t`` s after
+    submit says it is longer than ``t``, a "completed" one that it is at most ``t``.
+
+    - Nothing known yet (the first jobs of a session): first polls are spread over 2 to 4 s,
+      so the first wave both finishes and teaches.
+    - The answers agree on a window ``(low, high]``: poll at ``high``. While that window is
+      wider than ``tolerance``, one job at a time probes its middle, halving it (a miss there
+      costs that one job 2 s; every later job gains).
+    - The answers disagree (the service varies, or one job was slow): poll at the median time
+      by which recent jobs were seen done.
+
+    Always between the 2 s HitPaw asks for and 5 s. Thread-safe: one instance serves a batch;
+    ``token`` names the job (its local id).
     """
 
-    def __init__(self, floor: float = MIN_POLL, window: int = 20) -> None:
-        self._floor = floor
-        self._window = window
-        self._seen: list[tuple[float, float]] = []
+    def __init__(self, *, floor: float = MIN_POLL, window: int = 20, probes: int = 6,
+                 spread: float = 2.0, tolerance: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._floor, self._window, self._probes = floor, window, probes
+        self._spread, self._tolerance, self._clock = spread, tolerance, clock
+        self._done: list[tuple[float, float]] = []   # finished jobs: (last "working", "done")
+        self._working: dict[str, float] = {}        # running jobs: their last "working"
+        self._turn = 0
+        self._probe_free_at = float("-inf")
         self._lock = threading.Lock()
 
-    def _bounds(self) -> tuple[float, float] | None:
-        """(latest "still working", earliest "done") over the recent jobs, if they agree."""
-        with self._lock:
-            if not self._seen:
-                return None
-            low = max(lo for lo, _ in self._seen)
-            high = min(hi for _, hi in self._seen)
-        return (low, high) if high > low else None  # else the service varies
-
     def first_poll(self, default: float) -> float:
-        bounds = self._bounds()
-        if bounds is None:
-            return max(self._floor, default)
-        low, high = bounds
-        guess = high if high - low <= 1.0 else (low + high) / 2
-        return min(MAX_POLL, max(self._floor, guess))
-
-    def next_poll(self, asked: float, interval: float) -> float:
-        """Seconds to wait after a "still working" answer asked ``asked`` s after submit.
-
-        The poll interval, unless recent jobs were all seen done sooner than that: then
-        poll when they were, though never less than the 2 s HitPaw asks between polls.
-        A first poll that came too early so costs 2 s, not a whole interval.
-        """
-        bounds = self._bounds()
-        if bounds is None or bounds[1] <= asked:
-            return interval
-        return min(interval, max(MIN_POLL, bounds[1] - asked))
-
-    def observe(self, converting_at: float, completed_at: float) -> None:
+        """Seconds after submit for a new job's first poll (``default`` when nothing is known)."""
+        earliest = max(self._floor, default)
         with self._lock:
-            self._seen.append((converting_at, completed_at))
-            del self._seen[:-self._window]
+            if not self._done:
+                step = self._turn % self._probes
+                self._turn += 1
+                return self._clamp(earliest + self._spread * step / max(1, self._probes - 1))
+            low, high = self._bounds()
+            if high <= low:  # the answers disagree: the median time jobs were seen done
+                seen_done = sorted(done for _, done in self._done)
+                return self._clamp(max(earliest, seen_done[len(seen_done) // 2]))
+            low = max(low, earliest)
+            now = self._clock()
+            if high - low > self._tolerance and now >= self._probe_free_at:
+                probe = (low + high) / 2
+                self._probe_free_at = now + probe + 0.1  # one probe in flight at a time
+                return self._clamp(probe)
+            return self._clamp(max(earliest, high))
+
+    def still_working(self, token: str, asked: float, interval: float, misses: int) -> float:
+        """Seconds to wait after the ``misses``-th "still working" answer, asked ``asked`` s
+        after submit.
+
+        When recent jobs were done sooner than ``interval`` from now, poll then (never
+        sooner than 2 s); after a first poll that came too early, 2 s; else the interval.
+        """
+        with self._lock:
+            self._working[token] = asked
+            low, high = self._bounds() if self._done else (asked, float("inf"))
+        if low < high < asked + interval:
+            return max(MIN_POLL, high - asked)
+        return MIN_POLL if misses <= 1 else interval
+
+    def completed(self, token: str, working_at: float, done_at: float) -> None:
+        """A job was seen done ``done_at`` s after submit, last seen working at ``working_at``
+        (0 if it was done at its first poll)."""
+        with self._lock:
+            self._working.pop(token, None)
+            self._done.append((working_at, done_at))
+            del self._done[:-self._window]
+
+    def forget(self, token: str) -> None:
+        """A job stopped polling without finishing (failed, paused, cancelled)."""
+        with self._lock:
+            self._working.pop(token, None)
+
+    def _bounds(self) -> tuple[float, float]:
+        """(latest "still working", earliest "done") over recent and running jobs."""
+        lows = [low for low, _ in self._done] + list(self._working.values())
+        return max(lows, default=0.0), min(done for _, done in self._done)
+
+    def _clamp(self, seconds: float) -> float:
+        return min(MAX_POLL, max(self._floor, seconds))
 
 
 class Stopper:
@@ -264,14 +300,23 @@ class _Run:
         job = self.job
         if job.state != JobState.CONVERTING:
             self.set(JobState.CONVERTING)
-        started = time.monotonic()
+        # Only a job polled from its submit on tells how long the service takes.
         fresh = job.submitted_at is not None and time.time() - job.submitted_at < 1.0
-        first = (self.estimator.first_poll(self.policy.first_poll_delay) if fresh and
-                 self.estimator else self.policy.first_poll_delay)
-        since_submit = time.time() - (job.submitted_at or time.time())
-        self.sleep(first - since_submit)
-        failures = 0
-        last_converting = 0.0  # seconds after submit of the last "still working" answer
+        estimator = self.estimator if fresh else None
+        try:
+            return self._poll_until_done(estimator)
+        finally:
+            if estimator is not None:
+                estimator.forget(job.id)
+
+    def _poll_until_done(self, estimator: ServiceTimeEstimator | None) -> bool:
+        job, policy = self.job, self.policy
+        started = time.monotonic()
+        first = (estimator.first_poll(policy.first_poll_delay) if estimator is not None
+                 else policy.first_poll_delay)
+        self.sleep(first - (time.time() - (job.submitted_at or time.time())))
+        failures = misses = 0
+        last_working = 0.0  # seconds after submit of the last "still working" answer
         while True:
             self.check_stop()
             try:
@@ -279,11 +324,11 @@ class _Run:
                 status = self.client.status(job.job_id)
             except TransientError as err:
                 failures += 1
-                if failures > self.policy.poll_failures_allowed:
+                if failures > policy.poll_failures_allowed:
                     self.set(JobState.FAILED, f"{_first_clause(err)}, so Cutout stopped "
                              "checking this job. Retry checks again without a new charge.")
                     return False
-                self.sleep(self.policy.backoff(failures))
+                self.sleep(policy.backoff(failures))
                 continue
             except BadRequestError:
                 # the id is useless now: a retry must send the link again
@@ -295,8 +340,8 @@ class _Run:
                 return False
             failures = 0
             if status.status == "COMPLETED":
-                if fresh and self.estimator is not None:
-                    self.estimator.observe(last_converting, asked)
+                if estimator is not None:
+                    estimator.completed(job.id, last_working, asked)
                 job.res_url, job.mask_url = status.res_url, status.mask_url
                 job.original_url = status.original_url or job.original_url
                 job.completed_at = job.completed_at or time.time()
@@ -305,15 +350,15 @@ class _Run:
                 self.set(JobState.FAILED, "HitPaw could not cut out this image (the job ended "
                                           "in an error); try another image.")
                 return False
-            last_converting = asked
-            if time.monotonic() - started > self.policy.processing_limit:
-                limit = format_duration(self.policy.processing_limit)
+            last_working, misses = asked, misses + 1
+            if time.monotonic() - started > policy.processing_limit:
+                limit = format_duration(policy.processing_limit)
                 self.set(JobState.FAILED, f"HitPaw was still processing after {limit}, so "
                                           "Cutout stopped waiting. Retry checks again without "
                                           "a new charge.")
                 return False
-            self.sleep(self.estimator.next_poll(asked, self.policy.poll_interval)
-                       if fresh and self.estimator else self.policy.poll_interval)
+            self.sleep(estimator.still_working(job.id, asked, policy.poll_interval, misses)
+                       if estimator is not None else policy.poll_interval)
 
     def download(self) -> None:
         job = self.job
