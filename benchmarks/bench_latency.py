@@ -34,7 +34,7 @@ LIMIT_S = 120.0
 def main() -> int:
     from PySide6.QtCore import QEvent, QObject
 
-    from desktop_app.jobs import JobState
+    from desktop_app.jobs.model import JobState
 
     app, server, window = _common.window_on_sandbox(SERVICE_TIME)  # noqa: F841
     poll_interval = window.settings.poll_interval   # the default: nothing was stored

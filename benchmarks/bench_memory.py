@@ -43,7 +43,7 @@ sys.path.insert(0, os.environ["BENCH_DIR"])
 import _common
 _common.no_keyring()
 app = _common.qapp()
-from desktop_app.jobs import JobState
+from desktop_app.jobs.model import JobState
 
 def rss():
     return _common.rss_mb()
@@ -105,8 +105,9 @@ def make_history() -> None:
     from PIL import Image
 
     from desktop_app import paths
-    from desktop_app.jobs import HistoryStore, Job, JobState
+    from desktop_app.jobs.model import Job, JobState
     from desktop_app.jobs.previews import ensure_previews
+    from desktop_app.jobs.store import HistoryStore
     from desktop_app.sandbox.samples import encode_png, render_sample
     from desktop_app.sandbox.segment import segment
 

@@ -23,7 +23,7 @@ LIMIT_S = 60.0
 
 
 def main() -> int:
-    from desktop_app.jobs import JobState
+    from desktop_app.jobs.model import JobState
 
     app, server, window = _common.window_on_sandbox(  # noqa: F841 - app kept alive
         PROCESSING_TIME, poll_interval=POLL_INTERVAL)

@@ -29,7 +29,7 @@ GOAL_MAX, GOAL_P99 = 0.050, 0.020
 def main() -> int:
     from PySide6.QtCore import Qt, QTimer
 
-    from desktop_app.jobs import JobState
+    from desktop_app.jobs.model import JobState
 
     _common.no_keyring()
     app = _common.qapp()  # noqa: F841 - kept alive for the window

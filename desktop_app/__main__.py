@@ -8,13 +8,23 @@ import signal
 import sys
 from pathlib import Path
 
-from desktop_app import APP_ID, APP_NAME, __version__
+import desktop_app
+from desktop_app import APP_ID, APP_NAME
+
+
+class VersionAction(argparse.Action):
+    """``--version``, reading the version only when asked (see ``desktop_app.__getattr__``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"Cutout {desktop_app.__version__}")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cutout", description="Remove image backgrounds "
                                      "with the HitPaw API.")
-    parser.add_argument("--version", action="version", version=f"Cutout {__version__}")
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="show the version and exit")
     parser.add_argument("--smoke-test", nargs="?", const="cutout-smoke.png", metavar="PATH",
                         help="check this installation: run one sample job against the built-in "
                         "sandbox in throw-away folders, save a screenshot of the window to PATH "
@@ -34,11 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_app.logs import install_excepthook, setup_logging
     from desktop_app.ui.workers import STRAGGLERS
 
-    setup_logging()
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
-    app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
 
     from desktop_app.ui.main_window import MainWindow
@@ -46,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     install_excepthook(window.statusBar().showMessage)
     window.show()
+    # The log file (and the rotating handler's imports) can wait for the first paint; until
+    # then warnings go to stderr, as Python does without a handler.
+    QTimer.singleShot(0, setup_logging)
     if args.links:
         window.add_links_text("\n".join(args.links))
     # Let Ctrl+C in a terminal, or a session logout's SIGTERM, close the window properly so

@@ -20,10 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.api import DEFAULT_BASE_URL, HitPawClient
+from desktop_app.api.client import HitPawClient
+from desktop_app.api.defaults import DEFAULT_BASE_URL
 from desktop_app.export import ExportError, write_image
-from desktop_app.jobs import (Job, JobState, Policy, ServiceTimeEstimator, Stopper, extract_links,
-                              format_duration, run_job)
+from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
+from desktop_app.jobs.links import extract_links
+from desktop_app.jobs.model import Job, JobState, format_duration
+from desktop_app.jobs.pipeline import run_job
 from desktop_app.secrets import ENV_VAR, KeyStore, KeyStoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

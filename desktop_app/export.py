@@ -4,13 +4,15 @@ Qt-free (Pillow only) so the CLI and worker threads share it. Every write goes t
 file in the target's own folder and is renamed over the target, so a crash, a full disk or a
 pulled USB stick leaves either the old file or the new one, never half of one. Every failure is
 an ``ExportError`` whose text is one sentence a designer understands.
+
+Pillow is imported where pixels are touched, in those threads: the window reads the options
+and names here at start-up and should not wait for it.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import secrets
 import shutil
 import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,9 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from PIL import Image, ImageOps
+if TYPE_CHECKING:
+    from PIL import Image
 
 FORMATS = ("PNG", "WEBP", "JPEG")
 EXTENSIONS = {"PNG": "png", "WEBP": "webp", "JPEG": "jpg"}
@@ -157,6 +160,8 @@ def export_cutout(cutout_path: str | Path, mask_path: str | Path | None, target:
         webp = ({"lossless": True, "quality": 80, "method": 4} if options.webp_lossless
                 else {"quality": options.webp_quality, "alpha_quality": 100, "method": 4})
         return _atomic_write(target, lambda tmp: img.save(tmp, "WEBP", **webp, **extra))
+    from PIL import Image
+
     flat = Image.new("RGB", img.size, options.background_rgb)
     flat.paste(img, mask=img.getchannel("A"))
     return _atomic_write(target, lambda tmp: flat.save(
@@ -226,6 +231,8 @@ def _rotated(img: Image.Image) -> bool:
 
 def _upright(img: Image.Image) -> Image.Image:
     """The image as the previews show it (EXIF orientation applied)."""
+    from PIL import ImageOps
+
     return ImageOps.exif_transpose(img) if _rotated(img) else img
 
 
@@ -238,6 +245,8 @@ def _upright_size(img: Image.Image) -> tuple[int, int]:
 @contextmanager
 def _read(path: Path, label: str) -> Iterator[Image.Image]:
     """Open a cached result for reading, turning every failure into a sentence."""
+    from PIL import Image
+
     path = Path(path)
     try:
         img = Image.open(path)
@@ -289,7 +298,7 @@ def _make_temp(target: Path) -> Path:
     """A new, empty, hidden file in the target's folder, created with the user's umask
     (``mkstemp`` would make it 0600 and the saved image unreadable to others)."""
     for _ in range(20):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+        tmp = target.parent / f".{target.name}.{os.urandom(4).hex()}.part"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:

@@ -3,16 +3,19 @@
 Like Vorta's keyring layer, one small interface whose "no key" is ``None`` and which can say
 which backend is in use. Plain-text keyring backends are refused: if no real keyring works,
 the user is told and may keep the key for this session only. The key is never logged.
+
+``keyring`` is imported on first use (it costs about 100 ms with its backends' discovery), so
+a key from the environment, and the window's first paint, never wait for it.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "cutout-desktop"
 USERNAME = "hitpaw-api-key"
@@ -33,6 +36,8 @@ class LoadedKey:
 
 def usable_backend() -> KeyringBackend | None:
     """The keyring backend in use, or None when only a failing or plain-text one is left."""
+    import keyring
+
     try:
         backend = keyring.get_keyring()
     except Exception:  # noqa: BLE001 - a broken keyring config must not stop the app
@@ -80,6 +85,8 @@ class KeyStore:
             return LoadedKey(self._session_key, "session")
         if self.backend is None:
             return None
+        import keyring.errors
+
         try:
             stored = keyring.get_password(SERVICE, USERNAME)
         except keyring.errors.KeyringLocked:
@@ -99,6 +106,8 @@ class KeyStore:
             raise KeyStoreError("No system keyring is available on this computer, so the key "
                                 "cannot be stored safely. Use it for this session only, or "
                                 "install a keyring (GNOME Keyring, KWallet) and restart.")
+        import keyring.errors
+
         try:
             keyring.set_password(SERVICE, USERNAME, key)
         except keyring.errors.KeyringLocked:
@@ -116,6 +125,8 @@ class KeyStore:
         self._session_key = None
         if self.backend is None:
             return
+        import keyring.errors
+
         try:
             keyring.delete_password(SERVICE, USERNAME)
         except keyring.errors.PasswordDeleteError:

@@ -13,9 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app import paths
-from desktop_app.api import DEFAULT_BASE_URL
+from desktop_app.api.defaults import DEFAULT_BASE_URL
 from desktop_app.export import parse_colour
-from desktop_app.jobs import Policy
+from desktop_app.jobs.control import Policy
 
 
 class Settings:

@@ -104,7 +104,7 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app import APP_ID, APP_NAME, __version__
-    from desktop_app.jobs import JobState
+    from desktop_app.jobs.model import JobState
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_NAME)

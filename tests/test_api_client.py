@@ -16,12 +16,12 @@ from typing import Callable
 
 import pytest
 
-from desktop_app.api import (
+from desktop_app.api.client import HitPawClient
+from desktop_app.api.errors import (
     ApiError,
     BadRequestError,
     ConnectionLostError,
     CutoutError,
-    HitPawClient,
     InvalidUrlError,
     KeyProblem,
     MalformedAnswerError,

@@ -16,13 +16,10 @@ import pytest
 import requests
 from PIL import Image
 
-from desktop_app.api import (
-    DownloadError,
-    DownloadLimits,
-    HitPawClient,
-    ResultExpiredError,
-    download_image,
-)
+from desktop_app.api.client import HitPawClient
+from desktop_app.api.defaults import DownloadLimits
+from desktop_app.api.download import download_image
+from desktop_app.api.errors import DownloadError, ResultExpiredError
 
 KEY = "hp-TEST-key-9a8b7c-do-not-leak"
 

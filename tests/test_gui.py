@@ -11,7 +11,7 @@ import time
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMessageBox, QPushButton
 
-from desktop_app.jobs import JobState
+from desktop_app.jobs.model import JobState
 from desktop_app.sandbox import Fault
 from desktop_app.ui import main_window as main_window_module
 from desktop_app.ui.image_view import ImageCanvas

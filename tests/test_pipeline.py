@@ -19,8 +19,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop_app.api import DownloadLimits, HitPawClient
-from desktop_app.jobs import HistoryStore, Job, JobState, Policy, Stopper, run_job
+from desktop_app.api.client import HitPawClient
+from desktop_app.api.defaults import DownloadLimits
+from desktop_app.jobs.control import Policy, Stopper
+from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.pipeline import run_job
+from desktop_app.jobs.store import HistoryStore
 from desktop_app.sandbox import Fault, SandboxServer
 
 KEY = "sandbox-key"
@@ -539,7 +543,7 @@ class FakeClock:
 
 
 def test_service_time_estimator_spreads_first_polls_while_nothing_is_known():
-    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+    from desktop_app.jobs.control import ServiceTimeEstimator
 
     estimator = ServiceTimeEstimator()
     firsts = [estimator.first_poll(2.0) for _ in range(7)]
@@ -550,7 +554,7 @@ def test_service_time_estimator_spreads_first_polls_while_nothing_is_known():
 
 
 def test_service_time_estimator_narrows_down_and_polls_when_jobs_are_done():
-    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+    from desktop_app.jobs.control import ServiceTimeEstimator
 
     clock = FakeClock()
     estimator = ServiceTimeEstimator(clock=clock)
@@ -574,7 +578,7 @@ def test_service_time_estimator_narrows_down_and_polls_when_jobs_are_done():
 
 
 def test_service_time_estimator_stays_within_two_and_five_seconds():
-    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+    from desktop_app.jobs.control import ServiceTimeEstimator
 
     fast = ServiceTimeEstimator()
     fast.completed("a", 0.0, 1.2)
@@ -585,7 +589,7 @@ def test_service_time_estimator_stays_within_two_and_five_seconds():
 
 
 def test_service_time_estimator_uses_the_median_when_jobs_disagree():
-    from desktop_app.jobs.pipeline import ServiceTimeEstimator
+    from desktop_app.jobs.control import ServiceTimeEstimator
 
     estimator = ServiceTimeEstimator()
     for token, done in zip("abcd", (3.0, 3.1, 3.3, 3.2)):

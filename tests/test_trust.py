@@ -13,7 +13,7 @@ import time
 import pytest
 
 from desktop_app import paths
-from desktop_app.jobs import JobState
+from desktop_app.jobs.model import JobState
 from desktop_app.logs import RedactingFilter, register_secret, setup_logging
 from desktop_app.sandbox import SandboxServer
 from desktop_app.ui.main_window import MainWindow

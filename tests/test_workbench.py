@@ -8,9 +8,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QListView, QMessageBox
 
-from desktop_app.jobs import HistoryStore, Job, JobState
-from desktop_app.jobs.model import RESULT_LIFETIME
 from desktop_app import paths
+from desktop_app.jobs.model import RESULT_LIFETIME, Job, JobState
+from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui import main_window as main_window_module
 from desktop_app.ui.settings_dialog import SettingsDialog
 

@@ -27,7 +27,6 @@ from desktop_app.api.errors import (
     error_for_code,
 )
 
-DEFAULT_BASE_URL = "https://api-base.hitpaw.com"
 SUBMIT_PATH = "/api/image-segmentation"
 STATUS_PATH = "/api/task-status"
 USER_AGENT = "Cutout-desktop"

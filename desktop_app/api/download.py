@@ -17,21 +17,13 @@ from urllib.parse import urlsplit
 import requests
 from PIL import Image
 
+from desktop_app.api.defaults import DownloadLimits
 from desktop_app.api.errors import DownloadError, ResultExpiredError
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
 # One full decode at a time: several 24-megapixel decodes at once finish no sooner on a
 # laptop, hold several times the memory and keep the window's thread waiting for the GIL.
 _DECODING = threading.BoundedSemaphore(1)
-
-
-@dataclass(frozen=True)
-class DownloadLimits:
-    max_bytes: int = 150 * 1024 * 1024
-    max_pixels: int = 120_000_000  # well above 24 MP photos, far below decompression bombs
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0     # between two reads
-    total_timeout: float = 300.0   # for the whole file, so a trickle cannot hang a job
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
-
-from requests.utils import requote_uri
+from urllib.parse import quote, unquote, urlsplit
 
 ACCEPTED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
 REFUSED_EXTENSIONS = {".gif", ".tif", ".tiff", ".bmp", ".svg", ".heic", ".heif", ".avif",
@@ -74,7 +72,7 @@ def extract_links(text: str, *, local_paths: list[str] | None = None) -> PastedL
             result.problems.append(f"\u201c{_short(raw)}\u201d is not a web link: only http:// "
                                    "and https:// links can be sent.")
             continue
-        url = requote_uri(_ascii_host(raw))
+        url = _requote(_ascii_host(raw))
         problem = check_link(url)
         if problem:
             result.problems.append(problem)
@@ -95,6 +93,18 @@ def check_link(url: str) -> str | None:
         return (f"\u201c{_short(url)}\u201d is a {ext[1:].upper()} image: HitPaw accepts "
                 "JPG, PNG and WebP only.")
     return None
+
+
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _requote(url: str) -> str:
+    """Percent-encode what a link may not carry raw (spaces, non-ASCII), keeping its escapes.
+
+    A "%" that starts no escape ("50%.jpg") is itself encoded, as browsers do.
+    """
+    safe = "!#$&'()*+,/:;=?@[]~" + ("" if _STRAY_PERCENT.search(url) else "%")
+    return quote(url, safe=safe)
 
 
 def _ascii_host(url: str) -> str:

@@ -9,20 +9,18 @@ restart, a retry after a network fault or a new key costs no coins.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import requests
 
-from desktop_app.api import (
+from desktop_app.api.client import HitPawClient
+from desktop_app.api.download import download_image
+from desktop_app.api.errors import (
     BadRequestError,
     CutoutError,
     DownloadError,
-    DownloadLimits,
-    HitPawClient,
     KeyProblem,
     NoAccessError,
     NotSentError,
@@ -31,142 +29,12 @@ from desktop_app.api import (
     ServerFaultError,
     TransientError,
     UnknownOutcomeError,
-    download_image,
 )
+from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import Job, JobState, format_duration
 from desktop_app.jobs.store import HistoryStore
 
 log = logging.getLogger(__name__)
-
-MIN_POLL, MAX_POLL = 2.0, 5.0
-
-
-@dataclass(frozen=True)
-class Policy:
-    poll_interval: float = 3.0
-    first_poll_delay: float = 2.0
-    processing_limit: float = 300.0   # seconds a job may stay CONVERTING
-    submit_attempts: int = 4          # only for failures that surely cost nothing
-    poll_failures_allowed: int = 6    # consecutive failed polls before giving up
-    backoff_base: float = 1.0
-    backoff_max: float = 16.0
-    download: DownloadLimits = field(default_factory=DownloadLimits)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "poll_interval",
-                           min(MAX_POLL, max(MIN_POLL, float(self.poll_interval))))
-
-    def backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
-
-
-class ServiceTimeEstimator:
-    """Learns how long HitPaw takes, so a job's first poll lands just after it is done.
-
-    HitPaw says nothing about how long a job will take, and asks for at least 2 s between
-    polls, so a poll that comes too early costs 2 s and one that comes late costs the delay.
-    Every answer narrows the service time down: a "still working" answer at ``t`` s after
-    submit says it is longer than ``t``, a "completed" one that it is at most ``t``.
-
-    - Nothing known yet (the first jobs of a session): first polls are spread over 2 to 4 s,
-      so the first wave both finishes and teaches.
-    - The answers agree on a window ``(low, high]``: poll at ``high``. While that window is
-      wider than ``tolerance``, one job at a time probes its middle, halving it (a miss there
-      costs that one job 2 s; every later job gains).
-    - The answers disagree (the service varies, or one job was slow): poll at the median time
-      by which recent jobs were seen done.
-
-    Always between the 2 s HitPaw asks for and 5 s. Thread-safe: one instance serves a batch;
-    ``token`` names the job (its local id).
-    """
-
-    def __init__(self, *, floor: float = MIN_POLL, window: int = 20, probes: int = 6,
-                 spread: float = 2.0, tolerance: float = 0.25,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._floor, self._window, self._probes = floor, window, probes
-        self._spread, self._tolerance, self._clock = spread, tolerance, clock
-        self._done: list[tuple[float, float]] = []   # finished jobs: (last "working", "done")
-        self._working: dict[str, float] = {}        # running jobs: their last "working"
-        self._turn = 0
-        self._probe_free_at = float("-inf")
-        self._lock = threading.Lock()
-
-    def first_poll(self, default: float) -> float:
-        """Seconds after submit for a new job's first poll (``default`` when nothing is known)."""
-        earliest = max(self._floor, default)
-        with self._lock:
-            if not self._done:
-                step = self._turn % self._probes
-                self._turn += 1
-                return self._clamp(earliest + self._spread * step / max(1, self._probes - 1))
-            low, high = self._bounds()
-            if high <= low:  # the answers disagree: the median time jobs were seen done
-                seen_done = sorted(done for _, done in self._done)
-                return self._clamp(max(earliest, seen_done[len(seen_done) // 2]))
-            low = max(low, earliest)
-            now = self._clock()
-            if high - low > self._tolerance and now >= self._probe_free_at:
-                probe = (low + high) / 2
-                self._probe_free_at = now + probe + 0.1  # one probe in flight at a time
-                return self._clamp(probe)
-            return self._clamp(max(earliest, high))
-
-    def still_working(self, token: str, asked: float, interval: float, misses: int) -> float:
-        """Seconds to wait after the ``misses``-th "still working" answer, asked ``asked`` s
-        after submit.
-
-        When recent jobs were done sooner than ``interval`` from now, poll then (never
-        sooner than 2 s); after a first poll that came too early, 2 s; else the interval.
-        """
-        with self._lock:
-            self._working[token] = asked
-            low, high = self._bounds() if self._done else (asked, float("inf"))
-        if low < high < asked + interval:
-            return max(MIN_POLL, high - asked)
-        return MIN_POLL if misses <= 1 else interval
-
-    def completed(self, token: str, working_at: float, done_at: float) -> None:
-        """A job was seen done ``done_at`` s after submit, last seen working at ``working_at``
-        (0 if it was done at its first poll)."""
-        with self._lock:
-            self._working.pop(token, None)
-            self._done.append((working_at, done_at))
-            del self._done[:-self._window]
-
-    def forget(self, token: str) -> None:
-        """A job stopped polling without finishing (failed, paused, cancelled)."""
-        with self._lock:
-            self._working.pop(token, None)
-
-    def _bounds(self) -> tuple[float, float]:
-        """(latest "still working", earliest "done") over recent and running jobs."""
-        lows = [low for low, _ in self._done] + list(self._working.values())
-        return max(lows, default=0.0), min(done for _, done in self._done)
-
-    def _clamp(self, seconds: float) -> float:
-        return min(MAX_POLL, max(self._floor, seconds))
-
-
-class Stopper:
-    """Asks a running job to stop at its next safe point, and says why."""
-
-    CANCEL, PAUSE, SHUTDOWN = "cancel", "pause", "shutdown"
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.reason: str | None = None
-
-    def stop(self, reason: str) -> None:
-        self.reason = self.reason or reason
-        self._event.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True if a stop was asked meanwhile."""
-        return self._event.wait(max(0.0, seconds))
 
 
 class _Stop(Exception):

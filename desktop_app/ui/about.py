@@ -6,12 +6,12 @@ PySide6 must travel with every build) without opening a dialog.
 
 from __future__ import annotations
 
-from desktop_app import APP_NAME, __version__
+import desktop_app
 
 
 def about_text() -> str:
     return (
-        f"<h3>{APP_NAME} {__version__}</h3>"
+        f"<h3>{desktop_app.APP_NAME} {desktop_app.__version__}</h3>"
         "<p>Removes image backgrounds with the HitPaw Image Segmentation API.</p>"
         "<p>Licensed under the MIT licence. Built with Qt and PySide6 (LGPL v3), "
         "requests (Apache 2.0), keyring (MIT), Pillow (MIT-CMU) and platformdirs (MIT).</p>")

@@ -12,15 +12,19 @@ import shutil
 import time
 from collections import OrderedDict, deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from desktop_app import paths
-from desktop_app.jobs import HistoryStore, Job, JobState, Policy, ServiceTimeEstimator
-from desktop_app.jobs.model import RESULT_LIFETIME
+from desktop_app.jobs.control import Policy, ServiceTimeEstimator
+from desktop_app.jobs.model import RESULT_LIFETIME, Job, JobState
+from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.workers import STRAGGLERS, JobWorker, Task, previews_for
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +340,7 @@ class JobController(QObject):
             job = self.jobs.get(self._pending.popleft())
             if job is None or job.state != JobState.QUEUED:
                 continue
-            session = self._idle_sessions.pop() if self._idle_sessions else requests.Session()
+            session = self._idle_sessions.pop() if self._idle_sessions else None
             worker = JobWorker(job, self._base_url, self._api_key, self.policy,
                                self.workdir(job), self.store, self.estimator, session,
                                parent=self)
@@ -369,7 +373,8 @@ class JobController(QObject):
             del self._workers[worker.job_id]
             self._finishing.discard(worker.job_id)
         # the next job reuses its kept-alive connections (no new TCP and TLS handshakes)
-        self._idle_sessions.append(worker.session)
+        if worker.session is not None:
+            self._idle_sessions.append(worker.session)
         worker.deleteLater()
         self._pump()
 

@@ -20,7 +20,7 @@ from desktop_app.export import (
     plan_save_all,
     run_plan,
 )
-from desktop_app.jobs import Job
+from desktop_app.jobs.model import Job
 from desktop_app.settings import Settings
 from desktop_app.ui.export_dialogs import (
     SaveAllDialog,

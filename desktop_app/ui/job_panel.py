@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.jobs import Job, JobState
+from desktop_app.jobs.model import Job, JobState
 from desktop_app.ui.job_list import JobDelegate, JobListModel, JobRole
 
 FILTERS = [

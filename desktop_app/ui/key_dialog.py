@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.api import HitPawClient
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.ui.workers import Task
 
@@ -128,6 +127,8 @@ class KeyDialog(QDialog):
         self.result_label.setText("Asking HitPaw\u2026")
 
         def check() -> None:
+            from desktop_app.api.client import HitPawClient  # requests loads in the worker
+
             client = HitPawClient(base, key, read_timeout=10)
             try:
                 client.check_key()

@@ -11,8 +11,7 @@ import time
 from collections import OrderedDict
 
 from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence,
-                           QPalette)
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -32,19 +31,21 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, paths
-from desktop_app.jobs import HistoryStore, Job, JobState, extract_links
+from desktop_app.jobs.links import extract_links
+from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.store import HistoryStore
 from desktop_app.logs import register_secret
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.settings import Settings
 from desktop_app.ui.about import about_text
 from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, JobController
 from desktop_app.ui.export_actions import ExportActions
-from desktop_app.ui.viewer import Viewer, read_full_images
-from desktop_app.ui.welcome import WelcomePage
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
-from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.key_dialog import KeyDialog
+from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.viewer import Viewer, read_full_images
+from desktop_app.ui.welcome import WelcomePage
 from desktop_app.ui.workers import STRAGGLERS, Previews, Task
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.api import DEFAULT_BASE_URL
+from desktop_app.api.defaults import DEFAULT_BASE_URL
 from desktop_app.settings import Settings, is_plain_http_remote
 
 RETENTION = [("Keep everything", 0), ("30 days", 30), ("90 days", 90), ("7 days", 7),

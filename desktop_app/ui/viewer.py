@@ -16,9 +16,8 @@ import itertools
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -67,6 +66,9 @@ from desktop_app.ui.image_view import (
 )
 from desktop_app.ui.workers import STRAGGLERS, Task
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 log = logging.getLogger(__name__)
 
 BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
@@ -80,7 +82,7 @@ MISSING_ORIGINAL = "The original could not be downloaded."
 _tokens = itertools.count(1)
 
 
-# -- decoding, for workers -------------------------------------------------------------------
+# -- decoding, for workers (Pillow is imported there, in the worker thread) -----------------
 def pil_to_qimage(img: Image.Image) -> QImage:
     """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go)."""
     width, height = img.size
@@ -102,6 +104,8 @@ def read_image(path: str | Path, max_side: int | None = None) -> QImage:
 
     Slow for big files: call it in a worker. Pillow's decompression-bomb guard stays on.
     """
+    from PIL import Image, ImageOps
+
     with Image.open(path) as img:
         if max_side:
             img.draft(None, (max_side, max_side))
@@ -124,6 +128,8 @@ def read_full_images(original: str | Path | None, cutout: str | Path | None,
 
 
 def _background_image(path: str) -> QImage:
+    from PIL import Image, UnidentifiedImageError
+
     name = Path(path).name or path
     try:
         return read_image(path, BACKGROUND_MAX_SIDE)

@@ -2,6 +2,9 @@
 
 Each ``JobWorker`` runs one job through the Qt-free pipeline with its own HTTP session, and
 hands the GUI thread ready-to-paint previews, decoded here, off the GUI thread.
+
+The HTTP stack and Pillow (about 200 ms of imports) are imported inside the workers, in their
+threads, on first use: the window paints first, and never waits for them.
 """
 
 from __future__ import annotations
@@ -9,30 +12,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import requests
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
-from desktop_app.api import HitPawClient
-from desktop_app.jobs import (
-    HistoryStore,
-    Job,
-    JobState,
-    Policy,
-    ServiceTimeEstimator,
-    Stopper,
-    run_job,
-)
-from desktop_app.jobs.previews import PreviewFiles, ensure_previews, use_big_image_blocks
+from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
+from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.image_view import paint_ready
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import requests
 
-# This process decodes 24-megapixel results in worker threads: keep Pillow's big allocations
-# from clearing memory under the GIL (see use_big_image_blocks), so the window stays smooth.
-use_big_image_blocks()
+    from desktop_app.jobs.previews import PreviewFiles
+
+log = logging.getLogger(__name__)
 
 # Threads still blocked (in a network call, a big decode) when the app closes after its grace
 # period: kept referenced, never destroyed while running nor terminate()d, and left to the
@@ -64,7 +59,10 @@ def load_previews(files: PreviewFiles) -> Previews:
 
 
 def previews_for(job: Job, workdir: Path) -> Previews:
-    """Make (once) and load the previews of a finished job."""
+    """Make (once) and load the previews of a finished job. Runs in a worker thread."""
+    from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
+
+    use_big_image_blocks()
     files = ensure_previews(workdir, Path(job.cutout_path), Path(job.mask_path),
                             Path(job.original_path) if job.original_path else None)
     return load_previews(files)
@@ -89,12 +87,22 @@ class JobWorker(QThread):
         self._workdir = workdir
         self._store = store
         self._estimator = estimator
-        self.session = session or requests.Session()  # lent by the controller, one thread at a time
+        # Lent by the controller, used by one thread at a time; made here when none is lent.
+        self.session: requests.Session | None = session
         self.stopper = Stopper()
 
     def run(self) -> None:
-        client = HitPawClient(self._base_url, self._api_key, session=self.session)
         try:
+            import requests
+
+            from desktop_app.api.client import HitPawClient
+            from desktop_app.jobs.pipeline import run_job
+            from desktop_app.jobs.previews import use_big_image_blocks
+
+            use_big_image_blocks()  # before the first 24-megapixel decode in this process
+            if self.session is None:
+                self.session = requests.Session()
+            client = HitPawClient(self._base_url, self._api_key, session=self.session)
             job = run_job(self._job, client, self._workdir, self._policy, stopper=self.stopper,
                           store=self._store, on_change=self.job_changed.emit,
                           estimator=self._estimator)

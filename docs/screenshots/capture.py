@@ -25,7 +25,7 @@ from keyring.backends import fail  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.jobs import JobState  # noqa: E402
+from desktop_app.jobs.model import JobState  # noqa: E402
 from desktop_app.sandbox import Fault  # noqa: E402
 
 
