@@ -6,6 +6,9 @@ about decoding. 40 jobs in 8 slots are 5 waves: the ideal is 5 x 3 s = 15 s. Tim
 click on "Remove backgrounds" to the last job done (results downloaded and validated); the
 time until the last previews reached the window is shown too.
 
+Two batches in a row are timed in the same window: the first batch after start, when nothing
+is known about the service time yet, and the next one, as in an app kept open all day.
+
 Goal: at most 1.15.
 """
 
@@ -23,55 +26,86 @@ GOAL = 1.15
 LIMIT_S = 90.0
 
 
-def main() -> int:
+def run_batch(window, server, round_: int) -> dict:
+    """Paste 40 fresh links, press the button, wait for all; the figures of that batch."""
     from desktop_app.jobs.model import JobState
 
+    done_at: dict[str, float] = {}
+    previews_at: dict[str, float] = {}
+
+    def changed(job) -> None:
+        if job.state == JobState.DONE:
+            done_at.setdefault(job.id, time.monotonic())
+
+    def previews(job_id, _previews) -> None:
+        previews_at.setdefault(job_id, time.monotonic())
+
+    window.controller.job_changed.connect(changed)
+    window.controller.previews_ready.connect(previews)
+    polls_before = server.stats.polls
+    urls = [_common.tagged_url(server.sample_url("batch.png", 400, 300), f"{round_}-{i}")
+            for i in range(JOBS)]
+    known = set(window.controller.jobs)
+    window.url_input.setPlainText("\n".join(urls))
+    start = time.monotonic()
+    window.submit_links()
+    ids = [i for i in window.controller.jobs if i not in known]
+
+    def finished() -> bool:
+        jobs = [window.controller.jobs[i] for i in ids]
+        return len(jobs) == JOBS and all(
+            j.state in (JobState.DONE, JobState.FAILED) for j in jobs) and all(
+            i in previews_at for i in done_at)
+
+    _common.wait_until(finished, LIMIT_S)
+    window.controller.job_changed.disconnect(changed)
+    window.controller.previews_ready.disconnect(previews)
+    jobs = [window.controller.jobs[i] for i in ids]
+    done = [j for j in jobs if j.state == JobState.DONE]
+    wall = max(done_at.values()) - start if len(done_at) == JOBS else float("inf")
+    wall_previews = max(previews_at.values()) - start if previews_at else float("inf")
+    per_job = sorted(j.finished_at - j.submitted_at for j in done)
+    return {"done": len(done), "wall": wall, "wall_previews": wall_previews,
+            "per_job": per_job, "polls": (server.stats.polls - polls_before) / JOBS}
+
+
+def figure(name: str, batch: dict, when: str) -> _common.Figure:
+    ratio = batch["wall"] / IDEAL
+    per_job = batch["per_job"]
+    return _common.Figure(
+        name, f"{ratio:.3f} ({batch['wall']:.2f} s / {IDEAL:.0f} s)", f"at most {GOAL}",
+        batch["done"] == JOBS and ratio <= GOAL,
+        {"when": when,
+         "jobs done": f"{batch['done']} of {JOBS}",
+         "wall time to the last previews shown": f"{batch['wall_previews']:.2f} s "
+                                                 f"({batch['wall_previews'] / IDEAL:.3f} of ideal)",
+         "submit to done, per job": f"min {per_job[0]:.2f} s, median "
+                                    f"{_common.median(per_job):.2f} s, max {per_job[-1]:.2f} s"
+                                    if per_job else "-",
+         "polls per job": f"{batch['polls']:.2f}",
+         "setup": f"{JOBS} jobs, concurrency {CONCURRENCY}, {SERVICE_TIME:g} s service time, "
+                  "400x300 PNG, default poll interval"})
+
+
+def main() -> int:
     app, server, window = _common.window_on_sandbox(  # noqa: F841 - app kept alive
         SERVICE_TIME, concurrency=CONCURRENCY)
     # Render the sample once before the clock starts, as a real service has its images ready.
     import requests
     requests.get(server.sample_url("batch.png", 400, 300), timeout=10).raise_for_status()
-
-    done_at: dict[str, float] = {}
-    previews_at: dict[str, float] = {}
-    window.controller.job_changed.connect(
-        lambda job: done_at.setdefault(job.id, time.monotonic())
-        if job.state == JobState.DONE else None)
-    window.controller.previews_ready.connect(
-        lambda job_id, _p: previews_at.setdefault(job_id, time.monotonic()))
-    urls = [_common.tagged_url(server.sample_url("batch.png", 400, 300), str(i))
-            for i in range(JOBS)]
-    window.url_input.setPlainText("\n".join(urls))
+    _common.wait(1.0)  # the window's start-up work (history, imports) is over, as for a person
     try:
-        start = time.monotonic()
-        window.submit_links()
-        _common.wait_until(lambda: len(window.controller.jobs) == JOBS and all(
-            j.state in (JobState.DONE, JobState.FAILED) for j in window.controller.jobs.values())
-            and len(previews_at) >= len(done_at), LIMIT_S)
-        jobs = list(window.controller.jobs.values())
-        stats = server.stats
+        first = run_batch(window, server, 1)
+        second = run_batch(window, server, 2)
     finally:
         window.close()
         server.stop()
-
-    done = [j for j in jobs if j.state == JobState.DONE]
-    wall = max(done_at.values()) - start if done_at else float("inf")
-    wall_previews = max(previews_at.values()) - start if previews_at else float("inf")
-    ratio = wall / IDEAL
-    per_job = sorted(j.finished_at - j.submitted_at for j in done)
-    figures = [_common.Figure(
-        "batch overhead", f"{ratio:.3f} ({wall:.2f} s / {IDEAL:.0f} s)", f"at most {GOAL}",
-        len(done) == JOBS and ratio <= GOAL,
-        {"jobs done": f"{len(done)} of {JOBS}",
-         "wall time to the last previews shown": f"{wall_previews:.2f} s "
-                                                 f"({wall_previews / IDEAL:.3f} of ideal)",
-         "submit to done, per job": f"min {per_job[0]:.2f} s, median "
-                                    f"{_common.median(per_job):.2f} s, max {per_job[-1]:.2f} s"
-                                    if per_job else "-",
-         "polls per job": f"{stats.polls / max(1, len(jobs)):.2f}",
-         "setup": f"{JOBS} jobs, concurrency {CONCURRENCY}, {SERVICE_TIME:g} s service time, "
-                  "400x300 PNG, default poll interval"})]
-    _common.report(figures)
+    _common.report([
+        figure("batch overhead, first batch", first,
+               "the first batch after start: nothing is known yet about how long HitPaw takes"),
+        figure("batch overhead, next batch", second,
+               "the next batch in the same window, as for a designer who keeps Cutout open"),
+    ])
     return 0
 
 

@@ -95,6 +95,13 @@ def test_unicode_paths_are_percent_encoded_and_hosts_spelled_in_idna():
                           "https://xn--bcher-kva.example/%C3%84pfel.webp"]
 
 
+def test_escapes_are_kept_and_a_stray_percent_is_encoded():
+    found = extract_links("https://cdn.example.com/a%20b/photo.jpg?sig=x%2By&v=1\n"
+                          "https://cdn.example.com/sale-50%.png")
+    assert found.urls == ["https://cdn.example.com/a%20b/photo.jpg?sig=x%2By&v=1",
+                          "https://cdn.example.com/sale-50%25.png"]
+
+
 def test_a_file_name_with_spaces_on_its_own_line_in_unicode():
     found = extract_links("https://exemple.fr/été/photo café.jpg")
     assert found.urls == ["https://exemple.fr/%C3%A9t%C3%A9/photo%20caf%C3%A9.jpg"]

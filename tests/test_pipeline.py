@@ -549,8 +549,8 @@ def test_service_time_estimator_spreads_first_polls_while_nothing_is_known():
     firsts = [estimator.first_poll(2.0) for _ in range(7)]
     assert firsts == pytest.approx([2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 2.0])
     # a first poll that came too early is followed 2 s later, not a whole interval later
-    assert estimator.still_working("a", 2.0, 3.0, misses=1) == 2.0
-    assert estimator.still_working("a", 4.0, 3.0, misses=2) == 3.0   # then the interval
+    assert estimator.still_working(2.0, 3.0, misses=1) == 2.0
+    assert estimator.still_working(4.0, 3.0, misses=2) == 3.0   # then the interval
 
 
 def test_service_time_estimator_narrows_down_and_polls_when_jobs_are_done():
@@ -558,33 +558,45 @@ def test_service_time_estimator_narrows_down_and_polls_when_jobs_are_done():
 
     clock = FakeClock()
     estimator = ServiceTimeEstimator(clock=clock)
-    estimator.still_working("a", 2.8, 3.0, misses=1)     # still working at 2.8 s
-    estimator.completed("b", 0.0, 3.6)                   # done at its first poll, 3.6 s
+    estimator.still_working(2.8, 3.0, misses=1)          # still working at 2.8 s
+    estimator.completed(3.6)                             # another was done by 3.6 s
     # The answers agree on (2.8, 3.6]: one job probes the middle, the others poll at 3.6.
     assert estimator.first_poll(2.0) == pytest.approx(3.2)
     assert estimator.first_poll(2.0) == pytest.approx(3.6)
-    # A job still working after its first poll is polled when recent jobs were done.
-    assert estimator.still_working("c", 2.0, 3.0, misses=1) == pytest.approx(2.0)
-    assert estimator.still_working("c", 3.4, 5.0, misses=2) == pytest.approx(2.0)  # >= 2 s
-    estimator.forget("c")
-    estimator.completed("a", 2.8, 4.8)
-    estimator.completed("d", 0.0, 3.2)                   # the probe saw it done
+    # A job still working after its first poll is polled when recent jobs were done...
+    assert estimator.still_working(1.5, 3.0, misses=1) == pytest.approx(2.1)
+    # ...but never sooner than 2 s after its last poll.
+    assert estimator.still_working(2.4, 5.0, misses=2) == pytest.approx(2.0)
+    estimator.completed(3.2)                             # the probe saw its job done
     clock.now = 10.0                                     # the probe's answer is in
-    assert estimator.first_poll(2.0) == pytest.approx(3.0)   # probes the middle of (2.8, 3.2]
-    estimator.still_working("e", 3.0, 3.0, misses=1)     # ...and it was still working
-    estimator.completed("e", 3.0, 5.0)
+    assert estimator.first_poll(2.0) == pytest.approx(3.0)   # the middle of (2.8, 3.2]
+    estimator.still_working(3.0, 3.0, misses=1)          # ...and that one was still working
     clock.now = 20.0
     assert estimator.first_poll(2.0) == pytest.approx(3.2)   # (3.0, 3.2] is narrow enough
+    assert estimator.first_poll(2.0) == pytest.approx(3.2)   # and no more probes
+
+
+def test_service_time_estimator_forgets_old_answers():
+    from desktop_app.jobs.control import ServiceTimeEstimator
+
+    clock = FakeClock()
+    estimator = ServiceTimeEstimator(clock=clock, memory=300.0)
+    estimator.still_working(3.9, 3.0, misses=1)
+    estimator.completed(4.0)
+    assert estimator.first_poll(2.0) == pytest.approx(4.0)
+    clock.now = 301.0                                    # five minutes later: learn again
+    assert estimator.first_poll(2.0) == pytest.approx(2.0)
 
 
 def test_service_time_estimator_stays_within_two_and_five_seconds():
     from desktop_app.jobs.control import ServiceTimeEstimator
 
     fast = ServiceTimeEstimator()
-    fast.completed("a", 0.0, 1.2)
+    fast.completed(1.2)
     assert fast.first_poll(2.0) == 2.0                   # never before HitPaw's 2 s
     slow = ServiceTimeEstimator()
-    slow.completed("a", 20.0, 23.0)
+    slow.still_working(20.0, 3.0, misses=7)
+    slow.completed(23.0)
     assert slow.first_poll(2.0) == 5.0                   # never later than 5 s
 
 
@@ -592,7 +604,8 @@ def test_service_time_estimator_uses_the_median_when_jobs_disagree():
     from desktop_app.jobs.control import ServiceTimeEstimator
 
     estimator = ServiceTimeEstimator()
-    for token, done in zip("abcd", (3.0, 3.1, 3.3, 3.2)):
-        estimator.completed(token, 0.0, done)
-    estimator.completed("slow", 18.0, 20.0)              # one slow job: working at 18 s
+    for done in (3.0, 3.1, 3.3, 3.2):
+        estimator.completed(done)
+    estimator.still_working(18.0, 3.0, misses=6)         # one slow job: working at 18 s
+    estimator.completed(20.0)
     assert estimator.first_poll(2.0) == pytest.approx(3.2)   # not 5 s for everybody

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,17 +53,18 @@ class ServiceTimeEstimator:
     - The answers disagree (the service varies, or one job was slow): poll at the median time
       by which recent jobs were seen done.
 
-    Always between the 2 s HitPaw asks for and 5 s. Thread-safe: one instance serves a batch;
-    ``token`` names the job (its local id).
+    Answers older than ``memory`` seconds are forgotten, so a service that got faster or
+    slower is learnt again. Always between the 2 s HitPaw asks for and 5 s. Thread-safe: one
+    instance serves every job of a window (or of a CLI run).
     """
 
     def __init__(self, *, floor: float = MIN_POLL, window: int = 20, probes: int = 6,
-                 spread: float = 2.0, tolerance: float = 0.25,
+                 spread: float = 2.0, tolerance: float = 0.25, memory: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._floor, self._window, self._probes = floor, window, probes
-        self._spread, self._tolerance, self._clock = spread, tolerance, clock
-        self._done: list[tuple[float, float]] = []   # finished jobs: (last "working", "done")
-        self._working: dict[str, float] = {}        # running jobs: their last "working"
+        self._floor, self._probes, self._spread = floor, probes, spread
+        self._tolerance, self._memory, self._clock = tolerance, memory, clock
+        self._working: deque[tuple[float, float]] = deque(maxlen=window)  # (when, seconds)
+        self._done: deque[tuple[float, float]] = deque(maxlen=window)
         self._turn = 0
         self._probe_free_at = float("-inf")
         self._lock = threading.Lock()
@@ -71,23 +73,23 @@ class ServiceTimeEstimator:
         """Seconds after submit for a new job's first poll (``default`` when nothing is known)."""
         earliest = max(self._floor, default)
         with self._lock:
-            if not self._done:
+            now = self._clock()
+            working, done = self._recent(now)
+            if not done:
                 step = self._turn % self._probes
                 self._turn += 1
                 return self._clamp(earliest + self._spread * step / max(1, self._probes - 1))
-            low, high = self._bounds()
+            low, high = max(working, default=0.0), min(done)
             if high <= low:  # the answers disagree: the median time jobs were seen done
-                seen_done = sorted(done for _, done in self._done)
-                return self._clamp(max(earliest, seen_done[len(seen_done) // 2]))
+                return self._clamp(max(earliest, sorted(done)[len(done) // 2]))
             low = max(low, earliest)
-            now = self._clock()
             if high - low > self._tolerance and now >= self._probe_free_at:
                 probe = (low + high) / 2
                 self._probe_free_at = now + probe + 0.1  # one probe in flight at a time
                 return self._clamp(probe)
             return self._clamp(max(earliest, high))
 
-    def still_working(self, token: str, asked: float, interval: float, misses: int) -> float:
+    def still_working(self, asked: float, interval: float, misses: int) -> float:
         """Seconds to wait after the ``misses``-th "still working" answer, asked ``asked`` s
         after submit.
 
@@ -95,29 +97,25 @@ class ServiceTimeEstimator:
         sooner than 2 s); after a first poll that came too early, 2 s; else the interval.
         """
         with self._lock:
-            self._working[token] = asked
-            low, high = self._bounds() if self._done else (asked, float("inf"))
-        if low < high < asked + interval:
+            now = self._clock()
+            self._working.append((now, asked))
+            working, done = self._recent(now)
+        high = min(done, default=float("inf"))
+        if max(working) < high < asked + interval:
             return max(MIN_POLL, high - asked)
         return MIN_POLL if misses <= 1 else interval
 
-    def completed(self, token: str, working_at: float, done_at: float) -> None:
-        """A job was seen done ``done_at`` s after submit, last seen working at ``working_at``
-        (0 if it was done at its first poll)."""
+    def completed(self, done_at: float) -> None:
+        """A job was seen done ``done_at`` s after submit."""
         with self._lock:
-            self._working.pop(token, None)
-            self._done.append((working_at, done_at))
-            del self._done[:-self._window]
+            self._done.append((self._clock(), done_at))
 
-    def forget(self, token: str) -> None:
-        """A job stopped polling without finishing (failed, paused, cancelled)."""
-        with self._lock:
-            self._working.pop(token, None)
-
-    def _bounds(self) -> tuple[float, float]:
-        """(latest "still working", earliest "done") over recent and running jobs."""
-        lows = [low for low, _ in self._done] + list(self._working.values())
-        return max(lows, default=0.0), min(done for _, done in self._done)
+    def _recent(self, now: float) -> tuple[list[float], list[float]]:
+        """The "still working" and "done" times (seconds after submit) not yet forgotten."""
+        for answers in (self._working, self._done):
+            while answers and now - answers[0][0] > self._memory:
+                answers.popleft()
+        return [s for _, s in self._working], [s for _, s in self._done]
 
     def _clamp(self, seconds: float) -> float:
         return min(MAX_POLL, max(self._floor, seconds))

@@ -170,12 +170,7 @@ class _Run:
             self.set(JobState.CONVERTING)
         # Only a job polled from its submit on tells how long the service takes.
         fresh = job.submitted_at is not None and time.time() - job.submitted_at < 1.0
-        estimator = self.estimator if fresh else None
-        try:
-            return self._poll_until_done(estimator)
-        finally:
-            if estimator is not None:
-                estimator.forget(job.id)
+        return self._poll_until_done(self.estimator if fresh else None)
 
     def _poll_until_done(self, estimator: ServiceTimeEstimator | None) -> bool:
         job, policy = self.job, self.policy
@@ -184,7 +179,6 @@ class _Run:
                  else policy.first_poll_delay)
         self.sleep(first - (time.time() - (job.submitted_at or time.time())))
         failures = misses = 0
-        last_working = 0.0  # seconds after submit of the last "still working" answer
         while True:
             self.check_stop()
             try:
@@ -209,7 +203,7 @@ class _Run:
             failures = 0
             if status.status == "COMPLETED":
                 if estimator is not None:
-                    estimator.completed(job.id, last_working, asked)
+                    estimator.completed(asked)
                 job.res_url, job.mask_url = status.res_url, status.mask_url
                 job.original_url = status.original_url or job.original_url
                 job.completed_at = job.completed_at or time.time()
@@ -218,14 +212,14 @@ class _Run:
                 self.set(JobState.FAILED, "HitPaw could not cut out this image (the job ended "
                                           "in an error); try another image.")
                 return False
-            last_working, misses = asked, misses + 1
+            misses += 1
             if time.monotonic() - started > policy.processing_limit:
                 limit = format_duration(policy.processing_limit)
                 self.set(JobState.FAILED, f"HitPaw was still processing after {limit}, so "
                                           "Cutout stopped waiting. Retry checks again without "
                                           "a new charge.")
                 return False
-            self.sleep(estimator.still_working(job.id, asked, policy.poll_interval, misses)
+            self.sleep(estimator.still_working(asked, policy.poll_interval, misses)
                        if estimator is not None else policy.poll_interval)
 
     def download(self) -> None:

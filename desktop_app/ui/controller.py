@@ -35,6 +35,16 @@ RESUMABLE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING,
                               JobState.DOWNLOADING, JobState.QUEUED})
 
 
+def _import_job_stack() -> None:
+    import desktop_app.api.client  # noqa: F401 - requests, urllib3, ssl
+    import desktop_app.jobs.pipeline  # noqa: F401
+    from desktop_app.jobs.previews import use_big_image_blocks
+    from PIL import Image
+
+    use_big_image_blocks()
+    Image.preinit()  # the PNG and JPEG plugins
+
+
 class JobController(QObject):
     jobs_added = Signal(list)          # list[Job]
     job_changed = Signal(object)       # Job
@@ -142,6 +152,15 @@ class JobController(QObject):
         if fresh:
             self.jobs_added.emit(fresh)
         self._pump()
+
+    def warm_up(self) -> None:
+        """Import the HTTP stack and Pillow in a worker, once the window is up.
+
+        The window paints without them (start-up), but the first job would then import them
+        in its worker, and loading their C libraries (libssl, Pillow's codecs) holds the GIL
+        for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
+        """
+        self._run_task(_import_job_stack, lambda _: None)
 
     def request_previews(self, job_id: str) -> None:
         """Load a finished job's previews from the cache, off the GUI thread.

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 SANDBOX_KEY = "sandbox-key"
 PREVIEW_CACHE = 4  # previews kept for quick switching; about 15 MB each
+WARM_UP_DELAY_MS = 100  # after the window is shown: load the job stack (see JobController)
 
 
 class LinkInput(QPlainTextEdit):
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._previews: OrderedDict[str, Previews] = OrderedDict()
         self._tasks: set[Task] = set()
         self._key_dialog_open = False
+        self._warmed_up = False
         self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
                                         store=HistoryStore(paths.history_db()), parent=self)
@@ -254,6 +256,12 @@ class MainWindow(QMainWindow):
             accent = "#8a5a00"
         self.banner.setStyleSheet(banner)
         self.sandbox_label.setStyleSheet(f"color: {accent}; font-weight: bold;")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._warmed_up:  # just after the first frame, not before it
+            self._warmed_up = True
+            QTimer.singleShot(WARM_UP_DELAY_MS, self.controller.warm_up)
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.PaletteChange:
