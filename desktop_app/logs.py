@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 
 from desktop_app import paths
@@ -45,6 +44,8 @@ def install_excepthook(on_error) -> None:
 
 
 def setup_logging(level: int = logging.INFO) -> None:
+    import logging.handlers  # socket, pickle and more: not needed before the log is opened
+
     folder = paths.log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(folder / "cutout.log", maxBytes=1_000_000,

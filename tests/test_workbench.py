@@ -181,7 +181,7 @@ def test_settings_dialog_saves_values_and_confirms_plain_http(qtbot, make_window
 
 def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
         qtbot, make_window, connected, tmp_path, monkeypatch):
-    from desktop_app.ui import export_actions
+    from desktop_app.ui import export_dialogs
     from desktop_app.ui.export_dialogs import SaveAllDialog
 
     window = make_window()
@@ -200,7 +200,7 @@ def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
 
     monkeypatch.setattr(SaveAllDialog, "exec", accept)
     asked = []
-    monkeypatch.setattr(export_actions, "confirm_overwrite",
+    monkeypatch.setattr(export_dialogs, "confirm_overwrite",
                         lambda parent, existing: asked.append(existing) or "skip")
     assert window.act_save_all.isEnabled()
     window.act_save_all.trigger()

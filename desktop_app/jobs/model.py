@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -45,7 +45,7 @@ _LABELS = {
 @dataclass
 class Job:
     url: str
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = field(default_factory=lambda: os.urandom(16).hex())  # as random as uuid4
     state: JobState = JobState.QUEUED
     job_id: str | None = None
     coins: int | None = None

@@ -14,7 +14,7 @@ from collections import OrderedDict, deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from desktop_app import paths
@@ -101,7 +101,9 @@ class JobController(QObject):
             self._pending.append(job.id)
         self.store.save_many_later(jobs)
         self.jobs_added.emit([j.snapshot() for j in jobs])
-        self._pump()
+        # Started on the next turn of the event loop: the window first paints the new rows,
+        # without the new worker threads competing with it for the GIL.
+        QTimer.singleShot(0, self, self._pump)
         return jobs
 
     def load_history(self, retention_days: int = 0) -> None:

@@ -22,14 +22,14 @@ from desktop_app.export import (
 )
 from desktop_app.jobs.model import Job
 from desktop_app.settings import Settings
-from desktop_app.ui.export_dialogs import (
-    SaveAllDialog,
-    ask_save_path,
-    confirm_overwrite,
-    copy_image_to_clipboard,
-    load_for_clipboard,
-)
 from desktop_app.ui.workers import Task
+
+
+def export_dialogs():
+    """The save and copy dialogs, imported when first used: the window starts without them."""
+    from desktop_app.ui import export_dialogs as module
+
+    return module
 
 
 class ExportActions(QObject):
@@ -46,8 +46,8 @@ class ExportActions(QObject):
     def save_cutout(self, job: Job) -> None:
         fmt = self._settings.export_format
         folder = Path(self._settings.last_save_dir)
-        answer = ask_save_path(self._window, "Save cut-out",
-                               folder / f"{job.stem}-cutout.{EXTENSIONS[fmt]}", fmt)
+        answer = export_dialogs().ask_save_path(
+            self._window, "Save cut-out", folder / f"{job.stem}-cutout.{EXTENSIONS[fmt]}", fmt)
         if answer is None:
             return
         target, fmt = answer
@@ -58,8 +58,8 @@ class ExportActions(QObject):
 
     def save_mask(self, job: Job) -> None:
         folder = Path(self._settings.last_save_dir)
-        answer = ask_save_path(self._window, "Save mask", folder / f"{job.stem}-mask.png",
-                               "PNG", formats=("PNG",))
+        answer = export_dialogs().ask_save_path(
+            self._window, "Save mask", folder / f"{job.stem}-mask.png", "PNG", formats=("PNG",))
         if answer is None:
             return
         target, _ = answer
@@ -85,7 +85,7 @@ class ExportActions(QObject):
             return
         state = self._settings.save_all_state or {"folder": self._settings.last_save_dir,
                                                   "format": self._settings.export_format}
-        dialog = SaveAllDialog([j.stem for j in jobs], state, self._window)
+        dialog = export_dialogs().SaveAllDialog([j.stem for j in jobs], state, self._window)
         try:
             if not dialog.exec():
                 return
@@ -101,7 +101,7 @@ class ExportActions(QObject):
         finally:
             dialog.deleteLater()
         existing = [p.target for p in plan if p.exists]
-        answer = confirm_overwrite(self._window, existing)
+        answer = export_dialogs().confirm_overwrite(self._window, existing)
         if answer == "cancel":
             return
         self._settings.last_save_dir = str(folder)
@@ -122,12 +122,14 @@ class ExportActions(QObject):
         label = "cut-out" if kind == "cutout" else "mask"
         self.message.emit(f"Copying the {label}\u2026", 0)
 
+        dialogs = export_dialogs()  # on this thread, before the worker needs it
+
         def copied(clip) -> None:
-            copy_image_to_clipboard(clip)
+            dialogs.copy_image_to_clipboard(clip)
             self.message.emit(f"Copied the {label} ({clip.image.width()} \u00d7 "
                               f"{clip.image.height()} px).", 8000)
 
-        self._run(lambda: load_for_clipboard(path, kind), copied,
+        self._run(lambda: dialogs.load_for_clipboard(path, kind), copied,
                   lambda sentence: self.problem.emit("Not copied", sentence))
 
     # -- plumbing --------------------------------------------------------------------
