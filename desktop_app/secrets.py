@@ -70,6 +70,12 @@ class KeyStore:
         self._session_key: str | None = None
 
     @property
+    def needs_keyring(self) -> bool:
+        """Whether ``load`` would have to ask the keyring (no key from the environment or
+        this session)."""
+        return not (self._environ.get(ENV_VAR, "").strip() or self._session_key)
+
+    @property
     def backend(self) -> KeyringBackend | None:
         return usable_backend()
 

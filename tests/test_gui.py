@@ -208,7 +208,8 @@ def test_saving_into_a_read_only_folder_says_so(qtbot, make_window, connected, t
 
 def test_first_start_without_a_key_offers_the_key_dialog_and_the_sandbox(qtbot, make_window):
     window = make_window()
-    assert "needs a HitPaw API key" in window.findChild(QLabel, "welcomeText").text()
+    welcome = window.findChild(QLabel, "welcomeText")
+    qtbot.waitUntil(lambda: "needs a HitPaw API key" in welcome.text(), timeout=5000)
     assert window.findChild(QLabel, "bannerText").isVisible()
     sandbox_button = window.findChild(QPushButton, "sandboxButton")
     assert sandbox_button.isVisible()
@@ -305,3 +306,18 @@ def test_without_a_keyring_the_dialog_offers_a_session_only_key(qtbot, isolated_
     assert dialog.session_only and store.load().source == "session"
     written = [p for p in isolated_home.rglob("*") if p.is_file()]
     assert not any("secret-session-key" in p.read_text(errors="ignore") for p in written)
+
+
+def test_hitpaw_never_works_on_more_jobs_at_once_than_the_concurrency_setting(
+        qtbot, make_window, connected):
+    connected.processing_time = 0.6
+    window = make_window()
+    window.controller.concurrency = 2
+    busy = {JobState.SUBMITTING, JobState.CONVERTING}
+    most = []
+    window.controller.job_changed.connect(lambda _job: most.append(
+        sum(job.state in busy for job in window.controller.jobs.values())))
+    paste(window, *(connected.sample_url(f"shoe-{i}.png") for i in range(6)))
+    wait_all(qtbot, window, timeout=30000)
+    assert max(most) == 2, most          # two at a time, never more, and never fewer
+    assert connected.stats.jobs_created == 6

@@ -267,7 +267,7 @@ def test_a_locked_keyring_says_so_and_offers_a_session_only_key(qtbot, make_wind
     keyring.set_keyring(Locked())
     window = make_window()
     banner = window.findChild(QLabel, "bannerText")
-    assert banner.isVisible() and "locked" in banner.text()
+    qtbot.waitUntil(lambda: banner.isVisible() and "locked" in banner.text(), timeout=5000)
     dialog = KeyDialog(window.keystore, "http://127.0.0.1:9", "", window)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -301,3 +301,26 @@ def test_single_save_follows_the_export_settings(qtbot, make_window, connected, 
         r, g, b = img.getpixel((0, 0))                         # the padding: background colour
         assert r > 200 and g < 60 and b < 60
     assert window.settings.export_format == "JPEG"            # remembered for next time
+
+
+def test_a_key_in_the_keyring_is_read_off_the_gui_thread(qtbot, make_window, sandbox,
+                                                          monkeypatch, memory_keyring):
+    import threading
+
+    from PySide6.QtWidgets import QLabel
+
+    monkeypatch.setenv("HITPAW_API_BASE", sandbox.base_url)
+    monkeypatch.delenv("HITPAW_API_KEY", raising=False)
+    memory_keyring.store[("cutout-desktop", "hitpaw-api-key")] = "sandbox-key"
+    readers = []
+    read = memory_keyring.get_password
+    monkeypatch.setattr(memory_keyring, "get_password", lambda *args: (
+        readers.append(threading.current_thread() is threading.main_thread()) or read(*args)))
+
+    window = make_window()
+    qtbot.waitUntil(lambda: window.controller.has_key, timeout=5000)
+    assert readers == [False]                      # asked once, and not by the GUI thread
+    assert not window.findChild(QLabel, "bannerText").isVisible()   # never asked for a key
+    window.url_input.setPlainText(sandbox.sample_url("from-keyring.png"))
+    window.submit_links()
+    wait_all(qtbot, window)

@@ -65,8 +65,10 @@ class JobController(QObject):
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending: deque[str] = deque()
         self._workers: dict[str, JobWorker] = {}
-        # Jobs whose results are downloaded and whose worker is only making previews: they
-        # no longer hold one of the ``concurrency`` places, so the next job starts at once.
+        # Jobs HitPaw has finished, whose worker is only downloading the results and making
+        # previews: they no longer hold one of the ``concurrency`` places (the places bound
+        # what HitPaw works on for us), so the next job is sent at once. A 24-megapixel
+        # download can take seconds; the service would sit idle for them.
         self._finishing: set[str] = set()
         self._tasks: set[Task] = set()
         self._base_url: str | None = None
@@ -380,9 +382,9 @@ class JobController(QObject):
             self.session_coins += snapshot.coins
         self.jobs[snapshot.id] = snapshot
         self.job_changed.emit(snapshot)
-        if (snapshot.state == JobState.DONE and snapshot.id in self._workers
-                and snapshot.id not in self._finishing):
-            self._finishing.add(snapshot.id)  # downloaded: its place goes to the next job
+        if (snapshot.state in (JobState.DOWNLOADING, JobState.DONE)
+                and snapshot.id in self._workers and snapshot.id not in self._finishing):
+            self._finishing.add(snapshot.id)  # HitPaw is done: its place goes to the next job
             self._pump()
         if snapshot.state == JobState.PAUSED and snapshot.pause_kind in ("key", "coins",
                                                                            "access"):

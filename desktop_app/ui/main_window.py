@@ -35,7 +35,7 @@ from desktop_app.jobs.links import extract_links
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.logs import register_secret
-from desktop_app.secrets import KeyStore, KeyStoreError
+from desktop_app.secrets import KeyStore
 from desktop_app.settings import Settings
 from desktop_app.ui.about import about_text
 from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, JobController
@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self._tasks: set[Task] = set()
         self._key_dialog_open = False
         self._warmed_up = False
+        self._key_loading = False
         self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
                                         store=HistoryStore(paths.history_db()), parent=self)
@@ -398,20 +399,40 @@ class MainWindow(QMainWindow):
 
     # -- the key and the sandbox ------------------------------------------------------
     def _load_key(self) -> None:
+        """The key from the environment at once; from the keyring in a worker.
+
+        Reading the keyring means importing keyring and a D-Bus round trip (about 100 ms),
+        and a locked keyring may sit waiting for the user to unlock it: the window must
+        paint and answer meanwhile. Until the answer, nothing asks for a key.
+        """
         self._key_problem = ""
-        try:
-            loaded = self.keystore.load()
-        except KeyStoreError as err:  # a locked or broken keyring: say so, offer a way on
-            loaded = None
-            self._key_problem = str(err)
-            self.statusBar().showMessage(str(err))
-        if loaded is not None:
+        if not self.keystore.needs_keyring:
+            self._key_loaded(self.keystore.load())
+            return
+        self._key_loading = True
+        task = Task(self.keystore.load, parent=self)
+        task.succeeded.connect(self._key_loaded)
+        task.failed.connect(self._key_failed)
+        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
+        self._tasks.add(task)
+        task.start()
+
+    def _key_loaded(self, loaded) -> None:
+        self._key_loading = False
+        if loaded is not None and not self.controller.has_key:  # a key typed meanwhile wins
             register_secret(loaded.key)
             self.controller.set_connection(self.settings.base_url, loaded.key)
         self._update_welcome()
 
+    def _key_failed(self, message: str) -> None:
+        """A locked or broken keyring: say so, and offer a way on (a session-only key)."""
+        self._key_loading = False
+        self._key_problem = message
+        self.statusBar().showMessage(message)
+        self._update_welcome()
+
     def _update_welcome(self) -> None:
-        has_key = self.controller.has_key
+        has_key = self.controller.has_key or self._key_loading
         self.welcome.update_for(has_key, self.sandbox is not None)
         if not has_key:
             self._show_banner(self._key_problem or "Cutout needs a HitPaw API key before it "
