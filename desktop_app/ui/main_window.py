@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 SANDBOX_KEY = "sandbox-key"
 PREVIEW_CACHE = 4  # previews kept for quick switching; about 15 MB each
-WARM_UP_DELAY_MS = 100  # after the window is shown: load the job stack (see JobController)
+WARM_UP_DELAY_MS = 100  # after the window is shown: see MainWindow._warm_up
 
 
 class LinkInput(QPlainTextEdit):
@@ -262,7 +262,19 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._warmed_up:  # just after the first frame, not before it
             self._warmed_up = True
-            QTimer.singleShot(WARM_UP_DELAY_MS, self.controller.warm_up)
+            QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Prepare, while the designer is still reading the window, what the first batch needs.
+
+        The job stack is imported in a worker (``JobController.warm_up``), and the results
+        page, hidden behind the welcome page, is polished, laid out and painted once off
+        screen: its first appearance, when links are pasted, is then one short frame.
+        """
+        self.controller.warm_up()
+        results_page = self.stack.widget(1)
+        if not results_page.isVisible():
+            results_page.grab()
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.PaletteChange:
