@@ -73,7 +73,15 @@ class KeyStore:
     def needs_keyring(self) -> bool:
         """Whether ``load`` would have to ask the keyring (no key from the environment or
         this session)."""
-        return not (self._environ.get(ENV_VAR, "").strip() or self._session_key)
+        return self._key_without_keyring() is None
+
+    def _key_without_keyring(self) -> LoadedKey | None:
+        env = self._environ.get(ENV_VAR, "").strip()
+        if env:
+            return LoadedKey(env, "environment")
+        if self._session_key:
+            return LoadedKey(self._session_key, "session")
+        return None
 
     @property
     def backend(self) -> KeyringBackend | None:
@@ -84,11 +92,9 @@ class KeyStore:
         return backend_label(self.backend)
 
     def load(self) -> LoadedKey | None:
-        env = self._environ.get(ENV_VAR, "").strip()
-        if env:
-            return LoadedKey(env, "environment")
-        if self._session_key:
-            return LoadedKey(self._session_key, "session")
+        quick = self._key_without_keyring()
+        if quick is not None:
+            return quick
         if self.backend is None:
             return None
         import keyring.errors

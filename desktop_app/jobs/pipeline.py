@@ -170,10 +170,8 @@ class _Run:
             self.set(JobState.CONVERTING)
         # Only a job polled from its submit on tells how long the service takes.
         fresh = job.submitted_at is not None and time.time() - job.submitted_at < 1.0
-        return self._poll_until_done(self.estimator if fresh else None)
-
-    def _poll_until_done(self, estimator: ServiceTimeEstimator | None) -> bool:
-        job, policy = self.job, self.policy
+        estimator = self.estimator if fresh else None
+        policy = self.policy
         started = time.monotonic()
         first = (estimator.first_poll(policy.first_poll_delay) if estimator is not None
                  else policy.first_poll_delay)

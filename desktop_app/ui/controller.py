@@ -38,10 +38,9 @@ RESUMABLE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING,
 def _import_job_stack() -> None:
     import desktop_app.api.client  # noqa: F401 - requests, urllib3, ssl
     import desktop_app.jobs.pipeline  # noqa: F401
-    from desktop_app.jobs.previews import use_big_image_blocks
+    import desktop_app.jobs.previews  # noqa: F401 - Pillow
     from PIL import Image
 
-    use_big_image_blocks()
     Image.preinit()  # the PNG and JPEG plugins
 
 

@@ -422,12 +422,7 @@ class MainWindow(QMainWindow):
             self._key_loaded(self.keystore.load())
             return
         self._key_loading = True
-        task = Task(self.keystore.load, parent=self)
-        task.succeeded.connect(self._key_loaded)
-        task.failed.connect(self._key_failed)
-        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
-        self._tasks.add(task)
-        task.start()
+        self._run_task(self.keystore.load, self._key_loaded, self._key_failed)
 
     def _key_loaded(self, loaded) -> None:
         self._key_loading = False
@@ -780,10 +775,16 @@ class MainWindow(QMainWindow):
             return
         job_id, files = job.id, (job.original_path, job.cutout_path, job.mask_path)
         self.statusBar().showMessage("Loading the full-size images\u2026", 5000)
-        task = Task(lambda: read_full_images(*files), parent=self)
-        task.succeeded.connect(lambda images: self._full_images_loaded(job_id, images))
-        task.failed.connect(lambda message: self.statusBar().showMessage(
-            f"The full-size images could not be loaded: {message}", 8000))
+        self._run_task(lambda: read_full_images(*files),
+                       lambda images: self._full_images_loaded(job_id, images),
+                       lambda message: self.statusBar().showMessage(
+                           f"The full-size images could not be loaded: {message}", 8000))
+
+    def _run_task(self, fn, on_success, on_failure) -> None:
+        """Run ``fn`` in a worker; kept referenced until it ends (waited for on close)."""
+        task = Task(fn, parent=self)
+        task.succeeded.connect(on_success)
+        task.failed.connect(on_failure)
         task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
         self._tasks.add(task)
         task.start()
