@@ -609,3 +609,64 @@ def test_service_time_estimator_uses_the_median_when_jobs_disagree():
     estimator.still_working(18.0, 3.0, misses=6)         # one slow job: working at 18 s
     estimator.completed(20.0)
     assert estimator.first_poll(2.0) == pytest.approx(3.2)   # not 5 s for everybody
+
+
+def test_service_time_estimator_moves_a_waiting_first_poll_sooner_only_on_agreeing_news():
+    from desktop_app.jobs.control import ServiceTimeEstimator
+
+    estimator = ServiceTimeEstimator()
+    assert estimator.sooner(4.0) == 4.0                  # nothing known: as planned
+    estimator.still_working(2.8, 3.0, misses=1)
+    estimator.completed(3.2)
+    assert estimator.sooner(4.0) == pytest.approx(3.2)   # others were done by 3.2 s
+    assert estimator.sooner(3.0) == 3.0                  # a probe is never moved later
+    estimator.still_working(3.5, 3.0, misses=1)          # the answers now disagree
+    assert estimator.sooner(4.0) == 4.0
+
+
+def _planned_at_four_seconds():
+    """An estimator whose next cold first poll is 4 s after submit (the last of its spread)."""
+    from desktop_app.jobs.control import ServiceTimeEstimator
+
+    estimator = ServiceTimeEstimator()
+    for _ in range(5):
+        estimator.first_poll(2.0)
+    return estimator
+
+
+def test_a_job_waiting_for_its_first_poll_polls_once_another_job_is_seen_done(
+        srv, client, tmp_path):
+    estimator = _planned_at_four_seconds()
+    job = Job(image(srv))
+    waiting = threading.Event()
+    worker = threading.Thread(target=go, args=(job, client, tmp_path), kwargs=dict(
+        estimator=estimator,
+        on_change=lambda s: s.state == JobState.CONVERTING and waiting.set()))
+    worker.start()
+    assert waiting.wait(10)
+    time.sleep(0.3)
+    estimator.completed(0.5)             # another job of the wave was seen done at 0.5 s
+    worker.join(10)
+    assert job.state == JobState.DONE
+    first_poll = job.completed_at - job.submitted_at
+    assert 2.0 <= first_poll < 3.0       # at HitPaw's 2 s, not at the planned 4 s
+    assert srv.stats.polls == 1
+
+
+def test_a_job_waiting_for_its_first_poll_stops_at_once(srv, client, tmp_path):
+    estimator = _planned_at_four_seconds()
+    job = Job(image(srv))
+    stopper = Stopper()
+    waiting = threading.Event()
+    worker = threading.Thread(target=go, args=(job, client, tmp_path), kwargs=dict(
+        estimator=estimator, stopper=stopper,
+        on_change=lambda s: s.state == JobState.CONVERTING and waiting.set()))
+    worker.start()
+    assert waiting.wait(10)
+    estimator.completed(5.0)             # news that does not make this job's poll sooner
+    stopped_at = time.monotonic()
+    stopper.stop(Stopper.CANCEL)
+    worker.join(10)
+    assert time.monotonic() - stopped_at < 0.5
+    assert job.state == JobState.CANCELLED
+    assert srv.stats.polls == 0

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from desktop_app.api.defaults import DownloadLimits
 
@@ -52,6 +53,9 @@ class ServiceTimeEstimator:
       costs that one job 2 s; every later job gains).
     - The answers disagree (the service varies, or one job was slow): poll at the median time
       by which recent jobs were seen done.
+    - A job waiting for its first poll hears of every job seen done meanwhile (``listening``,
+      ``sooner``): once the answers agree that it is likely done, it polls at once. So the
+      jobs of a wave gain from its probe as soon as it is answered, not in the next wave.
 
     Answers older than ``memory`` seconds are forgotten, so a service that got faster or
     slower is learnt again. Always between the 2 s HitPaw asks for and 5 s. Thread-safe: one
@@ -67,6 +71,7 @@ class ServiceTimeEstimator:
         self._done: deque[tuple[float, float]] = deque(maxlen=window)
         self._turn = 0
         self._probe_free_at = float("-inf")
+        self._listeners: set[Stopper] = set()
         self._lock = threading.Lock()
 
     def first_poll(self, default: float) -> float:
@@ -106,9 +111,33 @@ class ServiceTimeEstimator:
         return MIN_POLL if misses <= 1 else interval
 
     def completed(self, done_at: float) -> None:
-        """A job was seen done ``done_at`` s after submit."""
+        """A job was seen done ``done_at`` s after submit; jobs waiting for news hear of it."""
         with self._lock:
             self._done.append((self._clock(), done_at))
+            listeners = list(self._listeners)
+        for stopper in listeners:
+            stopper.nudge()
+
+    def sooner(self, planned: float) -> float:
+        """A waiting job's first poll (``planned`` s after submit), moved earlier once recent
+        answers agree that jobs are done by then (never earlier than 2 s)."""
+        with self._lock:
+            working, done = self._recent(self._clock())
+        high = min(done, default=float("inf"))
+        if max(working, default=0.0) < high < planned:
+            return max(self._floor, high)
+        return planned
+
+    @contextmanager
+    def listening(self, stopper: Stopper) -> Iterator[None]:
+        """While inside, ``completed`` nudges ``stopper`` (its job waits for news)."""
+        with self._lock:
+            self._listeners.add(stopper)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._listeners.discard(stopper)
 
     def _recent(self, now: float) -> tuple[list[float], list[float]]:
         """The "still working" and "done" times (seconds after submit) not yet forgotten."""
@@ -122,22 +151,39 @@ class ServiceTimeEstimator:
 
 
 class Stopper:
-    """Asks a running job to stop at its next safe point, and says why."""
+    """Asks a running job to stop at its next safe point, and says why.
+
+    ``nudge`` wakes a job that waits for news (see ``ServiceTimeEstimator.listening``)
+    without stopping it: it looks at what other jobs have learnt, and waits again or goes on.
+    """
 
     CANCEL, PAUSE, SHUTDOWN = "cancel", "pause", "shutdown"
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        self._changed = threading.Condition()
+        self._stopped = self._nudged = False
         self.reason: str | None = None
 
     def stop(self, reason: str) -> None:
-        self.reason = self.reason or reason
-        self._event.set()
+        with self._changed:
+            self.reason = self.reason or reason
+            self._stopped = True
+            self._changed.notify_all()
+
+    def nudge(self) -> None:
+        with self._changed:
+            self._nudged = True
+            self._changed.notify_all()
 
     @property
     def stopped(self) -> bool:
-        return self._event.is_set()
+        return self._stopped
 
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True if a stop was asked meanwhile."""
-        return self._event.wait(max(0.0, seconds))
+    def wait(self, seconds: float, *, until_nudged: bool = False) -> bool:
+        """Sleep up to ``seconds`` (or until nudged, if asked); True if a stop was asked."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopped or (until_nudged and self._nudged),
+                                   max(0.0, seconds))
+            if until_nudged:
+                self._nudged = False
+            return self._stopped

@@ -173,14 +173,12 @@ class _Run:
         estimator = self.estimator if fresh else None
         policy = self.policy
         started = time.monotonic()
-        first = (estimator.first_poll(policy.first_poll_delay) if estimator is not None
-                 else policy.first_poll_delay)
-        self.sleep(first - (time.time() - (job.submitted_at or time.time())))
+        self.wait_for_first_poll(estimator)
         failures = misses = 0
         while True:
             self.check_stop()
             try:
-                asked = time.time() - (job.submitted_at or time.time())
+                asked = self.since_submit()
                 status = self.client.status(job.job_id)
             except TransientError as err:
                 failures += 1
@@ -219,6 +217,22 @@ class _Run:
                 return False
             self.sleep(estimator.still_working(asked, policy.poll_interval, misses)
                        if estimator is not None else policy.poll_interval)
+
+    def since_submit(self) -> float:
+        return time.time() - (self.job.submitted_at or time.time())
+
+    def wait_for_first_poll(self, estimator: ServiceTimeEstimator | None) -> None:
+        """Until the first poll is due; sooner when other jobs' answers show it is likely
+        done (without an estimator: the policy's fixed delay)."""
+        if estimator is None:
+            self.sleep(self.policy.first_poll_delay - self.since_submit())
+            return
+        planned = estimator.first_poll(self.policy.first_poll_delay)
+        with estimator.listening(self.stopper):
+            while (left := planned - self.since_submit()) > 0:
+                if self.stopper.wait(left, until_nudged=True):
+                    raise _Stop()
+                planned = estimator.sooner(planned)
 
     def download(self) -> None:
         job = self.job
