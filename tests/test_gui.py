@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMessageBox, QPush
 
 from desktop_app.jobs.model import JobState
 from desktop_app.sandbox import Fault
-from desktop_app.ui import main_window as main_window_module
 from desktop_app.ui.image_view import ImageCanvas
 from desktop_app.ui.main_window import MainWindow
 
@@ -97,7 +96,9 @@ def test_invalid_key_mid_batch_pauses_opens_the_key_dialog_and_resumes(
         dialog.saved_key = "sandbox-key"
         return 1
 
-    monkeypatch.setattr(main_window_module.KeyDialog, "exec", fake_exec)
+    from desktop_app.ui.key_dialog import KeyDialog
+
+    monkeypatch.setattr(KeyDialog, "exec", fake_exec)
     window = make_window()
     connected.add_fault(Fault(endpoint="submit", kind="code", code=110400000, times=2))
     paste(window, *(connected.sample_url(f"img{i}.png") for i in range(6)))

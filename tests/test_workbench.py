@@ -159,6 +159,18 @@ def test_old_jobs_are_pruned_and_stale_job_ids_are_not_polled(qtbot, make_window
     assert connected.stats.polls == 0
 
 
+def test_a_history_that_cannot_be_opened_is_said_and_the_window_still_works(
+        qtbot, make_window, connected):
+    paths.history_db().mkdir(parents=True)   # a folder where the history file should be
+    window = make_window()
+    qtbot.waitUntil(lambda: "could not open its history" in window.statusBar().currentMessage(),
+                    timeout=WAIT_MS)
+    assert "earlier jobs are not shown" in window.statusBar().currentMessage()
+    window.url_input.setPlainText(connected.sample_url("cat.png"))
+    window.submit_links()                    # the window still takes links
+    assert visible_rows(window) == 1
+
+
 def test_settings_dialog_saves_values_and_confirms_plain_http(qtbot, make_window,
                                                              monkeypatch):
     window = make_window()

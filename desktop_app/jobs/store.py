@@ -3,17 +3,22 @@
 All writes go through one writer thread, in order, each in its own transaction, so the GUI
 thread never waits on the disk (``save_later``) while a worker can wait until its job id is
 safely stored (``save``). WAL mode keeps readers and a kill mid-write from corrupting rows.
+The file is opened by that thread too (and ``sqlite3`` imported there): making a store costs
+the window nothing before its first paint.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.jobs.model import Job, JobState
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _COLUMNS = [f.name for f in fields(Job)]
 _TYPES = {"created_at": "REAL", "submitted_at": "REAL", "completed_at": "REAL",
@@ -23,19 +28,31 @@ _TYPES = {"created_at": "REAL", "submitted_at": "REAL", "completed_at": "REAL",
 class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-writer")
+        self._opened = self._writer.submit(self._open)   # the first thing the writer does
+
+    def _open(self) -> sqlite3.Connection:
+        import sqlite3
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         cols = ", ".join(f"{c} {_TYPES.get(c, 'TEXT')}" + (" PRIMARY KEY" if c == "id" else "")
                          for c in _COLUMNS)
-        self._conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({cols})")
-        existing = {row[1] for row in self._conn.execute("PRAGMA table_info(jobs)")}
+        conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({cols})")
+        existing = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
         for c in _COLUMNS:  # columns added by newer versions
             if c not in existing:
-                self._conn.execute(f"ALTER TABLE jobs ADD COLUMN {c} {_TYPES.get(c, 'TEXT')}")
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-writer")
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN {c} {_TYPES.get(c, 'TEXT')}")
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The open connection (waits for the writer to have opened it; raises what opening
+        it raised)."""
+        return self._opened.result()
 
     # -- writes (ordered, one transaction each) ------------------------------------------
     def save(self, job: Job) -> None:
@@ -59,8 +76,9 @@ class HistoryStore:
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
-        with self._lock:
-            self._conn.close()
+        if self._opened.exception() is None:
+            with self._lock:
+                self._conn.close()
 
     # -- reads ---------------------------------------------------------------------------
     def load_all(self) -> list[Job]:

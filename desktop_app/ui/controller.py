@@ -53,6 +53,7 @@ class JobController(QObject):
     queue_paused = Signal(str, str)    # kind ("key", "coins", "access", "user"), sentence
     queue_resumed = Signal()
     activity_changed = Signal()        # counts or coins changed
+    history_failed = Signal(str)       # a sentence: the history file could not be read
 
     def __init__(self, policy: Policy, concurrency: int, *, store: HistoryStore | None = None,
                  results_dir: Path | None = None, parent: QObject | None = None) -> None:
@@ -127,7 +128,8 @@ class JobController(QObject):
             gone = {j.id for j in old}
             return [j for j in jobs if j.id not in gone]
 
-        self._run_task(load, self._history_loaded)
+        self._run_task(load, self._history_loaded, lambda reason: self.history_failed.emit(
+            f"Cutout could not open its history ({reason}), so earlier jobs are not shown."))
 
     def _history_loaded(self, jobs: list[Job]) -> None:
         fresh = []

@@ -42,8 +42,6 @@ from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, JobController
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
-from desktop_app.ui.key_dialog import KeyDialog
-from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.viewer import Viewer, read_full_images
 from desktop_app.ui.welcome import WelcomePage
 from desktop_app.ui.workers import STRAGGLERS, Previews, Task
@@ -397,6 +395,7 @@ class MainWindow(QMainWindow):
         self.job_list.selectionModel().selectionChanged.connect(self._selection_changed)
         self.job_list.customContextMenuRequested.connect(self._context_menu)
         c = self.controller
+        c.history_failed.connect(self.statusBar().showMessage)
         c.jobs_added.connect(self._jobs_added)
         c.job_changed.connect(self._job_changed)
         c.jobs_removed.connect(self._jobs_removed)
@@ -451,6 +450,8 @@ class MainWindow(QMainWindow):
         if self._key_dialog_open:
             return
         self._key_dialog_open = True
+        from desktop_app.ui.key_dialog import KeyDialog  # dialogs load when first opened
+
         dialog = KeyDialog(self.keystore, self.settings.base_url, reason or "", self)
         try:
             if dialog.exec() and dialog.saved_key:
@@ -715,6 +716,8 @@ class MainWindow(QMainWindow):
         self._take_links(extract_links(text, local_paths=local))
 
     def open_settings(self) -> None:
+        from desktop_app.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
             self.controller.policy = self.settings.policy()
