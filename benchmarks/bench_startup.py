@@ -12,6 +12,11 @@ returning user; no network is touched: the history is empty).
 The figure is median(app) / median(bare). If it is over the goal, ``python -X importtime``
 of the app says which imports cost most.
 
+A third child, timed in the same rounds, is a yardstick for the goal: the frame of Cutout's
+first screen (a text box, a button, a few labels, a status bar, five menus of five actions
+with shortcuts) in plain PySide6, with none of Cutout's code. It shows what any window of
+this kind costs over the empty one.
+
 Goal: at most 1.5.
 """
 
@@ -62,6 +67,47 @@ BARE_CHILD = SPY + """
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([sys.argv[0]])
 window = QMainWindow()
+window.installEventFilter(_spy)
+window.show()
+app.exec()
+"""
+
+FRAME_CHILD = SPY + """
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow, QPlainTextEdit,
+                               QPushButton, QSplitter, QStackedWidget, QStatusBar, QStyle,
+                               QVBoxLayout, QWidget)
+app = QApplication([sys.argv[0]])
+window = QMainWindow()
+links = QPlainTextEdit()
+links.setPlaceholderText("Paste image links here")
+send = QPushButton("Remove backgrounds")
+send.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_ArrowRight))
+top = QHBoxLayout()
+top.addWidget(links, 1)
+top.addWidget(send)
+stack = QStackedWidget()
+title = QLabel("Remove the background of any image link")
+title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+stack.addWidget(title)
+splitter = QSplitter(Qt.Orientation.Horizontal)
+splitter.addWidget(stack)
+central = QWidget()
+layout = QVBoxLayout(central)
+layout.addLayout(top)
+layout.addWidget(splitter, 1)
+window.setCentralWidget(central)
+status = QStatusBar()
+status.addPermanentWidget(QLabel("Ready"))
+window.setStatusBar(status)
+for title in ("&File", "&Edit", "&View", "&Job", "&Help"):
+    menu = window.menuBar().addMenu(title)
+    for i in range(5):
+        action = QAction(f"Item {i}", window)
+        action.setShortcut(QKeySequence(f"Ctrl+{i}"))
+        menu.addAction(action)
+window.resize(1280, 780)
 window.installEventFilter(_spy)
 window.show()
 app.exec()
@@ -133,11 +179,14 @@ def main() -> int:
     os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(os.environ["XDG_CACHE_HOME"], "pycache")
     time_child(BARE_CHILD)  # warm the disk cache for both, untimed
     time_child(APP_CHILD)
-    app_times, bare_times = [], []
+    time_child(FRAME_CHILD)
+    app_times, bare_times, frame_times = [], [], []
     for _ in range(RUNS):
         bare_times.append(time_child(BARE_CHILD))
         app_times.append(time_child(APP_CHILD))
+        frame_times.append(time_child(FRAME_CHILD))
     app_med, bare_med = _common.median(app_times), _common.median(bare_times)
+    frame_med = _common.median(frame_times)
     ratio = app_med / bare_med
     details = {
         f"app, median of {RUNS}": f"{app_med * 1000:.0f} ms ("
@@ -146,6 +195,8 @@ def main() -> int:
                                          + ", ".join(f"{t * 1000:.0f}" for t in bare_times)
                                          + ")",
     }
+    details["yardstick: the first screen's frame in plain PySide6, no Cutout code"] = (
+        f"{frame_med * 1000:.0f} ms, {frame_med / bare_med:.2f} of the bare window")
     details["imports by package (python -X importtime, self times)"] = "; ".join(
         import_profile())
     _common.report([_common.Figure(
