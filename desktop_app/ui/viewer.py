@@ -206,6 +206,22 @@ class _GlyphIconEngine(QIconEngine):
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
               state: QIcon.State) -> None:
+        if mode == QIcon.Mode.Disabled:
+            painter.drawPixmap(rect, self.pixmap(rect.size(), mode, state))
+        else:
+            self._paint_glyph(painter, rect)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        self._paint_glyph(painter, QRect(QPoint(0, 0), size))
+        painter.end()
+        if mode == QIcon.Mode.Disabled:  # greyed as the style greys any other icon
+            pixmap = QApplication.style().generatedIconPixmap(mode, pixmap, QStyleOption())
+        return pixmap
+
+    def _paint_glyph(self, painter: QPainter, rect: QRect) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.translate(rect.topLeft())
@@ -216,16 +232,6 @@ class _GlyphIconEngine(QIconEngine):
         painter.setPen(pen)
         self._draw(painter, self._color)
         painter.restore()
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
-        painter.end()
-        if mode == QIcon.Mode.Disabled:  # greyed as the style greys any other icon
-            pixmap = QApplication.style().generatedIconPixmap(mode, pixmap, QStyleOption())
-        return pixmap
 
     def clone(self) -> QIconEngine:
         return _GlyphIconEngine(self._draw, self._color)
