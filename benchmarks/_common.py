@@ -103,6 +103,7 @@ def make_window(width: int = 1280, height: int = 780):
     window = MainWindow()
     window.resize(width, height)
     window.show()
+    wait_until(window.is_ready, 10)
     return window
 
 

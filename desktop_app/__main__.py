@@ -42,7 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.logs import install_excepthook, setup_logging
-    from desktop_app.ui.workers import STRAGGLERS
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_NAME)
@@ -53,12 +52,13 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     install_excepthook(window.statusBar().showMessage)
-    window.show()
-    # The log file (and the rotating handler's imports) can wait for the first paint; until
-    # then warnings go to stderr, as Python does without a handler.
-    QTimer.singleShot(0, setup_logging)
+    # The log file (and the rotating handler's imports) can wait for the first frame; until
+    # then warnings go to stderr, as Python does without a handler. Links given on the
+    # command line wait for the window to be complete (see MainWindow).
+    window.ready.connect(setup_logging)
     if args.links:
-        window.add_links_text("\n".join(args.links))
+        window.ready.connect(lambda: window.add_links_text("\n".join(args.links)))
+    window.show()
     # Let Ctrl+C in a terminal, or a session logout's SIGTERM, close the window properly so
     # state is saved and workers stop (Python handles signals between
     # Qt events only when the interpreter gets to run).
@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)
     code = app.exec()
-    if STRAGGLERS:
+    workers = sys.modules.get("desktop_app.ui.workers")  # not loaded if the window never completed
+    if workers is not None and workers.STRAGGLERS:
         # A worker is still blocked in a network call after the 2 s grace: its job state is
         # already stored, so leave without waiting for the socket to time out.
         sys.stdout.flush()

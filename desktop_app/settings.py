@@ -6,16 +6,17 @@ sandbox without touching the user's settings. The API key is never stored here.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app import paths
 from desktop_app.api.defaults import DEFAULT_BASE_URL
-from desktop_app.export import parse_colour
-from desktop_app.jobs.control import Policy
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.control import Policy
 
 
 class Settings:
@@ -103,6 +104,8 @@ class Settings:
     @property
     def export_background(self) -> str:
         """The colour a JPEG cut-out is flattened on."""
+        from desktop_app.export import parse_colour  # read when saving, not at start-up
+
         value = self._get("export/background", "#ffffff", str)
         try:
             parse_colour(value)
@@ -132,33 +135,42 @@ class Settings:
     def export_padding(self, value: int) -> None:
         self._set("export/padding", int(value))
 
-    @property
-    def save_all_state(self) -> dict:
-        """What the "Save all" dialog showed last time (folder, pattern, format...)."""
+    def _get_dict(self, key: str) -> dict:
+        """A dict stored as JSON; an empty one when missing or unreadable."""
+        import json  # read once the window is complete, not before its first frame
+
         try:
-            value = json.loads(self._get("export/save_all", "{}", str))
+            value = json.loads(self._get(key, "{}", str))
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}
 
+    def _set_dict(self, key: str, value: dict) -> None:
+        import json
+
+        self._set(key, json.dumps(value))
+
+    @property
+    def save_all_state(self) -> dict:
+        """What the "Save all" dialog showed last time (folder, pattern, format...)."""
+        return self._get_dict("export/save_all")
+
     @save_all_state.setter
     def save_all_state(self, value: dict) -> None:
-        self._set("export/save_all", json.dumps(value))
+        self._set_dict("export/save_all", value)
 
     @property
     def view_background(self) -> dict:
         """The cut-out pane's background: checkerboard, white, black, a colour or an image."""
-        try:
-            value = json.loads(self._get("view/background", "{}", str))
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+        return self._get_dict("view/background")
 
     @view_background.setter
     def view_background(self, value: dict) -> None:
-        self._set("view/background", json.dumps(value))
+        self._set_dict("view/background", value)
 
     def policy(self) -> Policy:
+        from desktop_app.jobs.control import Policy  # read when the queue is built
+
         return Policy(poll_interval=self.poll_interval, processing_limit=self.processing_limit)
 
     # -- the desk ------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
     try:
         window.show()
         deadline = time.monotonic() + TIME_LIMIT_S
+        _wait_until(app, window.is_ready, deadline, "the window did not complete itself")
         window.start_sandbox()
         if window.sandbox is None:
             raise SmokeFailure("the built-in sandbox did not start: "

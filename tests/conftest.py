@@ -100,6 +100,7 @@ def make_window(qtbot):
         window.resize(1200, 760)
         window.show()
         windows.append(window)
+        qtbot.waitUntil(window.is_ready)  # completes itself just after its first frame
         return window
 
     yield make

@@ -27,6 +27,8 @@ app = QApplication([])
 from desktop_app.ui.main_window import MainWindow
 window = MainWindow()
 window.show()
+while not window.is_ready():
+    app.processEvents()
 window.url_input.setPlainText("\\n".join(sys.argv[1:]))
 window.submit_links()
 app.exec()
@@ -74,6 +76,7 @@ def test_sigkill_mid_batch_loses_nothing_and_charges_nothing_twice(qtbot, sandbo
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(window.is_ready)
     try:
         qtbot.waitUntil(lambda: len(window.controller.jobs) == 8 and all(
             j.state == JobState.DONE for j in window.controller.jobs.values()),
@@ -92,8 +95,9 @@ def test_closing_with_twenty_jobs_running_ends_every_thread_in_two_seconds(
     monkeypatch.setenv("HITPAW_API_KEY", "sandbox-key")
     window = MainWindow()
     qtbot.addWidget(window)
-    window.controller.concurrency = 20
     window.show()
+    qtbot.waitUntil(window.is_ready)
+    window.controller.concurrency = 20
     window.url_input.setPlainText("\n".join(sandbox.sample_url(f"c{i}.png") for i in range(20)))
     window.submit_links()
     qtbot.waitUntil(lambda: sandbox.stats.jobs_created == 20 and all(
@@ -123,6 +127,7 @@ def test_the_key_appears_in_no_file_the_app_writes(qtbot, isolated_home, monkeyp
             window = MainWindow()
             qtbot.addWidget(window)
             window.show()
+            qtbot.waitUntil(window.is_ready)
             window.url_input.setPlainText("\n".join([server.sample_url("a.png"),
                                                      server.sample_url("not-an-image.png")]))
             window.submit_links()

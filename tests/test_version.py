@@ -44,6 +44,8 @@ def test_about_box_shows_the_version_and_the_lgpl_notice(qtbot, monkeypatch, pro
                         staticmethod(lambda parent, title, text: shown.append((title, text))))
     window = MainWindow()
     qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.is_ready)
     window.show_about()
 
     assert len(shown) == 1

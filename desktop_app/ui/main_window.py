@@ -2,6 +2,14 @@
 
 A thin layer: the queue lives in ``JobController``, the rows in ``JobPanel``, the images in
 ``Viewer``, saving in ``ExportActions``; the window wires them to menus and the status bar.
+
+The window is built in two steps, so that it is on screen as early as a bare Qt window would
+be. The constructor builds what the first frame shows (the link box, the job list, the welcome
+page, the menu bar, the status bar) from light modules only. Just after that first frame,
+``_complete`` builds the rest (the viewer, the queue and its history, saving, the menus'
+actions), then emits ``ready``. Until then the window is a picture with a live text box: no
+action, drop or button can reach the parts not built yet. The modules only the second step
+needs are imported where they are used, never before the first frame.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QPalette
@@ -31,26 +40,27 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, paths
-from desktop_app.jobs.links import extract_links
 from desktop_app.jobs.model import Job, JobState
-from desktop_app.jobs.store import HistoryStore
 from desktop_app.logs import register_secret
-from desktop_app.secrets import KeyStore
 from desktop_app.settings import Settings
-from desktop_app.ui.about import about_text
-from desktop_app.ui.controller import SHUTDOWN_GRACE_MS, JobController
-from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.job_list import JobListModel
 from desktop_app.ui.job_panel import JobPanel
-from desktop_app.ui.viewer import Viewer, read_full_images
 from desktop_app.ui.welcome import WelcomePage
-from desktop_app.ui.workers import STRAGGLERS, Previews, Task
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.links import PastedLinks
+    from desktop_app.ui.workers import Previews, Task
 
 log = logging.getLogger(__name__)
 
 SANDBOX_KEY = "sandbox-key"
 PREVIEW_CACHE = 4  # previews kept for quick switching; about 15 MB each
-WARM_UP_DELAY_MS = 100  # after the window is shown: see MainWindow._warm_up
+COMPLETE_FALLBACK_MS = 300  # shown but never painted (not exposed): complete anyway
+WARM_UP_DELAY_MS = 100  # after the window is complete: see MainWindow._warm_up
+
+
+def coins_text(coins: int) -> str:
+    return f"{coins} coins this session"
 
 
 class LinkInput(QPlainTextEdit):
@@ -88,6 +98,8 @@ def ask_reuse(parent: QWidget, reused: int, total: int) -> str:
 
 
 class MainWindow(QMainWindow):
+    ready = Signal()  # the window is complete: every part built, history loading
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(APP_NAME)
@@ -95,33 +107,27 @@ class MainWindow(QMainWindow):
         icon = paths.resources_dir() / "icons" / "cutout.svg"
         if icon.exists():
             self.setWindowIcon(QIcon(str(icon)))
-        self.setAcceptDrops(True)
         self.settings = Settings()
-        self.keystore = KeyStore()
         self.sandbox = None
         self._previews: OrderedDict[str, Previews] = OrderedDict()
         self._tasks: set[Task] = set()
         self._key_dialog_open = False
-        self._warmed_up = False
         self._key_loading = False
-        self.exporter = ExportActions(self, self.settings)
-        self.controller = JobController(self.settings.policy(), self.settings.concurrency,
-                                        store=HistoryStore(paths.history_db()), parent=self)
-        self._build_ui()
+        self._complete_planned = False
+        self._ready = False
+        self._build_first_screen()
         self._apply_theme()
-        self._build_actions()
-        self._connect()
         geometry = self.settings.window_geometry
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 780)
         if self.settings.splitter_state is not None:
             self.splitter.restoreState(self.settings.splitter_state)
-        self._load_key()
-        self.controller.load_history(self.settings.history_days)
-        self._update_actions()
 
-    # -- building --------------------------------------------------------------------
-    def _build_ui(self) -> None:
+    def is_ready(self) -> bool:
+        return self._ready
+
+    # -- building: the first screen ----------------------------------------------------
+    def _build_first_screen(self) -> None:
         style = self.style()
         # links input
         self.url_input = LinkInput()
@@ -157,10 +163,153 @@ class MainWindow(QMainWindow):
         banner_layout.addWidget(self.banner_button)
         self.banner.hide()
 
-        # the job list: built once the actions exist (see _build_actions)
+        # the job list and its buttons; their actions stay disabled until the window is
+        # complete (see _update_actions)
         self.model = JobListModel(self)
+        self.act_retry = self._action("&Retry", "Ctrl+R", self.retry_selected,
+                                      "Try the selected jobs again (no new charge when HitPaw "
+                                      "already has them)", QStyle.StandardPixmap.SP_BrowserReload)
+        self.act_cancel = self._action("&Cancel", "Ctrl+.", self.cancel_selected,
+                                       "Stop the selected jobs",
+                                       QStyle.StandardPixmap.SP_BrowserStop)
+        self.act_remove = self._action("Remo&ve", QKeySequence.StandardKey.Delete,
+                                       self.remove_selected, "Remove the selected finished "
+                                       "jobs from the list and the history",
+                                       QStyle.StandardPixmap.SP_TrashIcon)
+        self.act_pause = self._action("&Pause all", "Ctrl+P", self.toggle_pause,
+                                      "Pause or resume the whole queue",
+                                      QStyle.StandardPixmap.SP_MediaPause)
+        for act in (self.act_retry, self.act_cancel, self.act_remove, self.act_pause):
+            act.setEnabled(False)
+        self.jobs_panel = JobPanel(self.model, [self.act_retry, self.act_cancel,
+                                                self.act_remove, self.act_pause])
+        self.job_list = self.jobs_panel.view
 
-        # the three panes (or the before/after compare) and the save buttons
+        # the welcome page, shown while no job is selected; it reads as for a key being
+        # loaded until the key is known (see _update_welcome)
+        self.welcome = WelcomePage()
+        self.welcome.update_for(True, False)
+        self.welcome_text = self.welcome.text
+        self.key_button = self.welcome.key_button
+        self.sandbox_button = self.welcome.sandbox_button
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.jobs_panel)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 900])
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 12, 12, 6)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        status = QStatusBar()
+        status.setObjectName("statusBar")
+        status.setAccessibleName("Status")
+        self.setStatusBar(status)
+        self.sandbox_label = QLabel("Sandbox: results come from Cutout's built-in test server, "
+                                    "not from HitPaw")
+        self.sandbox_label.setObjectName("sandboxLabel")
+        self.sandbox_label.hide()
+        self.activity_label = QLabel()
+        self.activity_label.setObjectName("activityLabel")
+        self.coins_label = QLabel(coins_text(0))
+        self.coins_label.setObjectName("coinsLabel")
+        self.coins_label.setToolTip("Coins HitPaw charged since Cutout started")
+        status.addPermanentWidget(self.sandbox_label)
+        status.addPermanentWidget(self.activity_label)
+        status.addPermanentWidget(self.coins_label)
+
+        # the menus' titles; their actions come with the rest of the window
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.jobs_menu = bar.addMenu("&Jobs")
+        self.help_menu = bar.addMenu("&Help")
+
+    def _action(self, text: str, shortcut, slot, tip: str,
+                icon: QStyle.StandardPixmap | None = None) -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setToolTip(tip)
+        act.setStatusTip(tip)
+        if icon is not None:
+            act.setIcon(self.style().standardIcon(icon))
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _apply_theme(self) -> None:
+        """Colours that read well on the system's light or dark palette."""
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        if dark:
+            banner = ("#banner { background: #3d2f12; border: 1px solid #8a6a2a; "
+                      "border-radius: 6px; } #banner QLabel { color: #ffe2a8; }")
+            accent = "#ffc266"
+        else:
+            banner = ("#banner { background: #fff4e0; border: 1px solid #f0c37a; "
+                      "border-radius: 6px; } #banner QLabel { color: #5a3b00; }")
+            accent = "#8a5a00"
+        self.banner.setStyleSheet(banner)
+        self.sandbox_label.setStyleSheet(f"color: {accent}; font-weight: bold;")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
+
+    # -- building: the rest, just after the first frame --------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._ready:  # a window that is shown but never exposed completes all the same
+            QTimer.singleShot(COMPLETE_FALLBACK_MS, self, self._complete)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._complete_planned:  # once this frame is flushed to the screen
+            self._complete_planned = True
+            QTimer.singleShot(0, self, self._complete)
+
+    def _complete(self) -> None:
+        """Build what the first frame did not show, wire it up, then load the key and the
+        history (both answer later, from workers)."""
+        if self._ready or not self.isVisible():
+            return
+        from desktop_app.jobs.store import HistoryStore
+        from desktop_app.secrets import KeyStore
+        from desktop_app.ui.controller import JobController
+        from desktop_app.ui.export_actions import ExportActions
+
+        self._ready = True
+        self.keystore = KeyStore()
+        self.exporter = ExportActions(self, self.settings)
+        self.controller = JobController(self.settings.policy(), self.settings.concurrency,
+                                        store=HistoryStore(paths.history_db()), parent=self)
+        self._build_results_page()
+        self._build_actions()
+        self._connect()
+        self._load_key()
+        self.controller.load_history(self.settings.history_days)
+        self._update_actions()
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
+        self.ready.emit()
+
+    def _build_results_page(self) -> None:
+        """The three panes (or the before/after compare) and the save buttons."""
+        from desktop_app.ui.viewer import Viewer
+
+        style = self.style()
         self.viewer = Viewer()
         self.viewer.set_background_state(self.settings.view_background)
         self.viewer.background_changed.connect(self._background_changed)
@@ -197,70 +346,7 @@ class MainWindow(QMainWindow):
         results_layout.setContentsMargins(0, 0, 0, 0)
         results_layout.addWidget(self.viewer, 1)
         results_layout.addLayout(save_row)
-
-        # the welcome page, shown while no job is selected
-        self.welcome = WelcomePage()
-        self.welcome_text = self.welcome.text
-        self.key_button = self.welcome.key_button
-        self.sandbox_button = self.welcome.sandbox_button
-
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.welcome)
         self.stack.addWidget(results)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.stack)
-
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 12, 12, 6)
-        layout.setSpacing(10)
-        layout.addLayout(top)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-
-        status = QStatusBar()
-        status.setObjectName("statusBar")
-        status.setAccessibleName("Status")
-        self.setStatusBar(status)
-        self.sandbox_label = QLabel("Sandbox: results come from Cutout's built-in test server, "
-                                    "not from HitPaw")
-        self.sandbox_label.setObjectName("sandboxLabel")
-        self.sandbox_label.hide()
-        self.activity_label = QLabel()
-        self.activity_label.setObjectName("activityLabel")
-        self.coins_label = QLabel()
-        self.coins_label.setObjectName("coinsLabel")
-        self.coins_label.setToolTip("Coins HitPaw charged since Cutout started")
-        status.addPermanentWidget(self.sandbox_label)
-        status.addPermanentWidget(self.activity_label)
-        status.addPermanentWidget(self.coins_label)
-
-        self.tick = QTimer(self)
-        self.tick.setInterval(1000)
-        self.spin = QTimer(self)
-        self.spin.setInterval(80)
-
-    def _apply_theme(self) -> None:
-        """Colours that read well on the system's light or dark palette."""
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        if dark:
-            banner = ("#banner { background: #3d2f12; border: 1px solid #8a6a2a; "
-                      "border-radius: 6px; } #banner QLabel { color: #ffe2a8; }")
-            accent = "#ffc266"
-        else:
-            banner = ("#banner { background: #fff4e0; border: 1px solid #f0c37a; "
-                      "border-radius: 6px; } #banner QLabel { color: #5a3b00; }")
-            accent = "#8a5a00"
-        self.banner.setStyleSheet(banner)
-        self.sandbox_label.setStyleSheet(f"color: {accent}; font-weight: bold;")
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if not self._warmed_up:  # just after the first frame, not before it
-            self._warmed_up = True
-            QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
 
     def _warm_up(self) -> None:
         """Prepare, while the designer is still reading the window, what the first batch needs.
@@ -274,28 +360,16 @@ class MainWindow(QMainWindow):
         if not results_page.isVisible():
             results_page.grab()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_theme()
-        super().changeEvent(event)
-
     def _build_actions(self) -> None:
-        def action(text: str, shortcut, slot, tip: str) -> QAction:
-            act = QAction(text, self)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            self.addAction(act)
-            return act
-
+        action = self._action
         self.act_submit = action("&Remove backgrounds", "Ctrl+Return", self.submit_links,
-                                 "Send every link in the box")
+                                 "Send every link in the box", QStyle.StandardPixmap.SP_ArrowRight)
         self.act_save_matted = action("Save &cut-out\u2026", QKeySequence.StandardKey.Save,
-                                      self.save_matted, "Save the cut-out as a PNG")
+                                      self.save_matted, "Save the cut-out as a PNG",
+                                      QStyle.StandardPixmap.SP_DialogSaveButton)
         self.act_save_mask = action("Save &mask\u2026", "Ctrl+Shift+S", self.save_mask,
-                                    "Save the mask as a PNG")
+                                    "Save the mask as a PNG",
+                                    QStyle.StandardPixmap.SP_DialogSaveButton)
         self.act_save_all = action("Save &all\u2026", "Ctrl+Alt+S", self.save_all,
                                    "Save every finished job to a folder, with a file-name "
                                    "pattern")
@@ -306,16 +380,6 @@ class MainWindow(QMainWindow):
                                     "Copy the full-size mask")
         self.act_quit = action("&Quit", QKeySequence.StandardKey.Quit, self.close,
                                "Close Cutout; running jobs resume next time")
-        self.act_retry = action("&Retry", "Ctrl+R", self.retry_selected,
-                                "Try the selected jobs again (no new charge when HitPaw "
-                                "already has them)")
-        self.act_cancel = action("&Cancel", "Ctrl+.", self.cancel_selected,
-                                 "Stop the selected jobs")
-        self.act_remove = action("Remo&ve", QKeySequence.StandardKey.Delete,
-                                 self.remove_selected, "Remove the selected finished jobs "
-                                 "from the list and the history")
-        self.act_pause = action("&Pause all", "Ctrl+P", self.toggle_pause,
-                                "Pause or resume the whole queue")
         self.act_key = action("API &key\u2026", "Ctrl+K", self.open_key_dialog,
                               "Enter or change your HitPaw API key")
         self.act_sandbox = action("Try the &sandbox", None, self.start_sandbox,
@@ -323,64 +387,38 @@ class MainWindow(QMainWindow):
         self.act_about = action("&About Cutout", None, self.show_about, "Version and licences")
         self.act_focus = action("Focus the link box", "Ctrl+L",
                                 lambda: self.url_input.setFocus(), "Type or paste links")
-
         self.act_pause_selected = action("Pa&use", "Ctrl+Shift+P", self.pause_selected,
-                                         "Pause the selected jobs; Retry resumes them")
+                                         "Pause the selected jobs; Retry resumes them",
+                                         QStyle.StandardPixmap.SP_MediaPause)
         self.act_paste = action("&Paste links", QKeySequence.StandardKey.Paste,
                                 self.paste_links, "Add the links on the clipboard as jobs")
-        self.act_settings = action("&Settings…", QKeySequence.StandardKey.Preferences,
+        self.act_settings = action("&Settings\u2026", QKeySequence.StandardKey.Preferences,
                                    self.open_settings, "API address, timing, export defaults "
                                    "and history")
         self.act_settings.setShortcuts([QKeySequence("Ctrl+,")])
-        self.act_clear = action("C&lear history…", None, self.clear_history,
+        self.act_clear = action("C&lear history\u2026", None, self.clear_history,
                                 "Remove every finished job from the list and the cache")
         self.act_logs = action("Open &log folder", None, self.open_log_folder,
                                "Show Cutout's log files, for a bug report")
 
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.act_save_matted, self.act_save_mask, self.act_save_all])
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_quit)
-        self.edit_menu = bar.addMenu("&Edit")
+        self.file_menu.addActions([self.act_save_matted, self.act_save_mask, self.act_save_all])
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.act_quit)
         self.edit_menu.addActions([self.act_copy_cutout, self.act_copy_mask, self.act_paste])
         self.edit_menu.addSeparator()
         self.edit_menu.addActions([self.act_key, self.act_settings])
-        self.view_menu = bar.addMenu("&View")
         self.view_menu.addActions(self.viewer.actions_for_menu())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.act_focus)
-        jobs_menu = bar.addMenu("&Jobs")
-        jobs_menu.addAction(self.act_submit)
-        jobs_menu.addSeparator()
-        jobs_menu.addActions([self.act_retry, self.act_pause_selected, self.act_cancel,
-                              self.act_remove])
-        jobs_menu.addSeparator()
-        jobs_menu.addActions([self.act_pause, self.act_clear])
-        jobs_menu.addSeparator()
-        jobs_menu.addAction(self.act_sandbox)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.act_logs, self.act_about])
-
-        style = self.style()
-        for act, icon in ((self.act_retry, QStyle.StandardPixmap.SP_BrowserReload),
-                          (self.act_cancel, QStyle.StandardPixmap.SP_BrowserStop),
-                          (self.act_remove, QStyle.StandardPixmap.SP_TrashIcon),
-                          (self.act_pause, QStyle.StandardPixmap.SP_MediaPause),
-                          (self.act_pause_selected, QStyle.StandardPixmap.SP_MediaPause),
-                          (self.act_save_matted, QStyle.StandardPixmap.SP_DialogSaveButton),
-                          (self.act_save_mask, QStyle.StandardPixmap.SP_DialogSaveButton),
-                          (self.act_submit, QStyle.StandardPixmap.SP_ArrowRight)):
-            act.setIcon(style.standardIcon(icon))
-
-        self.jobs_panel = JobPanel(self.model, [self.act_retry, self.act_cancel,
-                                                self.act_remove, self.act_pause])
-        self.job_list = self.jobs_panel.view
-        self.splitter.insertWidget(0, self.jobs_panel)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 900])
-        self.splitter.setChildrenCollapsible(False)
+        self.jobs_menu.addAction(self.act_submit)
+        self.jobs_menu.addSeparator()
+        self.jobs_menu.addActions([self.act_retry, self.act_pause_selected, self.act_cancel,
+                                   self.act_remove])
+        self.jobs_menu.addSeparator()
+        self.jobs_menu.addActions([self.act_pause, self.act_clear])
+        self.jobs_menu.addSeparator()
+        self.jobs_menu.addAction(self.act_sandbox)
+        self.help_menu.addActions([self.act_logs, self.act_about])
 
     def _connect(self) -> None:
         self.exporter.message.connect(self.statusBar().showMessage)
@@ -404,9 +442,13 @@ class MainWindow(QMainWindow):
         c.queue_paused.connect(self._queue_paused)
         c.queue_resumed.connect(self._queue_resumed)
         c.activity_changed.connect(self._update_activity)
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
         self.tick.timeout.connect(self._tick)
-        self.spin.timeout.connect(self._spin)
         self.tick.start()
+        self.spin = QTimer(self)
+        self.spin.setInterval(80)
+        self.spin.timeout.connect(self._spin)
 
     # -- the key and the sandbox ------------------------------------------------------
     def _load_key(self) -> None:
@@ -498,16 +540,19 @@ class MainWindow(QMainWindow):
 
     # -- links in ------------------------------------------------------------------------
     def submit_links(self) -> None:
-        found = extract_links(self.url_input.toPlainText())
-        self._take_links(found)
-        if found.urls:
+        if self._take_links(self.url_input.toPlainText()).urls:
             self.url_input.clear()
 
     def add_links_text(self, text: str) -> None:
         """Links from outside the window (the command line, a file manager's "Open with")."""
-        self._take_links(extract_links(text))
+        self._take_links(text)
 
-    def _take_links(self, found) -> None:
+    def _take_links(self, text: str, local_paths: list[str] | None = None) -> PastedLinks:
+        """Turn the links in ``text`` into jobs (asking first about links done today), and
+        say in the status bar what was taken and what was refused."""
+        from desktop_app.jobs.links import extract_links
+
+        found = extract_links(text, local_paths=local_paths)
         reused = [job for job in map(self.controller.done_today, found.urls) if job]
         if reused and ask_reuse(self, len(reused), len(found.urls)) == "reuse":
             done_urls = {job.url for job in reused}
@@ -517,7 +562,7 @@ class MainWindow(QMainWindow):
                 f"{len(reused)} link{'s were' if len(reused) != 1 else ' was'} already cut out "
                 "today: showing those results, no coins spent.", 8000)
             if not found.urls and not found.problems:
-                return
+                return found
         if found.urls:
             jobs = self.controller.add_urls(found.urls)
             if not self.jobs_panel.has_selection():
@@ -526,9 +571,10 @@ class MainWindow(QMainWindow):
         if found.urls and not self.controller.has_key:
             message += " They will start once an API key is entered."
         self.statusBar().showMessage(message, 0 if found.problems else 8000)
+        return found
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if event.mimeData().hasUrls() or event.mimeData().hasText():
+        if self._ready and (event.mimeData().hasUrls() or event.mimeData().hasText()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -536,7 +582,7 @@ class MainWindow(QMainWindow):
         local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
         remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
         text = "\n".join(remote) if mime.hasUrls() else mime.text()
-        self._take_links(extract_links(text, local_paths=local))
+        self._take_links(text, local)
         event.acceptProposedAction()
 
     # -- controller events -------------------------------------------------------------
@@ -713,7 +759,7 @@ class MainWindow(QMainWindow):
         local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
         remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
         text = "\n".join(remote) if mime.hasUrls() else mime.text()
-        self._take_links(extract_links(text, local_paths=local))
+        self._take_links(text, local)
 
     def open_settings(self) -> None:
         from desktop_app.ui.settings_dialog import SettingsDialog
@@ -776,6 +822,8 @@ class MainWindow(QMainWindow):
         job = self._current_result()
         if job is None:
             return
+        from desktop_app.ui.viewer import read_full_images
+
         job_id, files = job.id, (job.original_path, job.cutout_path, job.mask_path)
         self.statusBar().showMessage("Loading the full-size images\u2026", 5000)
         self._run_task(lambda: read_full_images(*files),
@@ -785,6 +833,8 @@ class MainWindow(QMainWindow):
 
     def _run_task(self, fn, on_success, on_failure) -> None:
         """Run ``fn`` in a worker; kept referenced until it ends (waited for on close)."""
+        from desktop_app.ui.workers import Task
+
         task = Task(fn, parent=self)
         task.succeeded.connect(on_success)
         task.failed.connect(on_failure)
@@ -843,14 +893,22 @@ class MainWindow(QMainWindow):
 
     # -- about and closing -------------------------------------------------------------
     def show_about(self) -> None:
+        from desktop_app.ui.about import about_text
+
         QMessageBox.about(self, "About Cutout", about_text())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self.tick.stop()
-        self.spin.stop()
         self.settings.window_geometry = self.saveGeometry()
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
+        event.accept()
+        if not self._ready:  # closed before its first frame: nothing runs yet
+            return
+        from desktop_app.ui.controller import SHUTDOWN_GRACE_MS
+        from desktop_app.ui.workers import STRAGGLERS
+
+        self.tick.stop()
+        self.spin.stop()
         deadline = time.monotonic() + SHUTDOWN_GRACE_MS / 1000
         self.controller.shutdown()
         for task in [*self._tasks, *self.exporter.tasks]:
@@ -859,4 +917,3 @@ class MainWindow(QMainWindow):
                 task.setParent(None)
                 STRAGGLERS.append(task)
         self._stop_sandbox()
-        event.accept()

@@ -55,6 +55,7 @@ def main() -> int:
     window = MainWindow()
     window.resize(1280, 780)
     window.show()
+    wait_for(window.is_ready)
     wait(0.5)
     window.grab().save(str(out / "empty.png"))
 
