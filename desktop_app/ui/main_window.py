@@ -3,8 +3,7 @@
 A thin layer: the queue lives in ``JobController``, the rows in ``JobPanel``, the images in
 ``Viewer``, saving in ``ExportActions``; the window wires them to menus and the status bar.
 
-The window is built in two steps, so that it is on screen as early as a bare Qt window would
-be. The constructor builds what the first frame shows (the link box, the job list, the welcome
+The window is built in two steps, so that it is on screen sooner. The constructor builds what the first frame shows (the link box, the job list, the welcome
 page, the menu bar, the status bar) from light modules only. Just after that first frame,
 ``_complete`` builds the rest (the viewer, the queue and its history, saving, the menus'
 actions), then emits ``ready``. Until then the window is a picture with a live text box: no
@@ -578,12 +577,15 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        mime = event.mimeData()
+        self._take_mime(event.mimeData())
+        event.acceptProposedAction()
+
+    def _take_mime(self, mime: QMimeData) -> None:
+        """Links dropped or pasted: remote URLs or text become jobs; local files are refused
+        with a sentence (HitPaw fetches images by link)."""
         local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
         remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
-        text = "\n".join(remote) if mime.hasUrls() else mime.text()
-        self._take_links(text, local)
-        event.acceptProposedAction()
+        self._take_links("\n".join(remote) if mime.hasUrls() else mime.text(), local)
 
     # -- controller events -------------------------------------------------------------
     def _jobs_added(self, jobs: list[Job]) -> None:
@@ -658,7 +660,7 @@ class MainWindow(QMainWindow):
         if self.controller.paused_kind:
             parts.append("paused")
         self.activity_label.setText(" \u00b7 ".join(parts))
-        self.coins_label.setText(f"{self.controller.session_coins} coins this session")
+        self.coins_label.setText(coins_text(self.controller.session_coins))
         paused = bool(self.controller.paused_kind)
         self.act_pause.setText("Resume" if paused else "Pause all")
         self.act_pause.setIcon(self.style().standardIcon(
@@ -755,11 +757,7 @@ class MainWindow(QMainWindow):
 
     def paste_links(self) -> None:
         """Ctrl+V anywhere outside a text field: the clipboard's links become jobs."""
-        mime = QApplication.clipboard().mimeData()
-        local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
-        text = "\n".join(remote) if mime.hasUrls() else mime.text()
-        self._take_links(text, local)
+        self._take_mime(QApplication.clipboard().mimeData())
 
     def open_settings(self) -> None:
         from desktop_app.ui.settings_dialog import SettingsDialog
