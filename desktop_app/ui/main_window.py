@@ -308,7 +308,6 @@ class MainWindow(QMainWindow):
         """The three panes (or the before/after compare) and the save buttons."""
         from desktop_app.ui.viewer import Viewer
 
-        style = self.style()
         self.viewer = Viewer()
         self.viewer.set_background_state(self.settings.view_background)
         self.viewer.background_changed.connect(self._background_changed)
@@ -322,20 +321,21 @@ class MainWindow(QMainWindow):
         self.detail_label.setObjectName("jobDetail")
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.save_matted_button = QPushButton("Save cut-out\u2026")
-        self.save_matted_button.setObjectName("saveMattedButton")
-        self.save_matted_button.setAccessibleName("Save cut-out")
-        self.save_matted_button.setToolTip("Save the cut-out as PNG or WebP with "
-                                           "transparency, or as JPEG (Ctrl+S)")
-        self.save_matted_button.setIcon(style.standardIcon(
-            QStyle.StandardPixmap.SP_DialogSaveButton))
-        self.save_mask_button = QPushButton("Save mask\u2026")
-        self.save_mask_button.setObjectName("saveMaskButton")
-        self.save_mask_button.setAccessibleName("Save mask")
-        self.save_mask_button.setToolTip("Save the black-and-white mask as a PNG "
-                                         "(Ctrl+Shift+S)")
-        self.save_mask_button.setIcon(style.standardIcon(
-            QStyle.StandardPixmap.SP_DialogSaveButton))
+        save_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
+
+        def save_button(name: str, object_name: str, tip: str) -> QPushButton:
+            button = QPushButton(save_icon, f"{name}\u2026")
+            button.setObjectName(object_name)
+            button.setAccessibleName(name)
+            button.setToolTip(tip)
+            return button
+
+        self.save_matted_button = save_button("Save cut-out", "saveMattedButton",
+                                              "Save the cut-out as PNG or WebP with "
+                                              "transparency, or as JPEG (Ctrl+S)")
+        self.save_mask_button = save_button("Save mask", "saveMaskButton",
+                                            "Save the black-and-white mask as a PNG "
+                                            "(Ctrl+Shift+S)")
         save_row = QHBoxLayout()
         save_row.addWidget(self.detail_label, 1)
         save_row.addWidget(self.save_matted_button)
