@@ -141,6 +141,25 @@ def test_lost_submit_answer_is_not_resent_until_the_user_resubmits(
     assert connected.stats.submits == 2
 
 
+def test_retry_pressed_the_moment_a_job_stops_is_not_lost(qtbot, make_window, connected):
+    """Its row turns Unknown (or Failed) a moment before its worker thread has ended: a
+    Resubmit in that moment waits for the thread, then runs; it is never dropped."""
+    window = make_window()
+    connected.add_fault(Fault(endpoint="submit", kind="drop_after_charge"))
+    pressed = []
+
+    def press_at_once(job) -> None:  # runs before the worker's thread has ended
+        if job.state == JobState.UNKNOWN and not pressed:
+            pressed.append(job.id in window.controller._workers)
+            window.controller.retry(job.id)
+
+    window.controller.job_changed.connect(press_at_once)
+    paste(window, connected.sample_url("impatient.png"))
+    wait_all(qtbot, window)
+    assert pressed == [True]  # the press did come while the worker was still registered
+    assert connected.stats.submits == 2
+
+
 def test_expired_result_links_say_so(qtbot, make_window, connected):
     window = make_window()
     connected.add_fault(Fault(endpoint="file", kind="expired_404", times=None,

@@ -70,6 +70,9 @@ class JobController(QObject):
         # what HitPaw works on for us), so the next job is sent at once. A 24-megapixel
         # download can take seconds; the service would sit idle for them.
         self._finishing: set[str] = set()
+        # Jobs retried while the worker that stopped them was still on its way out: they go
+        # back in the queue as soon as it has ended, never while it might still write.
+        self._retry_when_ended: set[str] = set()
         self._tasks: set[Task] = set()
         self._base_url: str | None = None
         self._api_key: str | None = None
@@ -235,10 +238,13 @@ class JobController(QObject):
     def retry(self, job_id: str) -> None:
         """Pick a stopped job up again. Resumes by job id (no charge) whenever it can."""
         job = self.jobs.get(job_id)
-        if job is None or job_id in self._workers or job_id in self._pending:
+        if job is None or job_id in self._pending:
             return
         if job.state not in (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN,
                              JobState.PAUSED, JobState.EXPIRED):
+            return
+        if job_id in self._workers:  # it has said how it stopped, but has not ended yet
+            self._retry_when_ended.add(job_id)
             return
         links_gone = job.links_expire_at() is not None and time.time() > job.links_expire_at()
         if job.state == JobState.EXPIRED or (links_gone and not job.has_results):
@@ -254,6 +260,7 @@ class JobController(QObject):
 
     def cancel(self, job_id: str) -> None:
         job = self.jobs.get(job_id)
+        self._retry_when_ended.discard(job_id)
         if job is None:
             return
         worker = self._workers.get(job_id)
@@ -289,6 +296,7 @@ class JobController(QObject):
         for job_id in job_ids:
             job = self.jobs.get(job_id)
             worker = self._workers.get(job_id)
+            self._retry_when_ended.discard(job_id)
             if worker is not None:
                 worker.stopper.stop(worker.stopper.PAUSE)
             elif job is not None and job.state == JobState.QUEUED:
@@ -400,7 +408,11 @@ class JobController(QObject):
         if worker.session is not None:
             self._idle_sessions.append(worker.session)
         worker.deleteLater()
-        self._pump()
+        if worker.job_id in self._retry_when_ended:
+            self._retry_when_ended.discard(worker.job_id)
+            self.retry(worker.job_id)  # pumps the queue
+        else:
+            self._pump()
 
     def _run_task(self, fn, on_success, on_failure=None) -> Task:
         task = Task(fn, parent=self)

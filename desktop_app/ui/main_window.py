@@ -290,7 +290,6 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.controller import JobController
         from desktop_app.ui.export_actions import ExportActions
 
-        self._ready = True
         self.keystore = KeyStore()
         self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
@@ -302,6 +301,7 @@ class MainWindow(QMainWindow):
         self.controller.load_history(self.settings.history_days)
         self._update_actions()
         QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
+        self._ready = True
         self.ready.emit()
 
     def _build_results_page(self) -> None:
