@@ -160,6 +160,27 @@ def test_retry_pressed_the_moment_a_job_stops_is_not_lost(qtbot, make_window, co
     assert connected.stats.submits == 2
 
 
+def test_remove_pressed_while_previews_are_being_made_is_not_lost(qtbot, make_window,
+                                                                   connected):
+    """A job shows Done while its worker still makes the previews: Remove then waits for
+    the worker and removes the job, its row and its files."""
+    window = make_window()
+    pressed = []
+
+    def press_at_once(job) -> None:  # runs before the worker's thread has ended
+        if job.state == JobState.DONE and not pressed:
+            pressed.append(job.id in window.controller._workers)
+            window.controller.remove([job.id])
+
+    window.controller.job_changed.connect(press_at_once)
+    paste(window, connected.sample_url("unwanted.png"))
+    qtbot.waitUntil(lambda: bool(pressed) and not window.controller.jobs, timeout=WAIT_MS)
+    assert pressed == [True]
+    assert window.model.rowCount() == 0
+    window.controller.store.flush()
+    assert window.controller.store.load_all() == []
+
+
 def test_expired_result_links_say_so(qtbot, make_window, connected):
     window = make_window()
     connected.add_fault(Fault(endpoint="file", kind="expired_404", times=None,

@@ -70,9 +70,10 @@ class JobController(QObject):
         # what HitPaw works on for us), so the next job is sent at once. A 24-megapixel
         # download can take seconds; the service would sit idle for them.
         self._finishing: set[str] = set()
-        # Jobs retried while the worker that stopped them was still on its way out: they go
-        # back in the queue as soon as it has ended, never while it might still write.
-        self._retry_when_ended: set[str] = set()
+        # What the user asked of a job whose worker has reported how it ended but is still on
+        # its way out (making previews, or just ending): "retry" or "remove", done as soon as
+        # the worker has ended, never while it might still write.
+        self._when_ended: dict[str, str] = {}
         self._tasks: set[Task] = set()
         self._base_url: str | None = None
         self._api_key: str | None = None
@@ -244,7 +245,7 @@ class JobController(QObject):
                              JobState.PAUSED, JobState.EXPIRED):
             return
         if job_id in self._workers:  # it has said how it stopped, but has not ended yet
-            self._retry_when_ended.add(job_id)
+            self._when_ended[job_id] = "retry"
             return
         links_gone = job.links_expire_at() is not None and time.time() > job.links_expire_at()
         if job.state == JobState.EXPIRED or (links_gone and not job.has_results):
@@ -260,7 +261,7 @@ class JobController(QObject):
 
     def cancel(self, job_id: str) -> None:
         job = self.jobs.get(job_id)
-        self._retry_when_ended.discard(job_id)
+        self._when_ended.pop(job_id, None)
         if job is None:
             return
         worker = self._workers.get(job_id)
@@ -279,7 +280,12 @@ class JobController(QObject):
             self.activity_changed.emit()
 
     def remove(self, job_ids: list[str]) -> None:
-        """Forget finished or stopped jobs (running ones are left alone)."""
+        """Forget finished or stopped jobs (running ones are left alone; finished ones whose
+        worker is still making previews go once it has ended)."""
+        for job_id in job_ids:
+            job = self.jobs.get(job_id)
+            if job_id in self._workers and job is not None and not job.is_active:
+                self._when_ended[job_id] = "remove"
         gone = [i for i in job_ids if i in self.jobs and i not in self._workers]
         for job_id in gone:
             if job_id in self._pending:
@@ -296,7 +302,7 @@ class JobController(QObject):
         for job_id in job_ids:
             job = self.jobs.get(job_id)
             worker = self._workers.get(job_id)
-            self._retry_when_ended.discard(job_id)
+            self._when_ended.pop(job_id, None)
             if worker is not None:
                 worker.stopper.stop(worker.stopper.PAUSE)
             elif job is not None and job.state == JobState.QUEUED:
@@ -408,11 +414,12 @@ class JobController(QObject):
         if worker.session is not None:
             self._idle_sessions.append(worker.session)
         worker.deleteLater()
-        if worker.job_id in self._retry_when_ended:
-            self._retry_when_ended.discard(worker.job_id)
-            self.retry(worker.job_id)  # pumps the queue
-        else:
-            self._pump()
+        wanted = self._when_ended.pop(worker.job_id, None)
+        if wanted == "remove":
+            self.remove([worker.job_id])
+        elif wanted == "retry":
+            self.retry(worker.job_id)
+        self._pump()
 
     def _run_task(self, fn, on_success, on_failure=None) -> Task:
         task = Task(fn, parent=self)
