@@ -284,7 +284,8 @@ class JobController(QObject):
         worker is still making previews go once it has ended)."""
         for job_id in job_ids:
             job = self.jobs.get(job_id)
-            if job_id in self._workers and job is not None and not job.is_active:
+            if (job_id in self._workers and job is not None and not job.is_active
+                    and job.state != JobState.QUEUED):  # it has said how it ended
                 self._when_ended[job_id] = "remove"
         gone = [i for i in job_ids if i in self.jobs and i not in self._workers]
         for job_id in gone:
@@ -324,9 +325,8 @@ class JobController(QObject):
         return None
 
     def clear_history(self) -> None:
-        """Forget every job that is not running right now."""
-        self.remove([i for i, j in self.jobs.items()
-                     if i not in self._workers and i not in self._pending])
+        """Forget every job that is neither running nor waiting for its turn."""
+        self.remove([i for i in self.jobs if i not in self._pending])
 
     def pause_queue(self, kind: str, message: str) -> None:
         if self.paused_kind == kind and self.paused_message == message:
