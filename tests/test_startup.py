@@ -26,14 +26,15 @@ from desktop_app.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parent.parent
 # requests and urllib3, Pillow, keyring and importlib.metadata cost about 300 ms of imports
-# together; the viewer, the queue and the history store (with sqlite3) come with step two.
+# together, and come only with work; the viewer, the queue and the history store (with
+# sqlite3) come with the second step.
 NOT_BEFORE_FIRST_PAINT = ("requests", "urllib3", "PIL", "keyring", "importlib.metadata",
                           "sqlite3", "desktop_app.jobs.store", "desktop_app.ui.controller",
                           "desktop_app.ui.viewer", "desktop_app.ui.workers")
 
 CHILD = f"""
 import json, sys
-from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 app = QApplication([sys.argv[0]])
 from desktop_app.ui.main_window import MainWindow
@@ -52,8 +53,9 @@ window.show()
 while not window.is_ready():
     app.processEvents()
 print(json.dumps({{"at_first_paint": at_first_paint[0],
-                   "menu_items": sum(len(m.actions()) for m in window.menuBar().findChildren(
-                       type(window.file_menu))),
+                   "menu_items": sum(len(m.actions()) for m in (
+                       window.file_menu, window.edit_menu, window.view_menu, window.jobs_menu,
+                       window.help_menu)),
                    "has_queue": hasattr(window, "controller")}}))
 """
 
