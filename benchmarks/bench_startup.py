@@ -1,4 +1,4 @@
-"""Start-up: time from process start to the first painted main window, over a bare PySide6 window's.
+"""Start-up: from process start to the first painted main window, over a bare PySide6 window.
 
 Three kinds of child process, started in turn, nine of each, in the same run:
 - the app: ``python -c`` that wraps ``MainWindow.show`` to install a Paint event filter, then
@@ -161,11 +161,10 @@ app.exec()
 """
 
 
-def time_child(code: str, marks: tuple[str, ...] = (PAINTED,),
-               extra: list[str] | None = None) -> list[float]:
+def time_child(code: str, marks: tuple[str, ...] = (PAINTED,)) -> list[float]:
     """Seconds from just before starting the child to each of ``marks`` it prints, in order."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *(extra or []), "-c", code],
+    proc = subprocess.Popen([sys.executable, "-c", code],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=_common.PROJECT_DIR)
     times: list[float] = []
