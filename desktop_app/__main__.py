@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)
     code = app.exec()
-    workers = sys.modules.get("desktop_app.ui.workers")  # not loaded if the window never completed
-    if workers is not None and workers.STRAGGLERS:
+    tasks = sys.modules.get("desktop_app.ui.tasks")  # not loaded if the window never completed
+    if tasks is not None and tasks.STRAGGLERS:
         # A worker is still blocked in a network call after the 2 s grace: its job state is
         # already stored, so leave without waiting for the socket to time out.
         sys.stdout.flush()

@@ -195,8 +195,8 @@ def run_smoke_test(screenshot: Path, qt_args: Sequence[str] = ()) -> int:
         else:
             print(f"smoke test passed: {screenshot}", flush=True)
             code = 0
-    workers = sys.modules.get("desktop_app.ui.workers")
-    if workers is not None and workers.STRAGGLERS:
+    tasks = sys.modules.get("desktop_app.ui.tasks")
+    if tasks is not None and tasks.STRAGGLERS:
         # A worker still blocked in a socket: its folder is gone, leave without waiting.
         sys.stdout.flush()
         os._exit(code)

@@ -21,7 +21,8 @@ from desktop_app import paths
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator
 from desktop_app.jobs.model import RESULT_LIFETIME, Job, JobState
 from desktop_app.jobs.store import HistoryStore
-from desktop_app.ui.workers import STRAGGLERS, JobWorker, Task, previews_for
+from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
+from desktop_app.ui.workers import JobWorker, previews_for
 
 if TYPE_CHECKING:
     import requests
@@ -74,7 +75,6 @@ class JobController(QObject):
         # its way out (making previews, or just ending): "retry" or "remove", done as soon as
         # the worker has ended, never while it might still write.
         self._when_ended: dict[str, str] = {}
-        self._tasks: set[Task] = set()
         self._base_url: str | None = None
         self._api_key: str | None = None
         self.paused_kind: str | None = None
@@ -82,7 +82,7 @@ class JobController(QObject):
         self.session_coins = 0
         self._closing = False
         self.estimator = ServiceTimeEstimator()
-        self._preview_task: Task | None = None
+        self._loading_previews = False
         self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
         self._wanted_previews: str | None = None
 
@@ -181,7 +181,7 @@ class JobController(QObject):
         if job is None or not job.has_results or job_id in self._workers:
             return  # a running worker sends its own previews when it is done
         self._wanted_previews = job_id
-        if self._preview_task is None:
+        if not self._loading_previews:
             self._load_next_previews()
 
     def _load_next_previews(self) -> None:
@@ -191,15 +191,18 @@ class JobController(QObject):
             return
         snapshot = job.snapshot()
 
-        def finished() -> None:
-            self._preview_task = None
-            if self._wanted_previews and not self._closing:
-                self._load_next_previews()
+        def then(deliver):
+            def settle(value) -> None:  # on the GUI thread, once the loader has answered
+                self._loading_previews = False
+                deliver(value)
+                if self._wanted_previews and not self._closing:
+                    self._load_next_previews()
+            return settle
 
-        self._preview_task = self._run_task(
-            lambda: (job_id, previews_for(snapshot, self.workdir(snapshot))),
-            lambda result: self.previews_ready.emit(*result), self._previews_failed(job_id))
-        self._preview_task.finished.connect(finished)
+        self._loading_previews = True
+        self._run_task(lambda: (job_id, previews_for(snapshot, self.workdir(snapshot))),
+                       then(lambda result: self.previews_ready.emit(*result)),
+                       then(self._previews_failed(job_id)))
 
     def request_thumbnails(self, job_ids: list[str]) -> None:
         """Read the small list thumbnails of restored jobs, in one worker."""
@@ -422,14 +425,7 @@ class JobController(QObject):
         self._pump()
 
     def _run_task(self, fn, on_success, on_failure=None) -> Task:
-        task = Task(fn, parent=self)
-        task.succeeded.connect(on_success)
-        if on_failure is not None:
-            task.failed.connect(on_failure)
-        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
-        self._tasks.add(task)
-        task.start()
-        return task
+        return run_task(self, fn, on_success, on_failure)
 
     # -- closing -----------------------------------------------------------------------
     def shutdown(self, grace_ms: int = SHUTDOWN_GRACE_MS) -> bool:
@@ -443,13 +439,14 @@ class JobController(QObject):
             worker.stopper.stop(worker.stopper.SHUTDOWN)
         deadline = time.monotonic() + grace_ms / 1000
         all_done = True
-        for thread in [*self._workers.values(), *self._tasks]:
+        for thread in self._workers.values():
             remaining = max(0, int((deadline - time.monotonic()) * 1000))
             if not thread.wait(remaining):
                 all_done = False
                 thread.setParent(None)
                 STRAGGLERS.append(thread)
                 log.warning("a worker did not stop within %d ms", grace_ms)
+        all_done = wait_for_tasks(grace_ms, deadline=deadline) and all_done
         for session in self._idle_sessions:
             session.close()
         try:

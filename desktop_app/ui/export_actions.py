@@ -22,7 +22,7 @@ from desktop_app.export import (
 )
 from desktop_app.jobs.model import Job
 from desktop_app.settings import Settings
-from desktop_app.ui.workers import Task
+from desktop_app.ui.tasks import run_task
 
 
 def export_dialogs():
@@ -40,7 +40,6 @@ class ExportActions(QObject):
         super().__init__(window)
         self._window = window
         self._settings = settings
-        self.tasks: set[Task] = set()
 
     # -- one file --------------------------------------------------------------------
     def save_cutout(self, job: Job) -> None:
@@ -134,10 +133,5 @@ class ExportActions(QObject):
 
     # -- plumbing --------------------------------------------------------------------
     def _run(self, work, on_success, on_failure) -> None:
-        task = Task(work, parent=self)
-        task.succeeded.connect(on_success)
-        task.failed.connect(on_failure)
-        task.finished.connect(lambda t=task: (self.tasks.discard(t), t.deleteLater()))
-        self.tasks.add(task)
-        task.start()
+        run_task(self, work, on_success, on_failure)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.secrets import KeyStore, KeyStoreError
-from desktop_app.ui.workers import Task
+from desktop_app.ui.tasks import run_task
 
 
 class KeyDialog(QDialog):
@@ -31,7 +31,7 @@ class KeyDialog(QDialog):
         self.setMinimumWidth(480)
         self._keystore = keystore
         self._base_url = base_url
-        self._task: Task | None = None
+        self._testing = False
         self.saved_key: str | None = None
         self.session_only = False
 
@@ -113,7 +113,7 @@ class KeyDialog(QDialog):
         has = bool(self._key())
         self.save_button.setEnabled(has)
         self.session_button.setEnabled(has)
-        self.test_button.setEnabled(has and self._task is None)
+        self.test_button.setEnabled(has and not self._testing)
         self.result_label.clear()
 
     def _toggle_visible(self, shown: bool) -> None:
@@ -135,20 +135,16 @@ class KeyDialog(QDialog):
             finally:
                 client.close()
 
-        self._task = Task(check, parent=self)
-        self._task.succeeded.connect(lambda _: self._tested(True, "HitPaw accepts this key."))
-        self._task.failed.connect(lambda message: self._tested(False, message))
-        self._task.finished.connect(self._task_done)
-        self._task.start()
+        self._testing = True
+        run_task(self, check, lambda _: self._tested(True, "HitPaw accepts this key."),
+                 lambda message: self._tested(False, message))
 
     def _tested(self, ok: bool, message: str) -> None:
+        self._testing = False
+        self.test_button.setEnabled(bool(self._key()))
         colour = "#2e9d4f" if ok else "#d04437"
         self.result_label.setStyleSheet(f"color: {colour};")
         self.result_label.setText(("\u2713 " if ok else "\u2717 ") + message)
-
-    def _task_done(self) -> None:
-        self._task = None
-        self.test_button.setEnabled(bool(self._key()))
 
     def _save(self) -> None:
         try:
@@ -166,8 +162,3 @@ class KeyDialog(QDialog):
         self.saved_key = self._key()
         self.session_only = True
         self.accept()
-
-    def done(self, result: int) -> None:
-        if self._task is not None:
-            self._task.wait(2000)
-        super().done(result)

@@ -49,7 +49,7 @@ from desktop_app.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
     from desktop_app.jobs.links import PastedLinks
-    from desktop_app.ui.workers import Previews, Task
+    from desktop_app.ui.workers import Previews
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,6 @@ class MainWindow(QMainWindow):
         self.settings = Settings()
         self.sandbox = None
         self._previews: OrderedDict[str, Previews] = OrderedDict()
-        self._tasks: set[Task] = set()
         self._key_dialog_open = False
         self._key_loading = False
         self._complete_planned = False
@@ -831,15 +830,9 @@ class MainWindow(QMainWindow):
                            f"The full-size images could not be loaded: {message}", 8000))
 
     def _run_task(self, fn, on_success, on_failure) -> None:
-        """Run ``fn`` in a worker; kept referenced until it ends (waited for on close)."""
-        from desktop_app.ui.workers import Task
+        from desktop_app.ui.tasks import run_task
 
-        task = Task(fn, parent=self)
-        task.succeeded.connect(on_success)
-        task.failed.connect(on_failure)
-        task.finished.connect(lambda t=task: (self._tasks.discard(t), t.deleteLater()))
-        self._tasks.add(task)
-        task.start()
+        run_task(self, fn, on_success, on_failure)
 
     def _full_images_loaded(self, job_id: str, images) -> None:
         if job_id == self._current_id():
@@ -903,16 +896,7 @@ class MainWindow(QMainWindow):
         event.accept()
         if not self._ready:  # closed before its first frame: nothing runs yet
             return
-        from desktop_app.ui.controller import SHUTDOWN_GRACE_MS
-        from desktop_app.ui.workers import STRAGGLERS
-
         self.tick.stop()
         self.spin.stop()
-        deadline = time.monotonic() + SHUTDOWN_GRACE_MS / 1000
-        self.controller.shutdown()
-        for task in [*self._tasks, *self.exporter.tasks]:
-            remaining = max(0, int((deadline - time.monotonic()) * 1000))
-            if not task.wait(remaining):  # e.g. a 3 s full-size decode: left to the exit
-                task.setParent(None)
-                STRAGGLERS.append(task)
+        self.controller.shutdown()  # its workers, then every task, 2 s at most in all
         self._stop_sandbox()

@@ -6,8 +6,8 @@ whoever owns the files decodes them in a worker and hands them back (``set_full_
 viewer decodes nothing itself on the GUI thread: the one file it opens, a background image,
 is read and scaled in a worker, like the halvings of full-size images.
 
-Worker results come back through one long-lived hub object, so a viewer that is closed while a
-worker runs simply never hears back; nothing waits on, or is deleted under, a running thread.
+Worker results come back through ``ui.tasks``, so a viewer that is closed while a worker runs
+simply never hears back; nothing waits on, or is deleted under, a running thread.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QEvent,
     QObject,
     QPoint,
@@ -69,7 +68,7 @@ from desktop_app.ui.image_view import (
     full_levels,
     paint_ready,
 )
-from desktop_app.ui.workers import STRAGGLERS, Task
+from desktop_app.ui.tasks import run_task
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -146,50 +145,6 @@ def _background_image(path: str) -> QImage:
         raise OSError(f"{name} is too large to use as a background.") from None
     except (OSError, ValueError):
         raise OSError(f"{name} could not be read.") from None
-
-
-# -- the worker pool and its hub -------------------------------------------------------------
-class _PoolResults(QObject):
-    """Lives on the GUI thread for the whole run; workers report through it by token."""
-
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-
-_hub: _PoolResults | None = None
-
-
-def _results() -> _PoolResults:
-    global _hub
-    if _hub is None:
-        _hub = _PoolResults()
-        app = QCoreApplication.instance()
-        if app is not None:          # let a running decode finish before Python goes away
-            app.aboutToQuit.connect(_wait_for_workers)
-    return _hub
-
-
-_running: set[Task] = set()
-
-
-def _run_in_worker(token: int, fn: Callable[[], Any]) -> None:
-    """Run ``fn`` in a ``Task``; its result reaches the viewers through the hub, by token.
-
-    The task has no parent, so closing a viewer never destroys a running thread.
-    """
-    hub = _results()
-    task = Task(fn)
-    task.succeeded.connect(lambda result: hub.done.emit(token, result))
-    task.failed.connect(lambda message: hub.failed.emit(token, message))
-    task.finished.connect(lambda t=task: (_running.discard(t), t.deleteLater()))
-    _running.add(task)
-    task.start()
-
-
-def _wait_for_workers() -> None:
-    for task in list(_running):
-        if not task.wait(1000):
-            STRAGGLERS.append(task)
 
 
 # -- icons -----------------------------------------------------------------------------------
@@ -326,9 +281,6 @@ class Viewer(QWidget):
         self._build_actions()
         self._refresh_icons()
         self._apply_backdrop()
-        hub = _results()
-        hub.done.connect(self._worker_done)
-        hub.failed.connect(self._worker_failed)
         self.state.changed.connect(self._view_changed)
         self._view_changed()
 
@@ -580,8 +532,8 @@ class Viewer(QWidget):
             return
         token = next(_tokens)
         self._full_token = token
-        _run_in_worker(token, lambda: {name: full_levels(image, width)
-                                       for name, (image, width) in work.items()})
+        self._in_worker(token, lambda: {name: full_levels(image, width)
+                                        for name, (image, width) in work.items()})
 
     # -- zoom ----------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -693,7 +645,7 @@ class Viewer(QWidget):
         token = next(_tokens)
         self._bg_token = token
         self._bg_request = (path, from_state)
-        _run_in_worker(token, lambda: _background_image(path))
+        self._in_worker(token, lambda: _background_image(path))
 
     def _apply_backdrop(self) -> None:
         kind = self._bg["kind"]
@@ -720,6 +672,11 @@ class Viewer(QWidget):
         self._bg_actions[shown].setChecked(True)
 
     # -- worker results ----------------------------------------------------------------------
+    def _in_worker(self, token: int, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` in a worker; its answer comes back by token, so a stale one is ignored."""
+        run_task(self, fn, lambda result: self._worker_done(token, result),
+                 lambda message: self._worker_failed(token, message))
+
     def _worker_done(self, token: int, result: object) -> None:
         if token == self._full_token and token:
             self._full_token = 0

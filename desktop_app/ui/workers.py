@@ -10,12 +10,9 @@ threads, on first use: the window paints first, and never waits for them.
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
@@ -24,6 +21,7 @@ from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.image_view import paint_ready
+from desktop_app.ui.tasks import lower_this_threads_priority
 
 if TYPE_CHECKING:
     import requests
@@ -31,30 +29,6 @@ if TYPE_CHECKING:
     from desktop_app.jobs.previews import PreviewFiles
 
 log = logging.getLogger(__name__)
-
-# Threads still blocked (in a network call, a big decode) when the app closes after its grace
-# period: kept referenced, never destroyed while running nor terminate()d, and left to the
-# process's exit (see desktop_app.__main__).
-STRAGGLERS: list[QThread] = []
-
-
-# Workers run at a lower CPU priority than the GUI thread. On a two-core laptop, downloads,
-# 24-megapixel decodes and previews can keep both cores busy; the kernel then gives the
-# window's thread the CPU first, and painting is never kept waiting for a time slice.
-WORKER_NICENESS = 10
-
-
-def lower_this_threads_priority() -> None:
-    """Add ``WORKER_NICENESS`` to the calling thread's nice value (Linux schedules each
-    thread on its own; elsewhere this does nothing)."""
-    if sys.platform.startswith("linux"):
-        thread = threading.get_native_id()
-        try:
-            nice = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, nice + WORKER_NICENESS))
-        except OSError:  # a sandbox that forbids it: the default priority is fine too
-            pass
-
 
 @dataclass(frozen=True)
 class Previews:
@@ -141,26 +115,3 @@ class JobWorker(QThread):
             if self._store is not None:
                 self._store.save_later(self._job)
             self.job_changed.emit(self._job.snapshot())
-
-
-class Task(QThread):
-    """Runs one blocking call off the GUI thread: ``succeeded(result)`` or ``failed(sentence)``."""
-
-    succeeded = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, fn: Callable[[], Any], parent=None) -> None:
-        super().__init__(parent)
-        self._fn = fn
-
-    def run(self) -> None:
-        lower_this_threads_priority()
-        try:
-            result = self._fn()
-        except Exception as err:  # noqa: BLE001 - turned into a sentence for the user
-            message = getattr(err, "user_message", None) or str(err) or type(err).__name__
-            if not getattr(err, "user_message", None):
-                log.warning("task failed: %s", type(err).__name__)
-            self.failed.emit(message)
-            return
-        self.succeeded.emit(result)
