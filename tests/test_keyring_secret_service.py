@@ -8,6 +8,7 @@ developer without one gets a skip that says how to run it.
 from __future__ import annotations
 
 import os
+import shutil
 
 import keyring
 import keyring.errors
@@ -50,14 +51,45 @@ def secret_service_problem() -> str | None:
     return None
 
 
+def what_to_do(problem: str) -> str:
+    """The next step for a missing Secret Service, naming the missing tool when one is.
+
+    ``make test`` wraps the tests in dbus-run-session and tests/with_keyring.sh, which start
+    GNOME Keyring; when either tool is not installed, saying "run it with make test" would
+    send the developer in a circle.
+    """
+    if shutil.which("dbus-run-session") is None:
+        return ("dbus-run-session is not installed (Debian/Ubuntu: `sudo apt-get install "
+                "dbus`); then run `make test`.")
+    if shutil.which("gnome-keyring-daemon") is None:
+        return ("gnome-keyring-daemon is not installed (Debian/Ubuntu: `sudo apt-get install "
+                "gnome-keyring`); then run `make test`.")
+    if problem == "no D-Bus session bus":
+        return ("Run it with `make test`, which starts GNOME Keyring on a private D-Bus "
+                "session bus.")
+    return "tests/with_keyring.sh could not start GNOME Keyring; its warning is printed above."
+
+
 def require_secret_service() -> None:
     problem = secret_service_problem()
     if problem:
-        message = (f"The real keyring test needs a Secret Service: {problem}. Run it with "
-                   "`make test`, which starts GNOME Keyring on a private D-Bus session bus.")
+        message = (f"The real keyring test needs a Secret Service: {problem}. "
+                   f"{what_to_do(problem)}")
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def test_the_skip_reason_names_the_missing_tool(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))       # neither tool can be found
+    assert "dbus-run-session is not installed" in what_to_do("no D-Bus session bus")
+    assert "apt-get install dbus" in what_to_do("no D-Bus session bus")
+    fake = tmp_path / "dbus-run-session"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    reason = what_to_do("no Secret Service (org.freedesktop.secrets) on the session bus")
+    assert "gnome-keyring-daemon is not installed" in reason
+    assert "make test" in reason
 
 
 @pytest.fixture
