@@ -11,6 +11,7 @@ still blocked then (a socket, a big decode) goes to ``STRAGGLERS``: kept referen
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import os
@@ -25,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 log = logging.getLogger(__name__)
 
 STRAGGLERS: list[QThread] = []
+EXIT_GRACE_MS = 3000
 
 # Workers run at a lower CPU priority than the GUI thread. On a two-core laptop, downloads,
 # 24-megapixel decodes and previews can keep both cores busy; the kernel then gives the
@@ -145,6 +147,9 @@ def _the_runner() -> _Runner:
         app = QCoreApplication.instance()
         if app is not None:  # let a running decode finish before Python goes away
             app.aboutToQuit.connect(lambda: wait_for_tasks(1000))
+        # A script that ends without closing its window (a test, a benchmark) would otherwise
+        # have Python destroy a still-running QThread, which aborts the process.
+        atexit.register(wait_for_tasks, EXIT_GRACE_MS)
     return _runner
 
 
