@@ -147,7 +147,7 @@ def test_the_check_catches_a_qt_import_deep_in_a_layer(tmp_path):
     assert report["qt_loaded"] == []
 
 
-def test_a_required_layer_that_is_missing_is_a_failure_not_a_skip(tmp_path):
+def test_a_required_layer_that_is_missing_is_a_failure_not_a_skip():
     report = check_without_qt(("desktop_app.no_such_layer",))
 
     assert report["failed"] == {"desktop_app.no_such_layer": "no such module"}
