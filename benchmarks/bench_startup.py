@@ -1,24 +1,28 @@
-"""Start-up: from process start to the first painted main window, over a bare PySide6 window.
+"""Start-up: from process start to the first painted main window, over the same screen
+built in plain PySide6.
 
-Three kinds of child process, started in turn, nine of each, in the same run:
+Three kinds of child process, started in turn, nine of each (three with ``--quick``), in the
+same run:
 - the app: ``python -c`` that wraps ``MainWindow.show`` to install a Paint event filter, then
   calls ``desktop_app.__main__.main([])``; it prints at the window's first Paint event, again
   when the window is complete (its ``ready`` signal: viewer, queue, history and actions built,
   see ``MainWindow``), and leaves;
-- the baseline: ``python -c`` with a QApplication and an empty QMainWindow, same filter;
-- a yardstick: Cutout's first screen rebuilt in plain PySide6, with none of Cutout's code (the
+- the yardstick: Cutout's first screen rebuilt in plain PySide6, with none of Cutout's code (the
   link box, the button, the job list's header with four tool buttons and their shortcuts, its
-  search box, filter and empty list, the centred welcome text, five menus, a status bar). It
-  shows what any window that looks like this one costs over the empty one, so that the part
-  Cutout's own code adds can be read off.
+  search box, filter and empty list, the centred welcome text, five menus, a status bar), same
+  filter. Any window that looks like this one costs that much; what is over it is Cutout's own
+  code (its imports, its settings and history, its widgets' set-up);
+- the baseline: ``python -c`` with a QApplication and an empty QMainWindow, same filter; shown
+  as a detail, to tell Qt's own start from the cost of the screen's widgets.
 The times are taken in this process from just before ``Popen`` to reading each line.
 Offscreen, throwaway XDG folders, keyring's failing backend (by PYTHON_KEYRING_BACKEND), the
 key in HITPAW_API_KEY (a returning user; no network is touched: the history is empty).
 
-The figure is median(app) / median(bare). If it is over the goal, ``python -X importtime``
-of the app says which imports cost most.
+The figure is median(app) / median(yardstick): both are measured in the same run, so a busy
+machine slows both alike. If it is over the goal, ``python -X importtime`` of the app says
+which imports cost most.
 
-Goal: at most 1.5.
+Goal: at most 1.25.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 RUNS = 9
-GOAL = 1.5
+QUICK_RUNS = 3         # --quick: a look while working, not a figure to keep
+GOAL = 1.25
 CHILD_LIMIT_S = 60.0
 PAINTED = "FIRST_PAINT"
 READY = "READY"
@@ -219,7 +224,8 @@ def import_profile() -> list[str]:
             sorted(totals.items(), key=lambda item: -item[1]) if micros]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    runs = QUICK_RUNS if "--quick" in (sys.argv[1:] if argv is None else argv) else RUNS
     os.environ["HITPAW_API_KEY"] = _common.SANDBOX_KEY
     os.environ["HITPAW_API_BASE"] = "http://127.0.0.1:9"  # never contacted: no jobs
     # No keyring is touched (the key comes from the environment); should the app ask, it
@@ -234,7 +240,7 @@ def main() -> int:
     time_child(APP_CHILD, (PAINTED, READY))
     time_child(FRAME_CHILD)
     app_times, ready_times, bare_times, frame_times = [], [], [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
         bare_times.append(time_child(BARE_CHILD)[0])
         painted, ready = time_child(APP_CHILD, (PAINTED, READY))
         app_times.append(painted)
@@ -242,18 +248,19 @@ def main() -> int:
         frame_times.append(time_child(FRAME_CHILD)[0])
     app_med, bare_med = _common.median(app_times), _common.median(bare_times)
     frame_med, ready_med = _common.median(frame_times), _common.median(ready_times)
-    ratio = app_med / bare_med
+    ratio = app_med / frame_med
 
     def listed(times: list[float]) -> str:
         return ", ".join(f"{t * 1000:.0f}" for t in times)
 
     details = {
-        f"app, median of {RUNS}": f"{app_med * 1000:.0f} ms ({listed(app_times)})",
-        f"bare QMainWindow, median of {RUNS}": f"{bare_med * 1000:.0f} ms "
-                                               f"({listed(bare_times)})",
-        "yardstick: Cutout's first screen in plain PySide6, no Cutout code": (
-            f"{frame_med * 1000:.0f} ms, {frame_med / bare_med:.2f} of the bare window; "
-            f"Cutout's own code adds {(app_med - frame_med) / bare_med:.2f}"),
+        f"app, median of {runs}": f"{app_med * 1000:.0f} ms ({listed(app_times)})",
+        f"yardstick: Cutout's first screen in plain PySide6, median of {runs}": (
+            f"{frame_med * 1000:.0f} ms ({listed(frame_times)}); Cutout's own code adds "
+            f"{(app_med - frame_med) * 1000:.0f} ms"),
+        f"bare QMainWindow, median of {runs}": (
+            f"{bare_med * 1000:.0f} ms ({listed(bare_times)}); app / bare "
+            f"{app_med / bare_med:.2f}, yardstick / bare {frame_med / bare_med:.2f}"),
         "app window complete (viewer, queue, history, actions), median": (
             f"{ready_med * 1000:.0f} ms, {(ready_med - app_med) * 1000:.0f} ms after its first "
             f"frame ({listed(ready_times)})"),
@@ -261,8 +268,8 @@ def main() -> int:
     details["imports by package (python -X importtime, self times)"] = "; ".join(
         import_profile())
     _common.report([_common.Figure(
-        "start-up (first painted window, app / bare PySide6)",
-        f"{ratio:.2f} ({app_med * 1000:.0f} ms / {bare_med * 1000:.0f} ms)",
+        "start-up (first painted window, app / the same screen in plain PySide6)",
+        f"{ratio:.2f} ({app_med * 1000:.0f} ms / {frame_med * 1000:.0f} ms)",
         f"at most {GOAL}", ratio <= GOAL, details)])
     return 0
 

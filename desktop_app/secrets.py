@@ -11,6 +11,8 @@ a key from the environment, and the window's first paint, never wait for it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,16 +99,13 @@ class KeyStore:
             return quick
         if self.backend is None:
             return None
-        import keyring.errors
+        import keyring
 
-        try:
+        with _keyring_errors("The system keyring is locked: unlock it (or log in again), "
+                             "or keep the key for this session only.",
+                             "The system keyring could not be read: keep the key for this "
+                             "session only, or fix the keyring and restart."):
             stored = keyring.get_password(SERVICE, USERNAME)
-        except keyring.errors.KeyringLocked:
-            raise KeyStoreError("The system keyring is locked: unlock it (or log in again), "
-                                "or keep the key for this session only.") from None
-        except keyring.errors.KeyringError:
-            raise KeyStoreError("The system keyring could not be read: keep the key for this "
-                                "session only, or fix the keyring and restart.") from None
         return LoadedKey(stored, "keyring") if stored else None
 
     def save(self, key: str) -> None:
@@ -118,16 +117,13 @@ class KeyStore:
             raise KeyStoreError("No system keyring is available on this computer, so the key "
                                 "cannot be stored safely. Use it for this session only, or "
                                 "install a keyring (GNOME Keyring, KWallet) and restart.")
-        import keyring.errors
+        import keyring
 
-        try:
+        with _keyring_errors("The system keyring is locked: unlock it and try again, or "
+                             "keep the key for this session only.",
+                             "The system keyring refused to store the key: keep it for "
+                             "this session only, or check the keyring."):
             keyring.set_password(SERVICE, USERNAME, key)
-        except keyring.errors.KeyringLocked:
-            raise KeyStoreError("The system keyring is locked: unlock it and try again, or "
-                                "keep the key for this session only.") from None
-        except keyring.errors.KeyringError:
-            raise KeyStoreError("The system keyring refused to store the key: keep it for "
-                                "this session only, or check the keyring.") from None
         self._session_key = None
 
     def use_for_session(self, key: str) -> None:
@@ -145,3 +141,16 @@ class KeyStore:
             pass
         except keyring.errors.KeyringError:
             raise KeyStoreError("The system keyring could not remove the key.") from None
+
+
+@contextmanager
+def _keyring_errors(locked: str, failed: str) -> Iterator[None]:
+    """A locked keyring and a broken one need different advice; each becomes its sentence."""
+    import keyring.errors
+
+    try:
+        yield
+    except keyring.errors.KeyringLocked:
+        raise KeyStoreError(locked) from None
+    except keyring.errors.KeyringError:
+        raise KeyStoreError(failed) from None

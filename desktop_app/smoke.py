@@ -15,6 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Qt and the window are imported when the smoke test runs, not before
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.main_window import MainWindow
 
 TIME_LIMIT_S = 60.0
 SAMPLE = "portrait.jpg"  # a JPEG: the frozen build must carry Qt's and Pillow's JPEG support
@@ -101,24 +107,8 @@ def _wait_until(app, condition: Callable[[], bool], deadline: float, what: str) 
 
 
 def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    from desktop_app import APP_ID, APP_NAME, __version__
-    from desktop_app.jobs.model import JobState
-
-    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
-    app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_ID)
-
-    from PySide6.QtGui import QImageReader
-
-    formats = {bytes(f).decode() for f in QImageReader.supportedImageFormats()}
-    missing = {"png", "jpeg", "webp", "svg"} - formats
-    if missing:
-        raise SmokeFailure(f"Qt cannot read {', '.join(sorted(missing))} images "
-                           "(image format plugins missing)")
+    app = _application(qt_args)
+    _check_image_formats()
 
     from desktop_app.ui.main_window import MainWindow
 
@@ -127,52 +117,93 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
         window.show()
         deadline = time.monotonic() + TIME_LIMIT_S
         _wait_until(app, window.is_ready, deadline, "the window did not complete itself")
-        window.start_sandbox()
-        if window.sandbox is None:
-            raise SmokeFailure("the built-in sandbox did not start: "
-                               + window.statusBar().currentMessage())
-        window.sandbox.processing_time = 0.5
-        window.url_input.setPlainText(window.sandbox.sample_url(SAMPLE))
-        window.submit_links()
-        jobs = list(window.controller.jobs.values())
-        if len(jobs) != 1:
-            raise SmokeFailure(f"expected one job after submitting one link, got {len(jobs)}")
-        job_id = jobs[0].id
-
-        def state() -> JobState:
-            return window.controller.jobs[job_id].state
-
-        finished = (JobState.DONE, JobState.FAILED, JobState.UNKNOWN, JobState.EXPIRED,
-                    JobState.CANCELLED, JobState.PAUSED)
-        _wait_until(app, lambda: state() in finished, deadline,
-                    "the sample job did not finish")
-        job = window.controller.jobs[job_id]
-        if job.state != JobState.DONE:
-            raise SmokeFailure(f"the sample job ended {job.state.value}: {job.message}")
-
-        row = window.model.row_of(job_id)
-        if row is None:
-            raise SmokeFailure("the finished job is not in the job list")
-        view = window.job_list
-        index = window.model.index(row)
-        if view.model() is not window.model:  # the list shows the jobs through a filter
-            index = view.model().mapFromSource(index)
-        if not index.isValid():
-            raise SmokeFailure("the finished job is hidden from the job list")
-        view.setCurrentIndex(index)
-        _wait_until(app, lambda: window.matted_pane.canvas.image() is not None, deadline,
-                    "the cut-out was not shown")
-        for name, pane in (("original", window.original_pane), ("mask", window.mask_pane)):
-            if pane.canvas.image() is None:
-                raise SmokeFailure(f"the {name} pane shows no image")
-
-        app.processEvents()  # let the panes paint their new images before the grab
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(screenshot), "PNG"):
-            raise SmokeFailure(f"the screenshot could not be written to {screenshot}")
+        job_id = _submit_sample(window)
+        _wait_for_success(app, window, job_id, deadline)
+        _show_job(app, window, job_id, deadline)
+        _save_screenshot(app, window, screenshot)
     finally:
         window.close()
         app.processEvents()
+
+
+def _application(qt_args: Sequence[str]) -> QApplication:
+    """The QApplication named as the real app names it (the screenshot's title shows it)."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app import APP_ID, APP_NAME, __version__
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    return app
+
+
+def _check_image_formats() -> None:
+    """A frozen build can lose Qt's image plugins; the previews would then stay blank."""
+    from PySide6.QtGui import QImageReader
+
+    formats = {bytes(f).decode() for f in QImageReader.supportedImageFormats()}
+    missing = {"png", "jpeg", "webp", "svg"} - formats
+    if missing:
+        raise SmokeFailure(f"Qt cannot read {', '.join(sorted(missing))} images "
+                           "(image format plugins missing)")
+
+
+def _submit_sample(window: MainWindow) -> str:
+    """Start the built-in sandbox and submit its sample as a user would; the job's id."""
+    window.start_sandbox()
+    if window.sandbox is None:
+        raise SmokeFailure("the built-in sandbox did not start: "
+                           + window.statusBar().currentMessage())
+    window.sandbox.processing_time = 0.5
+    window.url_input.setPlainText(window.sandbox.sample_url(SAMPLE))
+    window.submit_links()
+    jobs = list(window.controller.jobs.values())
+    if len(jobs) != 1:
+        raise SmokeFailure(f"expected one job after submitting one link, got {len(jobs)}")
+    return jobs[0].id
+
+
+def _wait_for_success(app: QApplication, window: MainWindow, job_id: str,
+                      deadline: float) -> None:
+    """Wait for the job to end, whichever way, and fail with its message unless it is done."""
+    from desktop_app.jobs.model import JobState
+
+    finished = (JobState.DONE, JobState.FAILED, JobState.UNKNOWN, JobState.EXPIRED,
+                JobState.CANCELLED, JobState.PAUSED)
+    _wait_until(app, lambda: window.controller.jobs[job_id].state in finished, deadline,
+                "the sample job did not finish")
+    job = window.controller.jobs[job_id]
+    if job.state != JobState.DONE:
+        raise SmokeFailure(f"the sample job ended {job.state.value}: {job.message}")
+
+
+def _show_job(app: QApplication, window: MainWindow, job_id: str, deadline: float) -> None:
+    """Select the job in the list, as a click would, and wait until all three panes show it."""
+    row = window.model.row_of(job_id)
+    if row is None:
+        raise SmokeFailure("the finished job is not in the job list")
+    view = window.job_list
+    index = window.model.index(row)
+    if view.model() is not window.model:  # the list shows the jobs through a filter
+        index = view.model().mapFromSource(index)
+    if not index.isValid():
+        raise SmokeFailure("the finished job is hidden from the job list")
+    view.setCurrentIndex(index)
+    _wait_until(app, lambda: window.matted_pane.canvas.image() is not None, deadline,
+                "the cut-out was not shown")
+    for name, pane in (("original", window.original_pane), ("mask", window.mask_pane)):
+        if pane.canvas.image() is None:
+            raise SmokeFailure(f"the {name} pane shows no image")
+
+
+def _save_screenshot(app: QApplication, window: MainWindow, screenshot: Path) -> None:
+    app.processEvents()  # let the panes paint their new images before the grab
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(screenshot), "PNG"):
+        raise SmokeFailure(f"the screenshot could not be written to {screenshot}")
 
 
 def run_smoke_test(screenshot: Path, qt_args: Sequence[str] = ()) -> int:

@@ -16,16 +16,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from desktop_app import export
-from desktop_app.export import (
-    ExportError,
-    ExportOptions,
-    export_cutout,
-    export_mask,
-    plan_save_all,
-    render_name,
-    run_plan,
-    write_image,
-)
+from desktop_app.export import ExportError, ExportOptions, export_cutout, export_mask, write_image
+from desktop_app.save_all import DEFAULT_PATTERN, plan_save_all, render_name, run_plan
 
 W, H = 120, 90
 SUBJECT = (30, 20, 70, 60)          # left, top, right, bottom (exclusive), as getbbox gives
@@ -257,7 +249,7 @@ def test_run_plan_keeps_existing_files_unless_told_to_replace_them(results, tmp_
     (out / "cat-mask.png").write_bytes(old)
     cut, mask = map(str, results)
     jobs = [FakeJob("cat", cut, mask), FakeJob("dog", cut, mask)]
-    plan = plan_save_all(jobs, out, export.DEFAULT_PATTERN, ExportOptions(), True)
+    plan = plan_save_all(jobs, out, DEFAULT_PATTERN, ExportOptions(), True)
     assert [p.exists for p in plan] == [True, True, False, False]
 
     report = run_plan(plan, overwrite=False)
@@ -284,7 +276,7 @@ def test_run_plan_keeps_existing_files_unless_told_to_replace_them(results, tmp_
 
 def test_run_plan_keeps_a_file_that_appeared_after_planning(results, tmp_path):
     cut, mask = map(str, results)
-    plan = plan_save_all([FakeJob("cat", cut, mask)], tmp_path, export.DEFAULT_PATTERN,
+    plan = plan_save_all([FakeJob("cat", cut, mask)], tmp_path, DEFAULT_PATTERN,
                          ExportOptions(), False)
     assert not plan[0].exists
     plan[0].target.write_bytes(b"arrived meanwhile")
@@ -296,7 +288,7 @@ def test_run_plan_keeps_a_file_that_appeared_after_planning(results, tmp_path):
 def test_run_plan_reports_progress_and_stops_when_asked(results, tmp_path):
     cut, mask = map(str, results)
     jobs = [FakeJob(s, cut, mask) for s in ("a", "b", "c")]
-    plan = plan_save_all(jobs, tmp_path, export.DEFAULT_PATTERN, ExportOptions(), False)
+    plan = plan_save_all(jobs, tmp_path, DEFAULT_PATTERN, ExportOptions(), False)
     seen = []
     report = run_plan(plan, False, progress=lambda done, total: seen.append((done, total)),
                       should_stop=lambda: len(seen) >= 2)
@@ -323,7 +315,7 @@ def test_a_read_only_or_missing_folder_gives_a_sentence_and_no_file(results, tmp
         assert caught.value.kind == "folder"
         cut, mask = map(str, results)
         plan = plan_save_all([FakeJob("a", cut, mask), FakeJob("b", cut, mask)], folder,
-                             export.DEFAULT_PATTERN, ExportOptions(), True)
+                             DEFAULT_PATTERN, ExportOptions(), True)
         report = run_plan(plan, overwrite=True)
         assert not report.written and len(report.failed) == 4
         assert words in report.summary() and "4 files could not be saved" in report.summary()
@@ -361,7 +353,7 @@ def test_a_full_disk_while_writing_leaves_no_partial_file_and_stops_the_batch(
     out.mkdir()
     cut, mask = map(str, results)
     jobs = [FakeJob(s, cut, mask) for s in ("a", "b", "c")]
-    plan = plan_save_all(jobs, out, export.DEFAULT_PATTERN, ExportOptions(format="JPEG"),
+    plan = plan_save_all(jobs, out, DEFAULT_PATTERN, ExportOptions(format="JPEG"),
                          False)
     report = run_plan(plan, overwrite=False)
     assert len(calls) == 1                       # the first failure stopped the batch
@@ -428,3 +420,15 @@ def test_a_mask_carried_in_transparency_crops_too(results, tmp_path):
     target = export_cutout(*results, tmp_path / "out.png", ExportOptions(crop_to_subject=True))
     with Image.open(target) as img:
         assert img.size == (SUBJECT[2] - SUBJECT[0], SUBJECT[3] - SUBJECT[1])
+
+
+def test_save_all_names_still_import_from_export_for_the_window():
+    """ui/export_actions.py and ui/export_dialogs.py import these from ``export`` until they
+    switch to ``save_all``; the forward must give the very same objects, and nothing else."""
+    from desktop_app import save_all
+
+    for name in ("DEFAULT_PATTERN", "DEFAULT_MASK_PATTERN", "PLACEHOLDERS", "batch_names",
+                 "plan_save_all", "run_plan"):
+        assert getattr(export, name) is getattr(save_all, name)
+    with pytest.raises(AttributeError):
+        export.render_name  # noqa: B018 - not one the window imports from here

@@ -13,8 +13,10 @@ import socket
 import socketserver
 import sys
 import threading
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from types import TracebackType
+from typing import Any, Generic, TypeVar, overload
 from urllib.parse import quote, urlencode
 
 from desktop_app.sandbox.faults import Fault
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "sandbox-key"
 EIGHT_DAYS = 8 * 24 * 3600.0
+
+T = TypeVar("T")
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -79,6 +83,30 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         if isinstance(error, (ConnectionError, TimeoutError)):
             return
         log.error("sandbox: error while handling a request from %s", client_address, exc_info=True)
+
+
+class _OnState(Generic[T]):
+    """A setting of the server kept on its ``SandboxState``, which the handler threads read,
+    so a change applies to the next request; ``convert`` keeps the state's own type."""
+
+    def __init__(self, convert: Callable[[Any], T] | None = None) -> None:
+        self._convert = convert
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, server: None, owner: type) -> _OnState[T]: ...
+
+    @overload
+    def __get__(self, server: SandboxServer, owner: type) -> T: ...
+
+    def __get__(self, server: SandboxServer | None, owner: type) -> T | _OnState[T]:
+        return self if server is None else getattr(server._state, self._name)
+
+    def __set__(self, server: SandboxServer, value: T) -> None:
+        setattr(server._state, self._name, self._convert(value) if self._convert else value)
 
 
 class SandboxServer:
@@ -164,37 +192,10 @@ class SandboxServer:
 
     # --- settings that may change while running --------------------------------------------
 
-    @property
-    def processing_time(self) -> float:
-        return self._state.processing_time
-
-    @processing_time.setter
-    def processing_time(self, seconds: float) -> None:
-        self._state.processing_time = seconds
-
-    @property
-    def coins_per_job(self) -> int:
-        return self._state.coins_per_job
-
-    @coins_per_job.setter
-    def coins_per_job(self, coins: int) -> None:
-        self._state.coins_per_job = coins
-
-    @property
-    def api_keys(self) -> tuple[str, ...]:
-        return self._state.api_keys
-
-    @api_keys.setter
-    def api_keys(self, keys: tuple[str, ...]) -> None:
-        self._state.api_keys = tuple(keys)
-
-    @property
-    def result_ttl(self) -> float:
-        return self._state.result_ttl
-
-    @result_ttl.setter
-    def result_ttl(self, seconds: float) -> None:
-        self._state.result_ttl = seconds
+    processing_time = _OnState[float]()
+    coins_per_job = _OnState[int]()
+    api_keys = _OnState[tuple[str, ...]](tuple)
+    result_ttl = _OnState[float]()
 
     # --- levers and readings for tests ------------------------------------------------------
 
