@@ -21,8 +21,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QColorDialog, QFileDialog, QWidget
 
-from desktop_app.ui.image_view import ImageCanvas
-from desktop_app.ui.viewer import Viewer, pil_to_qimage
+from desktop_app.ui.canvas import ImageCanvas
+from desktop_app.ui.decode import pil_to_qimage
+from desktop_app.ui.viewer import Viewer
 
 WAIT_MS = 5000
 
@@ -387,7 +388,7 @@ def test_showing_the_same_pictures_again_keeps_the_view(viewer):
     viewer.act_actual.trigger()
     viewer.original_view.pan_by(30, 20)
     kept = (viewer.zoom(), viewer.center())
-    viewer.show(shown, QSize(800, 600))        # a job update re-shows the same job
+    viewer.show_previews(shown, QSize(800, 600))   # a job update re-shows the same job
     assert (viewer.zoom(), viewer.center()) == kept
     viewer.show_previews(previews(blocks(800, 600), blocks(800, 600), blocks(800, 600)))
     assert viewer.state.is_fit()               # another picture starts fitted

@@ -16,66 +16,39 @@ import itertools
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import (
-    QEvent,
-    QObject,
-    QPoint,
-    QPointF,
-    QRect,
-    QRectF,
-    QSize,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QColor,
-    QFont,
-    QIcon,
-    QIconEngine,
-    QImage,
-    QKeySequence,
-    QPainter,
-    QPalette,
-    QPen,
-    QPixmap,
-)
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QApplication,
     QColorDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
     QStackedWidget,
-    QStyleOption,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.ui.image_view import (
-    Backdrop,
-    CompareCanvas,
-    ImageCanvas,
-    ImagePane,
-    ImageSource,
-    ViewState,
-    checkerboard,
-    full_levels,
-    paint_ready,
+from desktop_app.ui.canvas import ImageCanvas
+from desktop_app.ui.compare_canvas import CompareCanvas
+from desktop_app.ui.decode import full_levels, read_background_image
+from desktop_app.ui.glyphs import (
+    actual_glyph,
+    compare_glyph,
+    drawn_icon,
+    fit_glyph,
+    magnifier,
+    swatch,
 )
+from desktop_app.ui.image_pane import ImagePane
 from desktop_app.ui.tasks import run_task
-
-if TYPE_CHECKING:
-    from PIL import Image
+from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
 BACKGROUND_KINDS = ("checker", "white", "black", "color", "image")
 DEFAULT_CUSTOM_COLOR = "#808080"
 ZOOM_PRESETS = (1 / 32, 1 / 24, 1 / 16, 1 / 12, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3,
@@ -84,167 +57,6 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"
 MISSING_ORIGINAL = "The original could not be downloaded."
 
 _tokens = itertools.count(1)
-
-
-# -- decoding, for workers (Pillow is imported there, in the worker thread) -----------------
-def pil_to_qimage(img: Image.Image) -> QImage:
-    """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go)."""
-    width, height = img.size
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-            img.mode == "P" and "transparency" in img.info):
-        data = img.convert("RGBA").tobytes()
-        image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888)
-    elif img.mode in ("1", "L", "I", "I;16", "F"):
-        data = img.convert("L").tobytes()
-        image = QImage(data, width, height, width, QImage.Format.Format_Grayscale8)
-    else:
-        data = img.convert("RGB").tobytes()
-        image = QImage(data, width, height, width * 3, QImage.Format.Format_RGB888)
-    return paint_ready(image)        # converting copies out of ``data`` before it goes
-
-
-def read_image(path: str | Path, max_side: int | None = None) -> QImage:
-    """Decode an image file as the previews are made (EXIF-rotated), ready to paint.
-
-    Slow for big files: call it in a worker. Pillow's decompression-bomb guard stays on.
-    """
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as img:
-        if max_side:
-            img.draft(None, (max_side, max_side))
-        img = ImageOps.exif_transpose(img)
-        if max_side and max(img.size) > max_side:
-            img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        return pil_to_qimage(img)
-
-
-def read_full_images(original: str | Path | None, cutout: str | Path | None,
-                     mask: str | Path | None) -> tuple[QImage | None, ...]:
-    """The three full-size images for ``Viewer.set_full_images`` (missing files give None).
-
-    Meant for a worker: ``Task(lambda: read_full_images(job.original_path, ...))``.
-    """
-    def one(path):
-        return read_image(path) if path and Path(path).exists() else None
-
-    return one(original), one(cutout), one(mask)
-
-
-def _background_image(path: str) -> QImage:
-    from PIL import Image, UnidentifiedImageError
-
-    name = Path(path).name or path
-    try:
-        return read_image(path, BACKGROUND_MAX_SIDE)
-    except FileNotFoundError:
-        raise OSError(f"{name} is no longer there.") from None
-    except UnidentifiedImageError:
-        raise OSError(f"{name} is not an image Cutout can read.") from None
-    except Image.DecompressionBombError:
-        raise OSError(f"{name} is too large to use as a background.") from None
-    except (OSError, ValueError):
-        raise OSError(f"{name} could not be read.") from None
-
-
-# -- icons -----------------------------------------------------------------------------------
-class _GlyphIconEngine(QIconEngine):
-    """An icon drawn from a glyph when first painted, at the size and pixel ratio asked.
-
-    Drawing every toolbar icon at four sizes while the window is built cost about 10 ms
-    before its first paint; drawn on demand, it costs nothing until the results show.
-    """
-
-    def __init__(self, draw: Callable[[QPainter, QColor], None], color: QColor) -> None:
-        super().__init__()
-        self._draw, self._color = draw, QColor(color)
-
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
-              state: QIcon.State) -> None:
-        if mode == QIcon.Mode.Disabled:
-            painter.drawPixmap(rect, self.pixmap(rect.size(), mode, state))
-        else:
-            self._paint_glyph(painter, rect)
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        self._paint_glyph(painter, QRect(QPoint(0, 0), size))
-        painter.end()
-        if mode == QIcon.Mode.Disabled:  # greyed as the style greys any other icon
-            pixmap = QApplication.style().generatedIconPixmap(mode, pixmap, QStyleOption())
-        return pixmap
-
-    def _paint_glyph(self, painter: QPainter, rect: QRect) -> None:
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.translate(rect.topLeft())
-        painter.scale(rect.width() / 16, rect.height() / 16)
-        pen = QPen(self._color, 1.5)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        self._draw(painter, self._color)
-        painter.restore()
-
-    def clone(self) -> QIconEngine:
-        return _GlyphIconEngine(self._draw, self._color)
-
-
-def _drawn_icon(draw: Callable[[QPainter, QColor], None], color: QColor) -> QIcon:
-    return QIcon(_GlyphIconEngine(draw, color))
-
-
-def _magnifier(plus: bool) -> Callable[[QPainter, QColor], None]:
-    def draw(p: QPainter, color: QColor) -> None:
-        p.drawEllipse(QPointF(6.5, 6.5), 4.5, 4.5)
-        p.drawLine(QPointF(10, 10), QPointF(14, 14))
-        p.drawLine(QPointF(4.5, 6.5), QPointF(8.5, 6.5))
-        if plus:
-            p.drawLine(QPointF(6.5, 4.5), QPointF(6.5, 8.5))
-    return draw
-
-
-def _fit_glyph(p: QPainter, color: QColor) -> None:
-    for x, y, dx, dy in ((2, 2, 1, 1), (14, 2, -1, 1), (2, 14, 1, -1), (14, 14, -1, -1)):
-        p.drawLine(QPointF(x, y), QPointF(x + 4 * dx, y))
-        p.drawLine(QPointF(x, y), QPointF(x, y + 4 * dy))
-    p.drawRect(QRectF(6, 6, 4, 4))
-
-
-def _actual_glyph(p: QPainter, color: QColor) -> None:
-    font = QFont()
-    font.setPixelSize(8)
-    font.setBold(True)
-    p.setFont(font)
-    p.drawText(QRectF(0, 0, 16, 16), int(Qt.AlignmentFlag.AlignCenter), "1:1")
-
-
-def _compare_glyph(p: QPainter, color: QColor) -> None:
-    p.drawRect(QRectF(1.5, 3.5, 13, 9))
-    p.fillRect(QRectF(2, 4, 6, 8), color)
-    p.drawLine(QPointF(8, 1.5), QPointF(8, 14.5))
-
-
-def _swatch(backdrop: Backdrop, frame: QColor) -> QIcon:
-    icon = QIcon()
-    for size in (16, 24, 32):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        area = QRectF(1, 1, size - 2, size - 2)
-        if backdrop.kind == "color":
-            painter.fillRect(area, backdrop.color)
-        elif backdrop.kind == "image" and backdrop.image is not None:
-            painter.drawImage(area, backdrop.image)
-        else:
-            painter.drawTiledPixmap(area, checkerboard(max(2, size // 6)))
-        painter.setPen(QPen(frame, 1))
-        painter.drawRect(area.adjusted(-0.5, -0.5, 0.5, 0.5))
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
 
 
 class Viewer(QWidget):
@@ -424,12 +236,12 @@ class Viewer(QWidget):
 
     def _refresh_icons(self) -> None:
         color = self.palette().color(QPalette.ColorRole.ButtonText)
-        for act, theme, glyph in ((self.act_fit, "zoom-fit-best", _fit_glyph),
-                                  (self.act_actual, "zoom-original", _actual_glyph),
-                                  (self.act_zoom_in, "zoom-in", _magnifier(True)),
-                                  (self.act_zoom_out, "zoom-out", _magnifier(False)),
-                                  (self.act_compare, "", _compare_glyph)):
-            drawn = _drawn_icon(glyph, color)
+        for act, theme, glyph in ((self.act_fit, "zoom-fit-best", fit_glyph),
+                                  (self.act_actual, "zoom-original", actual_glyph),
+                                  (self.act_zoom_in, "zoom-in", magnifier(True)),
+                                  (self.act_zoom_out, "zoom-out", magnifier(False)),
+                                  (self.act_compare, "", compare_glyph)):
+            drawn = drawn_icon(glyph, color)
             act.setIcon(QIcon.fromTheme(theme, drawn) if theme else drawn)
 
     def actions_for_menu(self) -> list[QAction]:
@@ -438,13 +250,6 @@ class Viewer(QWidget):
                 self._separator, self.act_compare, self.background_menu.menuAction()]
 
     # -- pictures ----------------------------------------------------------------------
-    def show(self, previews: Any = None, full_size: QSize | None = None) -> None:
-        """With no arguments, QWidget.show(); otherwise the same as ``show_previews``."""
-        if previews is None and full_size is None:
-            super().show()
-            return
-        self.show_previews(previews, full_size)
-
     def show_previews(self, previews: Any, full_size: QSize | None = None) -> None:
         """Show an object with ``original``, ``cutout`` and ``mask`` QImages (None allowed).
 
@@ -645,7 +450,7 @@ class Viewer(QWidget):
         token = next(_tokens)
         self._bg_token = token
         self._bg_request = (path, from_state)
-        self._in_worker(token, lambda: _background_image(path))
+        self._in_worker(token, lambda: read_background_image(path))
 
     def _apply_backdrop(self) -> None:
         kind = self._bg["kind"]
@@ -662,7 +467,7 @@ class Viewer(QWidget):
         self.matted_view.set_backdrop(backdrop)
         self.compare_view.set_backdrop(backdrop)
         self.background_button.setIcon(
-            _swatch(backdrop, self.palette().color(QPalette.ColorRole.Mid)))
+            swatch(backdrop, self.palette().color(QPalette.ColorRole.Mid)))
         self._sync_background_checks()
 
     def _sync_background_checks(self) -> None:
