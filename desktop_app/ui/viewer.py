@@ -3,8 +3,9 @@
 ``Viewer`` is what the main window embeds. It shows previews at once and asks for the full-size
 images only when a zoom needs more detail than a preview holds (``full_resolution_wanted``);
 whoever owns the files decodes them in a worker and hands them back (``set_full_images``). The
-viewer decodes nothing itself on the GUI thread: the one file it opens, a background image,
-is read and scaled in a worker, like the halvings of full-size images.
+viewer decodes nothing itself on the GUI thread: the one file it opens, a background image
+(``background_choice.py``), is read and scaled in a worker, like the halvings of full-size
+images (``decode.py``).
 
 Worker results come back through ``ui.tasks``, so a viewer that is closed while a worker runs
 simply never hears back; nothing waits on, or is deleted under, a running thread.
@@ -15,26 +16,23 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QColorDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.ui.background_choice import BACKGROUND_KINDS, BackgroundChoice
 from desktop_app.ui.canvas import ImageCanvas
 from desktop_app.ui.compare_canvas import CompareCanvas
-from desktop_app.ui.decode import full_levels, read_background_image
+from desktop_app.ui.decode import full_levels
 from desktop_app.ui.glyphs import (
     actual_glyph,
     compare_glyph,
@@ -49,11 +47,8 @@ from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_KINDS = ("checker", "white", "black", "color", "image")
-DEFAULT_CUSTOM_COLOR = "#808080"
 ZOOM_PRESETS = (1 / 32, 1 / 24, 1 / 16, 1 / 12, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3,
                 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"
 MISSING_ORIGINAL = "The original could not be downloaded."
 
 _tokens = itertools.count(1)
@@ -84,15 +79,11 @@ class Viewer(QWidget):
         self._shown_key: tuple | None = None
         self._full_token = 0
         self._full_wanted_sent = False
-        self._bg: dict[str, str] = {"kind": "checker", "color": DEFAULT_CUSTOM_COLOR,
-                                    "image": ""}
-        self._bg_image: QImage | None = None
-        self._bg_token = 0
-        self._bg_request: tuple[str, bool] | None = None   # (path, asked by set_background_state)
         self._build()
         self._build_actions()
+        self._build_toolbar()
         self._refresh_icons()
-        self._apply_backdrop()
+        self._show_backdrop(self.background.backdrop())
         self.state.changed.connect(self._view_changed)
         self._view_changed()
 
@@ -169,35 +160,15 @@ class Viewer(QWidget):
         self._separator = QAction(self)
         self._separator.setSeparator(True)
 
-        self.background_menu = QMenu("&Background", self)
-        self.background_menu.setObjectName("backgroundMenu")
-        self.background_menu.menuAction().setStatusTip("What the cut-out is shown over")
-        group = QActionGroup(self)
-        group.setExclusive(True)
+        self.background = BackgroundChoice(self)
+        self.background_menu = self.background.menu
+        (self.act_bg_checker, self.act_bg_white, self.act_bg_black, self.act_bg_color,
+         self.act_bg_image) = (self.background.actions[kind] for kind in BACKGROUND_KINDS)
+        self.background.backdrop_changed.connect(self._show_backdrop)
+        self.background.changed.connect(self.background_changed)
+        self.background.failed.connect(self.background_failed)
 
-        def choice(text: str, slot: Callable, tip: str) -> QAction:
-            act = QAction(text, self)
-            act.setCheckable(True)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            group.addAction(act)
-            self.background_menu.addAction(act)
-            return act
-
-        self.act_bg_checker = choice("&Checkerboard", lambda: self._choose_kind("checker"),
-                                     "Show transparency as a checkerboard")
-        self.act_bg_white = choice("&White", lambda: self._choose_kind("white"),
-                                   "Show the cut-out on white")
-        self.act_bg_black = choice("Blac&k", lambda: self._choose_kind("black"),
-                                   "Show the cut-out on black")
-        self.act_bg_color = choice("Custom &colour\u2026", self.choose_color,
-                                   "Show the cut-out on a colour of your choice")
-        self.act_bg_image = choice("&Image\u2026", self.choose_image,
-                                   "Show the cut-out on an image from your disk")
-        self._bg_actions = {"checker": self.act_bg_checker, "white": self.act_bg_white,
-                            "black": self.act_bg_black, "color": self.act_bg_color,
-                            "image": self.act_bg_image}
-
+    def _build_toolbar(self) -> None:
         buttons = []
         for act in (self.act_fit, self.act_actual, self.act_zoom_out, self.act_zoom_in):
             button = QToolButton()
@@ -337,8 +308,10 @@ class Viewer(QWidget):
             return
         token = next(_tokens)
         self._full_token = token
-        self._in_worker(token, lambda: {name: full_levels(image, width)
-                                        for name, (image, width) in work.items()})
+        run_task(self, lambda: {name: full_levels(image, width)
+                                for name, (image, width) in work.items()},
+                 lambda levels: self._full_levels_done(token, levels),
+                 lambda message: self._full_levels_failed(token, message))
 
     # -- zoom ----------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -399,120 +372,38 @@ class Viewer(QWidget):
     # -- background ------------------------------------------------------------------------
     def background_state(self) -> dict[str, str]:
         """The backdrop choice as plain strings, for QSettings: kind, color, image."""
-        return dict(self._bg)
+        return self.background.state()
 
     def set_background_state(self, state: Mapping[str, Any] | None) -> None:
         """Restore a ``background_state()``; anything unusable falls back to the checkerboard.
 
         An image backdrop is read in a worker; until it is ready the previous one shows.
         """
-        if not isinstance(state, Mapping):
-            return
-        kind = str(state.get("kind", "checker"))
-        color = QColor(str(state.get("color", "") or ""))
-        image = str(state.get("image", "") or "")
-        self._bg = {"kind": kind if kind in BACKGROUND_KINDS else "checker",
-                    "color": color.name() if color.isValid() else DEFAULT_CUSTOM_COLOR,
-                    "image": image}
-        if self._bg["kind"] == "image":
-            if image:
-                self._load_background(image, from_state=True)
-                self._sync_background_checks()
-                return
-            self._bg["kind"] = "checker"
-        self._bg_image = None
-        self._apply_backdrop()
+        self.background.set_state(state)
 
-    def _choose_kind(self, kind: str) -> None:
-        self._bg["kind"] = kind
-        self._bg_request = None
-        self._bg_image = None
-        self._apply_backdrop()
-        self.background_changed.emit(self.background_state())
-
-    def choose_color(self) -> None:
-        color = QColorDialog.getColor(QColor(self._bg["color"]), self, "Background colour")
-        if not color.isValid():
-            self._sync_background_checks()
-            return
-        self._bg["color"] = color.name()
-        self._choose_kind("color")
-
-    def choose_image(self) -> None:
-        start = str(Path(self._bg["image"]).parent) if self._bg["image"] else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a background image", start,
-                                              IMAGE_FILTER)
-        self._sync_background_checks()        # stays as it was until the image is ready
-        if path:
-            self._load_background(path, from_state=False)
-
-    def _load_background(self, path: str, *, from_state: bool) -> None:
-        token = next(_tokens)
-        self._bg_token = token
-        self._bg_request = (path, from_state)
-        self._in_worker(token, lambda: read_background_image(path))
-
-    def _apply_backdrop(self) -> None:
-        kind = self._bg["kind"]
-        if kind == "white":
-            backdrop = Backdrop("color", QColor(255, 255, 255))
-        elif kind == "black":
-            backdrop = Backdrop("color", QColor(0, 0, 0))
-        elif kind == "color":
-            backdrop = Backdrop("color", QColor(self._bg["color"]))
-        elif kind == "image" and self._bg_image is not None:
-            backdrop = Backdrop("image", image=self._bg_image)
-        else:
-            backdrop = Backdrop("checker")
+    def _show_backdrop(self, backdrop: Backdrop) -> None:
         self.matted_view.set_backdrop(backdrop)
         self.compare_view.set_backdrop(backdrop)
         self.background_button.setIcon(
             swatch(backdrop, self.palette().color(QPalette.ColorRole.Mid)))
-        self._sync_background_checks()
 
-    def _sync_background_checks(self) -> None:
-        shown = self._bg["kind"]
-        if shown == "image" and self._bg_image is None:
-            shown = "checker"        # an image still loading: the checkerboard is on screen
-        self._bg_actions[shown].setChecked(True)
+    # -- full-size images, prepared in a worker ------------------------------------------
+    def _full_levels_done(self, token: int, levels: dict[str, list[QImage]]) -> None:
+        if token != self._full_token:
+            return                   # another picture is on show, or a newer load is on its way
+        self._full_token = 0
+        for name, images in levels.items():
+            source = self._sources.get(name)
+            if source is not None:
+                source.set_full_levels(images)
+        for canvas in (self.original_view, self.matted_view, self.mask_view, self.compare_view):
+            canvas.update()
+        self.full_resolution_ready.emit()
 
-    # -- worker results ----------------------------------------------------------------------
-    def _in_worker(self, token: int, fn: Callable[[], Any]) -> None:
-        """Run ``fn`` in a worker; its answer comes back by token, so a stale one is ignored."""
-        run_task(self, fn, lambda result: self._worker_done(token, result),
-                 lambda message: self._worker_failed(token, message))
-
-    def _worker_done(self, token: int, result: object) -> None:
-        if token == self._full_token and token:
-            self._full_token = 0
-            for name, levels in result.items():
-                source = self._sources.get(name)
-                if source is not None:
-                    source.set_full_levels(levels)
-            for canvas in (self.original_view, self.matted_view, self.mask_view,
-                           self.compare_view):
-                canvas.update()
-            self.full_resolution_ready.emit()
-        elif token == self._bg_token and token and self._bg_request is not None:
-            path, _ = self._bg_request
-            self._bg_request = None
-            self._bg_image = result
-            self._bg["kind"], self._bg["image"] = "image", path
-            self._apply_backdrop()
-            self.background_changed.emit(self.background_state())
-
-    def _worker_failed(self, token: int, message: str) -> None:
-        if token == self._full_token and token:
+    def _full_levels_failed(self, token: int, message: str) -> None:
+        if token == self._full_token:
             self._full_token = 0
             log.warning("full-size images could not be prepared: %s", message)
-        elif token == self._bg_token and token and self._bg_request is not None:
-            _, from_state = self._bg_request
-            self._bg_request = None
-            if from_state:
-                self._bg["kind"] = "checker"
-                self._apply_backdrop()
-                self.background_changed.emit(self.background_state())
-            self.background_failed.emit(f"The background image was not used: {message}")
 
     # -- style -----------------------------------------------------------------------------
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -520,4 +411,4 @@ class Viewer(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
                 and hasattr(self, "act_fit"):
             self._refresh_icons()
-            self._apply_backdrop()
+            self._show_backdrop(self.background.backdrop())
