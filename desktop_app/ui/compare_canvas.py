@@ -72,21 +72,24 @@ class CompareCanvas(Canvas):
         return event.button() == Qt.MouseButton.MiddleButton or (
             event.button() == Qt.MouseButton.LeftButton and self._space_held)
 
+    def _divider_to(self, event: QMouseEvent) -> None:
+        """Put the divider under the pointer: a press and a drag both do this."""
+        self.set_divider(event.position().x() / max(1, self.width()))
+        event.accept()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         if self._has_content() and event.button() == Qt.MouseButton.LeftButton \
                 and not self._space_held:
             self._dragging_divider = True
-            self.set_divider(event.position().x() / max(1, self.width()))
-            event.accept()
-            return
-        super().mousePressEvent(event)
+            self._divider_to(event)
+        else:
+            super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         if self._dragging_divider:
-            self.set_divider(event.position().x() / max(1, self.width()))
-            event.accept()
-            return
-        super().mouseMoveEvent(event)
+            self._divider_to(event)
+        else:
+            super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         if self._dragging_divider:
