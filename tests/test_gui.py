@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMessageBox, QPush
 
 from desktop_app.jobs.model import JobState
 from desktop_app.sandbox import Fault
-from desktop_app.ui.image_view import ImageCanvas
+from desktop_app.ui.canvas import ImageCanvas
 from desktop_app.ui.main_window import MainWindow
 
 WAIT_MS = 20000

@@ -6,6 +6,8 @@ checks are about what is on screen, not about the viewer's own bookkeeping.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -21,8 +23,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QColorDialog, QFileDialog, QWidget
 
-from desktop_app.ui.image_view import ImageCanvas
-from desktop_app.ui.viewer import Viewer, pil_to_qimage
+from desktop_app.ui.canvas import ImageCanvas
+from desktop_app.ui.decode import pil_to_qimage
+from desktop_app.ui.viewer import Viewer
 
 WAIT_MS = 5000
 
@@ -387,7 +390,22 @@ def test_showing_the_same_pictures_again_keeps_the_view(viewer):
     viewer.act_actual.trigger()
     viewer.original_view.pan_by(30, 20)
     kept = (viewer.zoom(), viewer.center())
-    viewer.show(shown, QSize(800, 600))        # a job update re-shows the same job
+    viewer.show_previews(shown, QSize(800, 600))   # a job update re-shows the same job
     assert (viewer.zoom(), viewer.center()) == kept
     viewer.show_previews(previews(blocks(800, 600), blocks(800, 600), blocks(800, 600)))
     assert viewer.state.is_fit()               # another picture starts fitted
+
+
+def test_the_viewer_keeps_qwidget_show_and_imports_no_pillow():
+    """``show()`` means what it means on every widget, and Pillow loads only in workers.
+
+    The viewer is built just after the window's first paint, so anything its modules import
+    at import time is start-up cost; Pillow alone is tens of milliseconds.
+    """
+    assert Viewer.show is QWidget.show
+    child = ("import sys, desktop_app.ui.viewer, desktop_app.ui.decode, desktop_app.ui.glyphs; "
+             "print('PIL' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -3,8 +3,9 @@
 ``Viewer`` is what the main window embeds. It shows previews at once and asks for the full-size
 images only when a zoom needs more detail than a preview holds (``full_resolution_wanted``);
 whoever owns the files decodes them in a worker and hands them back (``set_full_images``). The
-viewer decodes nothing itself on the GUI thread: the one file it opens, a background image,
-is read and scaled in a worker, like the halvings of full-size images.
+viewer decodes nothing itself on the GUI thread: the one file it opens, a background image
+(``background_choice.py``), is read and scaled in a worker, like the halvings of full-size
+images (``decode.py``).
 
 Worker results come back through ``ui.tasks``, so a viewer that is closed while a worker runs
 simply never hears back; nothing waits on, or is deleted under, a running thread.
@@ -15,236 +16,47 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import (
-    QEvent,
-    QObject,
-    QPoint,
-    QPointF,
-    QRect,
-    QRectF,
-    QSize,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QColor,
-    QFont,
-    QIcon,
-    QIconEngine,
-    QImage,
-    QKeySequence,
-    QPainter,
-    QPalette,
-    QPen,
-    QPixmap,
-)
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QApplication,
-    QColorDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QStackedWidget,
-    QStyleOption,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.ui.image_view import (
-    Backdrop,
-    CompareCanvas,
-    ImageCanvas,
-    ImagePane,
-    ImageSource,
-    ViewState,
-    checkerboard,
-    full_levels,
-    paint_ready,
+from desktop_app.ui.background_choice import BACKGROUND_KINDS, BackgroundChoice
+from desktop_app.ui.canvas import ImageCanvas
+from desktop_app.ui.compare_canvas import CompareCanvas
+from desktop_app.ui.decode import full_levels
+from desktop_app.ui.decode import read_full_images  # noqa: F401 - temporary, see below
+from desktop_app.ui.glyphs import (
+    actual_glyph,
+    compare_glyph,
+    drawn_icon,
+    fit_glyph,
+    magnifier,
+    swatch,
 )
+from desktop_app.ui.image_pane import ImagePane
 from desktop_app.ui.tasks import run_task
-
-if TYPE_CHECKING:
-    from PIL import Image
+from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
-BACKGROUND_KINDS = ("checker", "white", "black", "color", "image")
-DEFAULT_CUSTOM_COLOR = "#808080"
+# Temporary: ui/main_window.py still imports read_full_images from here; drop the re-export once
+# it reads ``from desktop_app.ui.decode import read_full_images``.
+__all__ = ["Viewer", "read_full_images"]
+
 ZOOM_PRESETS = (1 / 32, 1 / 24, 1 / 16, 1 / 12, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3,
                 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"
 MISSING_ORIGINAL = "The original could not be downloaded."
 
 _tokens = itertools.count(1)
-
-
-# -- decoding, for workers (Pillow is imported there, in the worker thread) -----------------
-def pil_to_qimage(img: Image.Image) -> QImage:
-    """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go)."""
-    width, height = img.size
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-            img.mode == "P" and "transparency" in img.info):
-        data = img.convert("RGBA").tobytes()
-        image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888)
-    elif img.mode in ("1", "L", "I", "I;16", "F"):
-        data = img.convert("L").tobytes()
-        image = QImage(data, width, height, width, QImage.Format.Format_Grayscale8)
-    else:
-        data = img.convert("RGB").tobytes()
-        image = QImage(data, width, height, width * 3, QImage.Format.Format_RGB888)
-    return paint_ready(image)        # converting copies out of ``data`` before it goes
-
-
-def read_image(path: str | Path, max_side: int | None = None) -> QImage:
-    """Decode an image file as the previews are made (EXIF-rotated), ready to paint.
-
-    Slow for big files: call it in a worker. Pillow's decompression-bomb guard stays on.
-    """
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as img:
-        if max_side:
-            img.draft(None, (max_side, max_side))
-        img = ImageOps.exif_transpose(img)
-        if max_side and max(img.size) > max_side:
-            img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        return pil_to_qimage(img)
-
-
-def read_full_images(original: str | Path | None, cutout: str | Path | None,
-                     mask: str | Path | None) -> tuple[QImage | None, ...]:
-    """The three full-size images for ``Viewer.set_full_images`` (missing files give None).
-
-    Meant for a worker: ``Task(lambda: read_full_images(job.original_path, ...))``.
-    """
-    def one(path):
-        return read_image(path) if path and Path(path).exists() else None
-
-    return one(original), one(cutout), one(mask)
-
-
-def _background_image(path: str) -> QImage:
-    from PIL import Image, UnidentifiedImageError
-
-    name = Path(path).name or path
-    try:
-        return read_image(path, BACKGROUND_MAX_SIDE)
-    except FileNotFoundError:
-        raise OSError(f"{name} is no longer there.") from None
-    except UnidentifiedImageError:
-        raise OSError(f"{name} is not an image Cutout can read.") from None
-    except Image.DecompressionBombError:
-        raise OSError(f"{name} is too large to use as a background.") from None
-    except (OSError, ValueError):
-        raise OSError(f"{name} could not be read.") from None
-
-
-# -- icons -----------------------------------------------------------------------------------
-class _GlyphIconEngine(QIconEngine):
-    """An icon drawn from a glyph when first painted, at the size and pixel ratio asked.
-
-    Drawing every toolbar icon at four sizes while the window is built cost about 10 ms
-    before its first paint; drawn on demand, it costs nothing until the results show.
-    """
-
-    def __init__(self, draw: Callable[[QPainter, QColor], None], color: QColor) -> None:
-        super().__init__()
-        self._draw, self._color = draw, QColor(color)
-
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
-              state: QIcon.State) -> None:
-        if mode == QIcon.Mode.Disabled:
-            painter.drawPixmap(rect, self.pixmap(rect.size(), mode, state))
-        else:
-            self._paint_glyph(painter, rect)
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        self._paint_glyph(painter, QRect(QPoint(0, 0), size))
-        painter.end()
-        if mode == QIcon.Mode.Disabled:  # greyed as the style greys any other icon
-            pixmap = QApplication.style().generatedIconPixmap(mode, pixmap, QStyleOption())
-        return pixmap
-
-    def _paint_glyph(self, painter: QPainter, rect: QRect) -> None:
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.translate(rect.topLeft())
-        painter.scale(rect.width() / 16, rect.height() / 16)
-        pen = QPen(self._color, 1.5)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        self._draw(painter, self._color)
-        painter.restore()
-
-    def clone(self) -> QIconEngine:
-        return _GlyphIconEngine(self._draw, self._color)
-
-
-def _drawn_icon(draw: Callable[[QPainter, QColor], None], color: QColor) -> QIcon:
-    return QIcon(_GlyphIconEngine(draw, color))
-
-
-def _magnifier(plus: bool) -> Callable[[QPainter, QColor], None]:
-    def draw(p: QPainter, color: QColor) -> None:
-        p.drawEllipse(QPointF(6.5, 6.5), 4.5, 4.5)
-        p.drawLine(QPointF(10, 10), QPointF(14, 14))
-        p.drawLine(QPointF(4.5, 6.5), QPointF(8.5, 6.5))
-        if plus:
-            p.drawLine(QPointF(6.5, 4.5), QPointF(6.5, 8.5))
-    return draw
-
-
-def _fit_glyph(p: QPainter, color: QColor) -> None:
-    for x, y, dx, dy in ((2, 2, 1, 1), (14, 2, -1, 1), (2, 14, 1, -1), (14, 14, -1, -1)):
-        p.drawLine(QPointF(x, y), QPointF(x + 4 * dx, y))
-        p.drawLine(QPointF(x, y), QPointF(x, y + 4 * dy))
-    p.drawRect(QRectF(6, 6, 4, 4))
-
-
-def _actual_glyph(p: QPainter, color: QColor) -> None:
-    font = QFont()
-    font.setPixelSize(8)
-    font.setBold(True)
-    p.setFont(font)
-    p.drawText(QRectF(0, 0, 16, 16), int(Qt.AlignmentFlag.AlignCenter), "1:1")
-
-
-def _compare_glyph(p: QPainter, color: QColor) -> None:
-    p.drawRect(QRectF(1.5, 3.5, 13, 9))
-    p.fillRect(QRectF(2, 4, 6, 8), color)
-    p.drawLine(QPointF(8, 1.5), QPointF(8, 14.5))
-
-
-def _swatch(backdrop: Backdrop, frame: QColor) -> QIcon:
-    icon = QIcon()
-    for size in (16, 24, 32):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        area = QRectF(1, 1, size - 2, size - 2)
-        if backdrop.kind == "color":
-            painter.fillRect(area, backdrop.color)
-        elif backdrop.kind == "image" and backdrop.image is not None:
-            painter.drawImage(area, backdrop.image)
-        else:
-            painter.drawTiledPixmap(area, checkerboard(max(2, size // 6)))
-        painter.setPen(QPen(frame, 1))
-        painter.drawRect(area.adjusted(-0.5, -0.5, 0.5, 0.5))
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
 
 
 class Viewer(QWidget):
@@ -272,15 +84,11 @@ class Viewer(QWidget):
         self._shown_key: tuple | None = None
         self._full_token = 0
         self._full_wanted_sent = False
-        self._bg: dict[str, str] = {"kind": "checker", "color": DEFAULT_CUSTOM_COLOR,
-                                    "image": ""}
-        self._bg_image: QImage | None = None
-        self._bg_token = 0
-        self._bg_request: tuple[str, bool] | None = None   # (path, asked by set_background_state)
         self._build()
         self._build_actions()
+        self._build_toolbar()
         self._refresh_icons()
-        self._apply_backdrop()
+        self._show_backdrop(self.background.backdrop())
         self.state.changed.connect(self._view_changed)
         self._view_changed()
 
@@ -357,35 +165,15 @@ class Viewer(QWidget):
         self._separator = QAction(self)
         self._separator.setSeparator(True)
 
-        self.background_menu = QMenu("&Background", self)
-        self.background_menu.setObjectName("backgroundMenu")
-        self.background_menu.menuAction().setStatusTip("What the cut-out is shown over")
-        group = QActionGroup(self)
-        group.setExclusive(True)
+        self.background = BackgroundChoice(self)
+        self.background_menu = self.background.menu
+        (self.act_bg_checker, self.act_bg_white, self.act_bg_black, self.act_bg_color,
+         self.act_bg_image) = (self.background.actions[kind] for kind in BACKGROUND_KINDS)
+        self.background.backdrop_changed.connect(self._show_backdrop)
+        self.background.changed.connect(self.background_changed)
+        self.background.failed.connect(self.background_failed)
 
-        def choice(text: str, slot: Callable, tip: str) -> QAction:
-            act = QAction(text, self)
-            act.setCheckable(True)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            group.addAction(act)
-            self.background_menu.addAction(act)
-            return act
-
-        self.act_bg_checker = choice("&Checkerboard", lambda: self._choose_kind("checker"),
-                                     "Show transparency as a checkerboard")
-        self.act_bg_white = choice("&White", lambda: self._choose_kind("white"),
-                                   "Show the cut-out on white")
-        self.act_bg_black = choice("Blac&k", lambda: self._choose_kind("black"),
-                                   "Show the cut-out on black")
-        self.act_bg_color = choice("Custom &colour\u2026", self.choose_color,
-                                   "Show the cut-out on a colour of your choice")
-        self.act_bg_image = choice("&Image\u2026", self.choose_image,
-                                   "Show the cut-out on an image from your disk")
-        self._bg_actions = {"checker": self.act_bg_checker, "white": self.act_bg_white,
-                            "black": self.act_bg_black, "color": self.act_bg_color,
-                            "image": self.act_bg_image}
-
+    def _build_toolbar(self) -> None:
         buttons = []
         for act in (self.act_fit, self.act_actual, self.act_zoom_out, self.act_zoom_in):
             button = QToolButton()
@@ -424,12 +212,12 @@ class Viewer(QWidget):
 
     def _refresh_icons(self) -> None:
         color = self.palette().color(QPalette.ColorRole.ButtonText)
-        for act, theme, glyph in ((self.act_fit, "zoom-fit-best", _fit_glyph),
-                                  (self.act_actual, "zoom-original", _actual_glyph),
-                                  (self.act_zoom_in, "zoom-in", _magnifier(True)),
-                                  (self.act_zoom_out, "zoom-out", _magnifier(False)),
-                                  (self.act_compare, "", _compare_glyph)):
-            drawn = _drawn_icon(glyph, color)
+        for act, theme, glyph in ((self.act_fit, "zoom-fit-best", fit_glyph),
+                                  (self.act_actual, "zoom-original", actual_glyph),
+                                  (self.act_zoom_in, "zoom-in", magnifier(True)),
+                                  (self.act_zoom_out, "zoom-out", magnifier(False)),
+                                  (self.act_compare, "", compare_glyph)):
+            drawn = drawn_icon(glyph, color)
             act.setIcon(QIcon.fromTheme(theme, drawn) if theme else drawn)
 
     def actions_for_menu(self) -> list[QAction]:
@@ -438,13 +226,6 @@ class Viewer(QWidget):
                 self._separator, self.act_compare, self.background_menu.menuAction()]
 
     # -- pictures ----------------------------------------------------------------------
-    def show(self, previews: Any = None, full_size: QSize | None = None) -> None:
-        """With no arguments, QWidget.show(); otherwise the same as ``show_previews``."""
-        if previews is None and full_size is None:
-            super().show()
-            return
-        self.show_previews(previews, full_size)
-
     def show_previews(self, previews: Any, full_size: QSize | None = None) -> None:
         """Show an object with ``original``, ``cutout`` and ``mask`` QImages (None allowed).
 
@@ -532,8 +313,10 @@ class Viewer(QWidget):
             return
         token = next(_tokens)
         self._full_token = token
-        self._in_worker(token, lambda: {name: full_levels(image, width)
-                                        for name, (image, width) in work.items()})
+        run_task(self, lambda: {name: full_levels(image, width)
+                                for name, (image, width) in work.items()},
+                 lambda levels: self._full_levels_done(token, levels),
+                 lambda message: self._full_levels_failed(token, message))
 
     # -- zoom ----------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -594,120 +377,38 @@ class Viewer(QWidget):
     # -- background ------------------------------------------------------------------------
     def background_state(self) -> dict[str, str]:
         """The backdrop choice as plain strings, for QSettings: kind, color, image."""
-        return dict(self._bg)
+        return self.background.state()
 
     def set_background_state(self, state: Mapping[str, Any] | None) -> None:
         """Restore a ``background_state()``; anything unusable falls back to the checkerboard.
 
         An image backdrop is read in a worker; until it is ready the previous one shows.
         """
-        if not isinstance(state, Mapping):
-            return
-        kind = str(state.get("kind", "checker"))
-        color = QColor(str(state.get("color", "") or ""))
-        image = str(state.get("image", "") or "")
-        self._bg = {"kind": kind if kind in BACKGROUND_KINDS else "checker",
-                    "color": color.name() if color.isValid() else DEFAULT_CUSTOM_COLOR,
-                    "image": image}
-        if self._bg["kind"] == "image":
-            if image:
-                self._load_background(image, from_state=True)
-                self._sync_background_checks()
-                return
-            self._bg["kind"] = "checker"
-        self._bg_image = None
-        self._apply_backdrop()
+        self.background.set_state(state)
 
-    def _choose_kind(self, kind: str) -> None:
-        self._bg["kind"] = kind
-        self._bg_request = None
-        self._bg_image = None
-        self._apply_backdrop()
-        self.background_changed.emit(self.background_state())
-
-    def choose_color(self) -> None:
-        color = QColorDialog.getColor(QColor(self._bg["color"]), self, "Background colour")
-        if not color.isValid():
-            self._sync_background_checks()
-            return
-        self._bg["color"] = color.name()
-        self._choose_kind("color")
-
-    def choose_image(self) -> None:
-        start = str(Path(self._bg["image"]).parent) if self._bg["image"] else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a background image", start,
-                                              IMAGE_FILTER)
-        self._sync_background_checks()        # stays as it was until the image is ready
-        if path:
-            self._load_background(path, from_state=False)
-
-    def _load_background(self, path: str, *, from_state: bool) -> None:
-        token = next(_tokens)
-        self._bg_token = token
-        self._bg_request = (path, from_state)
-        self._in_worker(token, lambda: _background_image(path))
-
-    def _apply_backdrop(self) -> None:
-        kind = self._bg["kind"]
-        if kind == "white":
-            backdrop = Backdrop("color", QColor(255, 255, 255))
-        elif kind == "black":
-            backdrop = Backdrop("color", QColor(0, 0, 0))
-        elif kind == "color":
-            backdrop = Backdrop("color", QColor(self._bg["color"]))
-        elif kind == "image" and self._bg_image is not None:
-            backdrop = Backdrop("image", image=self._bg_image)
-        else:
-            backdrop = Backdrop("checker")
+    def _show_backdrop(self, backdrop: Backdrop) -> None:
         self.matted_view.set_backdrop(backdrop)
         self.compare_view.set_backdrop(backdrop)
         self.background_button.setIcon(
-            _swatch(backdrop, self.palette().color(QPalette.ColorRole.Mid)))
-        self._sync_background_checks()
+            swatch(backdrop, self.palette().color(QPalette.ColorRole.Mid)))
 
-    def _sync_background_checks(self) -> None:
-        shown = self._bg["kind"]
-        if shown == "image" and self._bg_image is None:
-            shown = "checker"        # an image still loading: the checkerboard is on screen
-        self._bg_actions[shown].setChecked(True)
+    # -- full-size images, prepared in a worker ------------------------------------------
+    def _full_levels_done(self, token: int, levels: dict[str, list[QImage]]) -> None:
+        if token != self._full_token:
+            return                   # another picture is on show, or a newer load is on its way
+        self._full_token = 0
+        for name, images in levels.items():
+            source = self._sources.get(name)
+            if source is not None:
+                source.set_full_levels(images)
+        for canvas in (self.original_view, self.matted_view, self.mask_view, self.compare_view):
+            canvas.update()
+        self.full_resolution_ready.emit()
 
-    # -- worker results ----------------------------------------------------------------------
-    def _in_worker(self, token: int, fn: Callable[[], Any]) -> None:
-        """Run ``fn`` in a worker; its answer comes back by token, so a stale one is ignored."""
-        run_task(self, fn, lambda result: self._worker_done(token, result),
-                 lambda message: self._worker_failed(token, message))
-
-    def _worker_done(self, token: int, result: object) -> None:
-        if token == self._full_token and token:
-            self._full_token = 0
-            for name, levels in result.items():
-                source = self._sources.get(name)
-                if source is not None:
-                    source.set_full_levels(levels)
-            for canvas in (self.original_view, self.matted_view, self.mask_view,
-                           self.compare_view):
-                canvas.update()
-            self.full_resolution_ready.emit()
-        elif token == self._bg_token and token and self._bg_request is not None:
-            path, _ = self._bg_request
-            self._bg_request = None
-            self._bg_image = result
-            self._bg["kind"], self._bg["image"] = "image", path
-            self._apply_backdrop()
-            self.background_changed.emit(self.background_state())
-
-    def _worker_failed(self, token: int, message: str) -> None:
-        if token == self._full_token and token:
+    def _full_levels_failed(self, token: int, message: str) -> None:
+        if token == self._full_token:
             self._full_token = 0
             log.warning("full-size images could not be prepared: %s", message)
-        elif token == self._bg_token and token and self._bg_request is not None:
-            _, from_state = self._bg_request
-            self._bg_request = None
-            if from_state:
-                self._bg["kind"] = "checker"
-                self._apply_backdrop()
-                self.background_changed.emit(self.background_state())
-            self.background_failed.emit(f"The background image was not used: {message}")
 
     # -- style -----------------------------------------------------------------------------
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -715,4 +416,4 @@ class Viewer(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
                 and hasattr(self, "act_fit"):
             self._refresh_icons()
-            self._apply_backdrop()
+            self._show_backdrop(self.background.backdrop())

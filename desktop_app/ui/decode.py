@@ -1,0 +1,117 @@
+"""Files and Pillow images turned into QImages the GUI thread can paint at once.
+
+Everything here is meant for workers: decoding a photo, converting it to the raster engine's
+native format and halving a 24-megapixel image each take a noticeable moment, and the GUI thread
+only ever receives the finished images. Pillow is imported inside the functions that read files,
+so importing this module (the viewer does, after the first paint) costs no Pillow start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
+
+_OPAQUE = QImage.Format.Format_RGB32
+_ALPHA = QImage.Format.Format_ARGB32_Premultiplied
+
+
+def paint_ready(image: QImage) -> QImage:
+    """The same picture in a format the raster engine draws without converting it per paint.
+
+    Workers should call this so the GUI thread gets images it can paint at once; on the GUI
+    thread it is a no-op for images that already are in such a format.
+    """
+    target = _ALPHA if image.hasAlphaChannel() else _OPAQUE
+    return image if image.format() == target else image.convertToFormat(target)
+
+
+def halve(image: QImage) -> QImage:
+    """Half the size, box-filtered: the next level of an image's pyramid."""
+    return image.scaled(max(1, image.width() // 2), max(1, image.height() // 2),
+                        Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
+def full_levels(image: QImage, preview_width: int) -> list[QImage]:
+    """A full-size image and the halvings of it that hold more detail than the preview.
+
+    Runs in a worker: converting and halving a 24-megapixel image takes a noticeable moment.
+    Levels at or below the preview's width are not made; the preview serves those zooms.
+    """
+    levels = [paint_ready(image)]
+    while levels[-1].width() // 2 > preview_width and levels[-1].height() >= 2:
+        levels.append(halve(levels[-1]))
+    return levels
+
+
+def pil_to_qimage(img: Image.Image) -> QImage:
+    """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go)."""
+    width, height = img.size
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+            img.mode == "P" and "transparency" in img.info):
+        data = img.convert("RGBA").tobytes()
+        image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888)
+    elif img.mode in ("1", "L", "I", "I;16", "F"):
+        data = img.convert("L").tobytes()
+        image = QImage(data, width, height, width, QImage.Format.Format_Grayscale8)
+    else:
+        data = img.convert("RGB").tobytes()
+        image = QImage(data, width, height, width * 3, QImage.Format.Format_RGB888)
+    return paint_ready(image)        # converting copies out of ``data`` before it goes
+
+
+def read_image(path: str | Path, max_side: int | None = None) -> QImage:
+    """Decode an image file as the previews are made (EXIF-rotated), ready to paint.
+
+    Slow for big files: call it in a worker. Pillow's decompression-bomb guard stays on.
+    """
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as img:
+        if max_side:
+            img.draft(None, (max_side, max_side))
+        img = ImageOps.exif_transpose(img)
+        if max_side and max(img.size) > max_side:
+            img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return pil_to_qimage(img)
+
+
+def read_full_images(original: str | Path | None, cutout: str | Path | None,
+                     mask: str | Path | None) -> tuple[QImage | None, ...]:
+    """The three full-size images for ``Viewer.set_full_images`` (missing files give None).
+
+    Meant for a worker: ``run_task(owner, lambda: read_full_images(...), ...)``.
+    """
+    def one(path):
+        return read_image(path) if path and Path(path).exists() else None
+
+    return one(original), one(cutout), one(mask)
+
+
+def read_background_image(path: str) -> QImage:
+    """A backdrop photo, scaled down, or an OSError whose message is one sentence to show.
+
+    Meant for a worker; the message names the file and not Pillow's exception, because it ends
+    up in the status bar in front of a designer.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    name = Path(path).name or path
+    try:
+        return read_image(path, BACKGROUND_MAX_SIDE)
+    except FileNotFoundError:
+        raise OSError(f"{name} is no longer there.") from None
+    except UnidentifiedImageError:
+        raise OSError(f"{name} is not an image Cutout can read.") from None
+    except Image.DecompressionBombError:
+        raise OSError(f"{name} is too large to use as a background.") from None
+    except (OSError, ValueError):
+        raise OSError(f"{name} could not be read.") from None
