@@ -33,7 +33,6 @@ from desktop_app.ui.background_choice import BACKGROUND_KINDS, BackgroundChoice
 from desktop_app.ui.canvas import ImageCanvas
 from desktop_app.ui.compare_canvas import CompareCanvas
 from desktop_app.ui.decode import full_levels
-from desktop_app.ui.decode import read_full_images  # noqa: F401 - temporary, see below
 from desktop_app.ui.glyphs import (
     actual_glyph,
     compare_glyph,
@@ -47,10 +46,6 @@ from desktop_app.ui.tasks import run_task
 from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
 
 log = logging.getLogger(__name__)
-
-# Temporary: ui/main_window.py still imports read_full_images from here; drop the re-export once
-# it reads ``from desktop_app.ui.decode import read_full_images``.
-__all__ = ["Viewer", "read_full_images"]
 
 ZOOM_PRESETS = (1 / 32, 1 / 24, 1 / 16, 1 / 12, 1 / 8, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 2 / 3,
                 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
