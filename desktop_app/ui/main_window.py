@@ -820,7 +820,7 @@ class MainWindow(QMainWindow):
         job = self._current_result()
         if job is None:
             return
-        from desktop_app.ui.viewer import read_full_images
+        from desktop_app.ui.decode import read_full_images
 
         job_id, files = job.id, (job.original_path, job.cutout_path, job.mask_path)
         self.statusBar().showMessage("Loading the full-size images\u2026", 5000)

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.jobs.store import HistoryStore
-from desktop_app.ui.image_view import paint_ready
+from desktop_app.ui.decode import paint_ready
 from desktop_app.ui.tasks import lower_this_threads_priority
 
 if TYPE_CHECKING:
