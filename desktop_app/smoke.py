@@ -169,10 +169,9 @@ def _submit_sample(window: MainWindow) -> str:
 def _wait_for_success(app: QApplication, window: MainWindow, job_id: str,
                       deadline: float) -> None:
     """Wait for the job to end, whichever way, and fail with its message unless it is done."""
-    from desktop_app.jobs.model import JobState
+    from desktop_app.jobs.model import FINISHED_STATES, JobState
 
-    finished = (JobState.DONE, JobState.FAILED, JobState.UNKNOWN, JobState.EXPIRED,
-                JobState.CANCELLED, JobState.PAUSED)
+    finished = FINISHED_STATES | {JobState.PAUSED}
     _wait_until(app, lambda: window.controller.jobs[job_id].state in finished, deadline,
                 "the sample job did not finish")
     job = window.controller.jobs[job_id]

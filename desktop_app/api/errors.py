@@ -85,8 +85,6 @@ class ResultExpiredError(DownloadError):
     """The result link answered 403/404/410: HitPaw keeps results for 8 days only."""
 
 
-PAUSING_ERRORS = (NoAccessError, KeyProblem, OutOfCoinsError)
-
 _SENTENCES: dict[int, tuple[type[ApiError], str]] = {
     100400000: (NoAccessError, "This API key may not use background removal: check your "
                                "HitPaw plan, then press Resume. Your queue is kept."),

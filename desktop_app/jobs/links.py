@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-ACCEPTED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
 REFUSED_EXTENSIONS = {".gif", ".tif", ".tiff", ".bmp", ".svg", ".heic", ".heif", ".avif",
                       ".psd", ".pdf", ".ico", ".raw", ".cr2", ".nef"}
 

@@ -25,8 +25,16 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The state groups, named once for the queue, the pipeline, the CLI and the window.
+# Active: a worker is at it. Finished: nothing more happens unless the user asks (retention
+# and "clear history" may drop these). Retryable: Retry/Resubmit has something to pick up.
+# Resumable: what a restart puts back in line (a job id resumes by polling, at no charge).
 ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING, JobState.DOWNLOADING})
-WAITING_STATES = frozenset({JobState.QUEUED, JobState.PAUSED})
+FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.EXPIRED,
+                             JobState.CANCELLED, JobState.UNKNOWN})
+RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN,
+                              JobState.PAUSED, JobState.EXPIRED})
+RESUMABLE_STATES = ACTIVE_STATES | {JobState.QUEUED}
 
 _LABELS = {
     JobState.QUEUED: "Queued",
@@ -80,8 +88,7 @@ class Job:
         label = _LABELS[self.state]
         if self.state == JobState.UNKNOWN:
             return label
-        if self.message and self.state in (JobState.FAILED, JobState.PAUSED,
-                                           JobState.EXPIRED, JobState.CANCELLED):
+        if self.message and self.state in RETRYABLE_STATES:  # UNKNOWN returned above
             return f"{label}: {self.message}"
         return label
 

@@ -68,9 +68,6 @@ class HistoryStore:
     def delete_later(self, ids: list[str]) -> Future:
         return self._writer.submit(self._delete, list(ids))
 
-    def clear_later(self) -> Future:
-        return self._writer.submit(self._clear)
-
     def flush(self) -> None:
         self._writer.submit(lambda: None).result()
 
@@ -115,7 +112,3 @@ class HistoryStore:
             self._conn.execute("BEGIN")
             self._conn.executemany("DELETE FROM jobs WHERE id = ?", [(i,) for i in ids])
             self._conn.execute("COMMIT")
-
-    def _clear(self) -> None:
-        with self._lock:
-            self._conn.execute("DELETE FROM jobs")
