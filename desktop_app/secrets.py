@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from desktop_app.api.defaults import KEY_ENV, key_from_env
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 SERVICE = "cutout-desktop"
 USERNAME = "hitpaw-api-key"
-ENV_VAR = "HITPAW_API_KEY"
+ENV_VAR = KEY_ENV  # the name callers of this module have always used
 
 _REFUSED_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
@@ -78,7 +80,7 @@ class KeyStore:
         return self._key_without_keyring() is None
 
     def _key_without_keyring(self) -> LoadedKey | None:
-        env = self._environ.get(ENV_VAR, "").strip()
+        env = key_from_env(self._environ)
         if env:
             return LoadedKey(env, "environment")
         if self._session_key:

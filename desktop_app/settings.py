@@ -6,14 +6,14 @@ sandbox without touching the user's settings. The API key is never stored here.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app import paths
-from desktop_app.api.defaults import DEFAULT_BASE_URL
+from desktop_app.api.defaults import DEFAULT_BASE_URL, base_url_from_env, trim_base_url
+from desktop_app.jobs.control import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_POLL, MIN_POLL
 
 if TYPE_CHECKING:
     from desktop_app.jobs.control import Policy
@@ -40,7 +40,7 @@ class Settings:
     # -- the service -------------------------------------------------------------------
     @property
     def base_url_override(self) -> str | None:
-        return os.environ.get("HITPAW_API_BASE", "").strip() or None
+        return base_url_from_env()
 
     @property
     def base_url(self) -> str:
@@ -48,11 +48,11 @@ class Settings:
 
     @base_url.setter
     def base_url(self, value: str) -> None:
-        self._set("api/base_url", value.strip().rstrip("/") or DEFAULT_BASE_URL)
+        self._set("api/base_url", trim_base_url(value) or DEFAULT_BASE_URL)
 
     @property
     def poll_interval(self) -> float:
-        return min(5.0, max(2.0, self._get("jobs/poll_interval", 3.0, float)))
+        return min(MAX_POLL, max(MIN_POLL, self._get("jobs/poll_interval", 3.0, float)))
 
     @poll_interval.setter
     def poll_interval(self, value: float) -> None:
@@ -60,7 +60,8 @@ class Settings:
 
     @property
     def concurrency(self) -> int:
-        return min(16, max(1, self._get("jobs/concurrency", 4, int)))
+        return min(MAX_CONCURRENCY,
+                   max(1, self._get("jobs/concurrency", DEFAULT_CONCURRENCY, int)))
 
     @concurrency.setter
     def concurrency(self, value: int) -> None:

@@ -23,7 +23,7 @@ from desktop_app.api.client import HitPawClient
 from desktop_app.api.defaults import DownloadLimits
 from desktop_app.jobs.control import Policy, Stopper
 from desktop_app.jobs.model import Job, JobState
-from desktop_app.jobs.pipeline import run_job
+from desktop_app.jobs.pipeline import RunContext, run_job
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.sandbox import Fault, SandboxServer
 
@@ -61,8 +61,10 @@ def workdir_of(tmp_path: Path, job: Job) -> Path:
     return tmp_path / "cache" / job.id
 
 
-def go(job: Job, client: HitPawClient, tmp_path: Path, policy: Policy = FAST, **kw) -> Job:
-    return run_job(job, client, workdir_of(tmp_path, job), policy, **kw)
+def go(job: Job, client: HitPawClient, tmp_path: Path, policy: Policy = FAST, *,
+       store: HistoryStore | None = None, estimator=None, **kw) -> Job:
+    context = RunContext(client, policy, store=store, estimator=estimator)
+    return run_job(job, context, workdir_of(tmp_path, job), **kw)
 
 
 def assert_sentence(message: str, *needles: str) -> None:
@@ -429,7 +431,7 @@ def test_shutdown_leaves_the_job_converting_to_resume_on_the_next_start(srv, cli
     [row] = reopened.load_all()
     assert (row.id, row.state, row.job_id, row.coins) == (job.id, JobState.CONVERTING,
                                                           job.job_id, 20)
-    run_job(row, client, workdir_of(tmp_path, row), FAST, store=reopened)
+    run_job(row, RunContext(client, FAST, store=reopened), workdir_of(tmp_path, row))
     assert row.state == JobState.DONE, row.message
     assert row.job_id == job.job_id
     assert (srv.stats.submits, srv.stats.jobs_created) == (1, 1)  # resumed, not resent

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from desktop_app.api.defaults import trim_base_url
 from desktop_app.api.errors import (
     ApiError,
     BadRequestError,
@@ -47,11 +48,6 @@ class TaskStatus:
     original_url: str | None = None
 
 
-def normalize_base_url(base_url: str) -> str:
-    """Strip spaces and trailing slashes so paths can be appended safely."""
-    return base_url.strip().rstrip("/")
-
-
 def host_label(url: str) -> str:
     return urlsplit(url).netloc or url
 
@@ -61,7 +57,7 @@ class HitPawClient:
 
     def __init__(self, base_url: str, api_key: str, *, session: requests.Session | None = None,
                  connect_timeout: float = 5.0, read_timeout: float = 20.0) -> None:
-        self.base_url = normalize_base_url(base_url)
+        self.base_url = trim_base_url(base_url)
         self._api_key = api_key
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT

@@ -16,7 +16,10 @@ from typing import Callable, Iterator
 
 from desktop_app.api.defaults import DownloadLimits
 
-MIN_POLL, MAX_POLL = 2.0, 5.0
+# The limits the window's settings, the CLI and the policy all keep to.
+MIN_POLL, MAX_POLL = 2.0, 5.0   # seconds between status checks: HitPaw asks for 2 to 5
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 16            # jobs HitPaw works on for us at once; no published rate limit
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -31,7 +32,7 @@ from desktop_app.api.errors import (
     UnknownOutcomeError,
 )
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
-from desktop_app.jobs.model import Job, JobState, format_duration
+from desktop_app.jobs.model import FINISHED_STATES, Job, JobState, format_duration
 from desktop_app.jobs.store import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,26 @@ def pause_kind(err: BaseException) -> str | None:
     return None
 
 
-def run_job(job: Job, client: HitPawClient, workdir: Path, policy: Policy, *,
-            stopper: Stopper | None = None, store: HistoryStore | None = None,
-            on_change: Callable[[Job], None] = lambda job: None,
-            download_session: requests.Session | None = None,
-            estimator: ServiceTimeEstimator | None = None) -> Job:
+@dataclass
+class RunContext:
+    """What the jobs run by one thread share, set up once rather than passed one by one.
+
+    ``client`` carries that thread's HTTP session (not shareable across threads); the
+    estimator is shared by every thread of a window or a CLI run, so each learns from all.
+    Results are fetched on ``download_session``, or on the client's session when None.
+    """
+
+    client: HitPawClient
+    policy: Policy
+    store: HistoryStore | None = None
+    estimator: ServiceTimeEstimator | None = None
+    download_session: requests.Session | None = None
+
+
+def run_job(job: Job, context: RunContext, workdir: Path, *, stopper: Stopper | None = None,
+            on_change: Callable[[Job], None] = lambda job: None) -> Job:
     """Drive ``job`` as far as it can go; returns it in its final (or paused) state."""
-    run = _Run(job, client, Path(workdir), policy, stopper or Stopper(), store, on_change,
-               download_session or client.session, estimator)
+    run = _Run(job, context, Path(workdir), stopper or Stopper(), on_change)
     try:
         run.go()
     except _Stop:
@@ -67,17 +80,17 @@ def run_job(job: Job, client: HitPawClient, workdir: Path, policy: Policy, *,
 
 
 class _Run:
-    def __init__(self, job, client, workdir, policy, stopper, store, on_change, dl_session,
-                 estimator):
-        self.estimator: ServiceTimeEstimator | None = estimator
-        self.job: Job = job
-        self.client: HitPawClient = client
-        self.workdir: Path = workdir
-        self.policy: Policy = policy
-        self.stopper: Stopper = stopper
-        self.store: HistoryStore | None = store
+    def __init__(self, job: Job, context: RunContext, workdir: Path, stopper: Stopper,
+                 on_change: Callable[[Job], None]) -> None:
+        self.job = job
+        self.client = context.client
+        self.policy = context.policy
+        self.store = context.store
+        self.estimator = context.estimator
+        self.dl_session = context.download_session or context.client.session
+        self.workdir = workdir
+        self.stopper = stopper
         self.on_change = on_change
-        self.dl_session: requests.Session = dl_session
 
     # -- helpers ----------------------------------------------------------------------
     def set(self, state: JobState, message: str = "", **changes) -> None:
@@ -88,8 +101,7 @@ class _Run:
             job.pause_kind = ""
         for name, value in changes.items():
             setattr(job, name, value)
-        if state in (JobState.DONE, JobState.FAILED, JobState.EXPIRED, JobState.UNKNOWN,
-                     JobState.CANCELLED):
+        if state in FINISHED_STATES:
             job.finished_at = time.time()
         if self.store is not None:
             self.store.save(job)   # on disk before anyone else hears of it

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.api.defaults import DEFAULT_BASE_URL
+from desktop_app.api.defaults import BASE_URL_ENV, DEFAULT_BASE_URL, trim_base_url
+from desktop_app.jobs.control import MAX_CONCURRENCY, MAX_POLL, MIN_POLL
 from desktop_app.settings import Settings, is_plain_http_remote
 
 RETENTION = [("Keep everything", 0), ("30 days", 30), ("90 days", 90), ("7 days", 7),
@@ -46,18 +47,18 @@ class SettingsDialog(QDialog):
         override = settings.base_url_override
         if override:
             self.base_url.setEnabled(False)
-            self.base_url.setToolTip("Set by HITPAW_API_BASE in the environment")
+            self.base_url.setToolTip(f"Set by {BASE_URL_ENV} in the environment")
         self.poll = QDoubleSpinBox()
         self.poll.setObjectName("pollIntervalSpin")
-        self.poll.setRange(2.0, 5.0)
+        self.poll.setRange(MIN_POLL, MAX_POLL)
         self.poll.setSingleStep(0.5)
         self.poll.setSuffix(" s")
         self.poll.setValue(settings.poll_interval)
         self.poll.setToolTip("How often Cutout asks HitPaw whether a job is done (HitPaw "
-                             "advises 2 to 5 seconds)")
+                             f"advises {MIN_POLL:g} to {MAX_POLL:g} seconds)")
         self.concurrency = QSpinBox()
         self.concurrency.setObjectName("concurrencySpin")
-        self.concurrency.setRange(1, 16)
+        self.concurrency.setRange(1, MAX_CONCURRENCY)
         self.concurrency.setValue(settings.concurrency)
         self.concurrency.setToolTip("Jobs sent and followed at the same time")
         self.limit = QSpinBox()
@@ -113,7 +114,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("API address:", self.base_url)
         if override:
-            form.addRow("", QLabel("Set by HITPAW_API_BASE for this session."))
+            form.addRow("", QLabel(f"Set by {BASE_URL_ENV} for this session."))
         form.addRow("Check status every:", self.poll)
         form.addRow("Jobs at once:", self.concurrency)
         form.addRow("Give up after:", self.limit)
@@ -148,7 +149,7 @@ class SettingsDialog(QDialog):
             self.folder.setText(folder)
 
     def accept(self) -> None:
-        url = self.base_url.text().strip().rstrip("/") or DEFAULT_BASE_URL
+        url = trim_base_url(self.base_url.text()) or DEFAULT_BASE_URL
         if self.base_url.isEnabled() and url != self.settings.base_url:
             if not url.startswith(("http://", "https://")):
                 QMessageBox.warning(self, "API address", "The API address must start with "
