@@ -10,7 +10,6 @@ job, and exits 0 only when every job was saved, 1 if any failed, 2 for bad usage
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
@@ -20,14 +19,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.api.client import HitPawClient
-from desktop_app.api.defaults import DEFAULT_BASE_URL
+from desktop_app.api.connection import Connection
+from desktop_app.api.defaults import DEFAULT_BASE_URL, KEY_ENV, base_url_from_env
 from desktop_app.export import ExportError, write_image
-from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
+from desktop_app.jobs.control import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    MAX_POLL,
+    MIN_POLL,
+    Policy,
+    ServiceTimeEstimator,
+    Stopper,
+)
 from desktop_app.jobs.links import extract_links
 from desktop_app.jobs.model import Job, JobState, format_duration
-from desktop_app.jobs.pipeline import run_job
-from desktop_app.secrets import ENV_VAR, KeyStore, KeyStoreError
+from desktop_app.jobs.pipeline import RunContext, run_job
+from desktop_app.jobs.queue import JobQueue, QueueEvents
+from desktop_app.secrets import KeyStore, KeyStoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -49,17 +57,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S",
                         help="give up on a job still processing after S seconds (default 300)")
     parser.add_argument("--poll-interval", type=float, default=3.0, metavar="S",
-                        help="seconds between status checks, 2 to 5 (default 3)")
-    parser.add_argument("--concurrency", type=int, default=4, metavar="N",
-                        help="jobs in flight at once (default 4)")
+                        help=f"seconds between status checks, {MIN_POLL:g} to {MAX_POLL:g} "
+                        "(default 3)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+                        help=f"jobs in flight at once, 1 to {MAX_CONCURRENCY} "
+                        f"(default {DEFAULT_CONCURRENCY})")
     parser.add_argument("--version", action="version", version=f"cutout-cli {__version__}")
     args = parser.parse_args(argv)
     if args.timeout <= 0:
         parser.error("--timeout must be more than 0 seconds")
-    if not 2.0 <= args.poll_interval <= 5.0:
-        parser.error("--poll-interval must be between 2 and 5 seconds (HitPaw's advice)")
-    if not 1 <= args.concurrency <= 32:
-        parser.error("--concurrency must be between 1 and 32")
+    if not MIN_POLL <= args.poll_interval <= MAX_POLL:
+        parser.error(f"--poll-interval must be between {MIN_POLL:g} and {MAX_POLL:g} seconds "
+                     "(HitPaw's advice)")
+    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
+        parser.error(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
     return args
 
 
@@ -92,89 +103,156 @@ def main(argv: list[str] | None = None) -> int:
         print("cutout-cli: no image links to process: give links that start with http:// or "
               "https://.", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        loaded = KeyStore().load()
-    except KeyStoreError as err:
-        print(f"cutout-cli: {err}", file=sys.stderr)
+    connection = _connection()
+    if connection is None or not _writable(args.output):
         return EXIT_USAGE
-    if loaded is None:
-        print(f"cutout-cli: no HitPaw API key: set {ENV_VAR}, or save a key in the Cutout app "
-              "first.", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        args.output.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=args.output, prefix=".cutout-probe-")
-        probe.close()
-    except OSError as err:
-        print(f"cutout-cli: cannot write to {args.output}: {err.strerror or err}.",
-              file=sys.stderr)
-        return EXIT_USAGE
-
-    base_url = os.environ.get("HITPAW_API_BASE", "").strip() or DEFAULT_BASE_URL
-    policy = Policy(poll_interval=args.poll_interval, processing_limit=args.timeout)
-    estimator = ServiceTimeEstimator()
-    names = OutputNames(args.output)
-    halted: list[str] = []            # set once the key or the coins fail: stop sending
-    stoppers: list[Stopper] = []
-    local = threading.local()
-    print_lock = threading.Lock()
-
-    def say(line: str) -> None:
-        with print_lock:
-            print(line, flush=True)
-
-    def work(job: Job, workroot: Path) -> bool:
-        if halted:
-            say(f"failed  {job.url}: not sent, because {_lower_first(halted[0])}")
-            return False
-        if not hasattr(local, "client"):
-            local.client = HitPawClient(base_url, loaded.key)
-        stopper = Stopper()
-        stoppers.append(stopper)
-        run_job(job, local.client, workroot / job.id, policy, stopper=stopper,
-                estimator=estimator)
-        reason = command_line_sentence(job)
-        if job.state == JobState.PAUSED:
-            halted.append(reason)
-        if job.state != JobState.DONE:
-            say(f"failed  {job.url}: {reason}")
-            return False
-        cutout, mask = outputs[job.id]
-        try:
-            write_image(Path(job.cutout_path), cutout, "RGBA")
-            write_image(Path(job.mask_path), mask, "L")
-        except ExportError as err:
-            say(f"failed  {job.url}: {err}")
-            return False
-        coins = f"{job.coins} coins, " if job.coins is not None else ""
-        say(f"saved   {job.url} -> {cutout}, {mask} ({coins}{format_duration(job.elapsed())})")
-        return True
-
-    jobs = [Job(url) for url in found.urls]
-    # Named in the order given, not the order finished: "cat-2" is always the second "cat".
-    outputs = {job.id: names.reserve(job.stem) for job in jobs}
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="cutout-cli-") as tmp:
-        pool = ThreadPoolExecutor(max_workers=args.concurrency, thread_name_prefix="job")
-        try:
-            results = list(pool.map(lambda j: work(j, Path(tmp)), jobs))
-        except KeyboardInterrupt:
-            for stopper in stoppers:
-                stopper.stop(Stopper.SHUTDOWN)
-            pool.shutdown(wait=True, cancel_futures=True)
-            print("cutout-cli: interrupted.", file=sys.stderr)
-            return EXIT_FAILED
-        pool.shutdown()
+    batch = Batch(connection, args)
+    try:
+        results = batch.run(found.urls)
+    except KeyboardInterrupt:
+        print("cutout-cli: interrupted.", file=sys.stderr)
+        return EXIT_FAILED
     saved = sum(results)
     failed = len(results) - saved + len(found.problems)
-    coins = sum(j.coins or 0 for j in jobs)
-    print(f"{saved} saved, {failed} failed, {coins} coins, "
+    print(f"{saved} saved, {failed} failed, {batch.coins} coins, "
           f"{format_duration(time.monotonic() - started)}.")
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
+def _connection() -> Connection | None:
+    """The API's address and the user's key, or None (said on stderr) without a key."""
+    try:
+        loaded = KeyStore().load()
+    except KeyStoreError as err:
+        print(f"cutout-cli: {err}", file=sys.stderr)
+        return None
+    if loaded is None:
+        print(f"cutout-cli: no HitPaw API key: set {KEY_ENV}, or save a key in the Cutout app "
+              "first.", file=sys.stderr)
+        return None
+    return Connection(base_url_from_env() or DEFAULT_BASE_URL, loaded.key)
+
+
+def _writable(folder: Path) -> bool:
+    """Whether results can be saved there, asked before any coin is spent."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".cutout-probe-")
+        probe.close()
+    except OSError as err:
+        print(f"cutout-cli: cannot write to {folder}: {err.strerror or err}.", file=sys.stderr)
+        return False
+    return True
+
+
+class Batch:
+    """The CLI's driver of the ``JobQueue``: runs in a thread pool what the queue starts.
+
+    The queue decides, exactly as in the window: places, and a key, coin or plan problem
+    pausing it, so the jobs not yet sent are never sent ("not sent, because ..."). The
+    pool's threads report to the queue directly; its lock serialises them.
+    """
+
+    def __init__(self, connection: Connection, args: argparse.Namespace) -> None:
+        self.connection = connection
+        self.policy = Policy(poll_interval=args.poll_interval, processing_limit=args.timeout)
+        self.estimator = ServiceTimeEstimator()
+        self.names = OutputNames(args.output)
+        self.concurrency: int = args.concurrency
+        self.queue: JobQueue | None = None
+        self.halted: str | None = None        # why the queue paused, in the CLI's words
+        self._results: dict[str, bool] = {}
+        self._outputs: dict[str, tuple[Path, Path]] = {}
+        self._local = threading.local()
+        self._print_lock = threading.Lock()
+        self._ended = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def coins(self) -> int:
+        return self.queue.session_coins if self.queue is not None else 0
+
+    def run(self, urls: list[str]) -> list[bool]:
+        """Run every link to its end; True per link whose pair was saved, in order given."""
+        with tempfile.TemporaryDirectory(prefix="cutout-cli-") as tmp:
+            queue = self.queue = JobQueue(QueueEvents(start=self._start), results_dir=Path(tmp),
+                                          concurrency=self.concurrency)
+            jobs = queue.add(urls)
+            # Named in the order given, not the order finished: "cat-2" is the second "cat".
+            self._outputs = {job.id: self.names.reserve(job.stem) for job in jobs}
+            # Twice the places: a job that is only downloading holds none (see JobQueue).
+            self._pool = ThreadPoolExecutor(2 * self.concurrency, thread_name_prefix="job")
+            try:
+                queue.set_connected(True)
+                self._wait_until_idle()
+            except KeyboardInterrupt:
+                queue.close()
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            self._pool.shutdown()
+        for job in queue.waiting_jobs():
+            reason = _lower_first(self.halted or "the batch was stopped.")
+            self._say(f"failed  {job.url}: not sent, because {reason}")
+        return [self._results.get(job.id, False) for job in jobs]
+
+    def _wait_until_idle(self) -> None:
+        while True:
+            self._ended.clear()
+            if self.queue.idle:
+                return
+            self._ended.wait(1.0)
+
+    def _start(self, job: Job, stopper: Stopper) -> None:
+        self._pool.submit(self._work, job, stopper)
+
+    def _work(self, job: Job, stopper: Stopper) -> None:
+        try:
+            run_job(job, self._context(), self.queue.workdir(job), stopper=stopper,
+                    on_change=self.queue.job_changed)
+            self._results[job.id] = self._report(job)
+        except Exception as err:  # noqa: BLE001 - a bug fails its job, not the batch
+            print(f"cutout-cli: {type(err).__name__}: {err}", file=sys.stderr)
+            self.queue.crashed(job.id)
+            self._say(f"failed  {job.url}: {command_line_sentence(self.queue.jobs[job.id])}")
+        finally:
+            self.queue.ended(job.id)
+            self._ended.set()
+
+    def _context(self) -> RunContext:
+        """One client per thread (a requests Session is not shared across threads)."""
+        if not hasattr(self._local, "context"):
+            self._local.context = RunContext(self.connection.client(), self.policy,
+                                             estimator=self.estimator)
+        return self._local.context
+
+    def _report(self, job: Job) -> bool:
+        """Print the job's line and save its pair; True when both files were written."""
+        if job.state != JobState.DONE:
+            reason = command_line_sentence(job)
+            if job.state == JobState.PAUSED:
+                self.halted = self.halted or reason
+            self._say(f"failed  {job.url}: {reason}")
+            return False
+        cutout, mask = self._outputs[job.id]
+        try:
+            write_image(Path(job.cutout_path), cutout, "RGBA")
+            write_image(Path(job.mask_path), mask, "L")
+        except ExportError as err:
+            self._say(f"failed  {job.url}: {err}")
+            return False
+        coins = f"{job.coins} coins, " if job.coins is not None else ""
+        self._say(f"saved   {job.url} -> {cutout}, {mask} ({coins}"
+                  f"{format_duration(job.elapsed())})")
+        return True
+
+    def _say(self, line: str) -> None:
+        with self._print_lock:
+            print(line, flush=True)
+
+
 _NEXT_STEP = {
-    "key": f"set a valid key in {ENV_VAR} (or in the Cutout app), then run the command again.",
+    "key": f"set a valid key in {KEY_ENV} (or in the Cutout app), then run the command again.",
     "coins": "top up, then run the command again.",
     "access": "check your HitPaw plan, then run the command again.",
 }

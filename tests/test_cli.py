@@ -154,9 +154,10 @@ def test_without_a_key_it_exits_2_and_says_how_to_give_one(srv, env, tmp_path):
     ([], "--output"),
     (["-o", "{out}", "--poll-interval", "1"], "--poll-interval must be between 2 and 5"),
     (["-o", "{out}", "--poll-interval", "soon"], "--poll-interval"),
-    (["-o", "{out}", "--concurrency", "0"], "--concurrency must be between 1 and 32"),
+    (["-o", "{out}", "--concurrency", "0"], "--concurrency must be between 1 and 16"),
+    (["-o", "{out}", "--concurrency", "17"], "--concurrency must be between 1 and 16"),
     (["-o", "{out}", "--timeout", "0"], "--timeout must be more than 0"),
-], ids=["no-output", "poll-1", "poll-word", "concurrency-0", "timeout-0"])
+], ids=["no-output", "poll-1", "poll-word", "concurrency-0", "concurrency-17", "timeout-0"])
 def test_bad_usage_exits_2_with_a_sentence(srv, env, tmp_path, args, words):
     args = [a.format(out=tmp_path / "out") for a in args]
     result = cli(env, srv.sample_url("a.png"), *args)

@@ -1,16 +1,17 @@
-"""The queue behind the window: which jobs run, which wait, and why the queue is paused.
+"""The window's side of the job queue: the Qt adapter over ``jobs.queue.JobQueue``.
 
-Lives on the GUI thread and owns the GUI's copies of the jobs; workers send snapshots back
-by signal and the controller passes them on. Everything that outlives a crash is written to
-the history store first (by the pipeline for running jobs, here for queued ones).
+The queue decides (order, places, pauses, retries, restoring the history); this turns its
+decisions into ``JobWorker`` threads and Qt signals, and reports back what the workers did,
+on the GUI thread. It also loads previews and thumbnails off the GUI thread, which only the
+window needs. Everything that outlives a crash is written to the history store first (by
+the pipeline for running jobs, by the queue for the others).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
-from collections import OrderedDict, deque
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from desktop_app import paths
-from desktop_app.jobs.control import Policy, ServiceTimeEstimator
-from desktop_app.jobs.model import RESULT_LIFETIME, Job, JobState
+from desktop_app.api.connection import Connection
+from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
+from desktop_app.jobs.model import Job
+from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
-from desktop_app.ui.workers import JobWorker, previews_for
+from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 
 if TYPE_CHECKING:
     import requests
@@ -30,10 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 2000
-FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.EXPIRED,
-                             JobState.CANCELLED, JobState.UNKNOWN})
-RESUMABLE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING,
-                              JobState.DOWNLOADING, JobState.QUEUED})
 
 
 def _import_job_stack() -> None:
@@ -60,56 +59,77 @@ class JobController(QObject):
                  results_dir: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.policy = policy
-        self.concurrency = concurrency
         self.store = store or HistoryStore(paths.history_db())
-        self.results_dir = results_dir or paths.results_dir()
-        self.jobs: OrderedDict[str, Job] = OrderedDict()
-        self._pending: deque[str] = deque()
-        self._workers: dict[str, JobWorker] = {}
-        # Jobs HitPaw has finished, whose worker is only downloading the results and making
-        # previews: they no longer hold one of the ``concurrency`` places (the places bound
-        # what HitPaw works on for us), so the next job is sent at once. A 24-megapixel
-        # download can take seconds; the service would sit idle for them.
-        self._finishing: set[str] = set()
-        # What the user asked of a job whose worker has reported how it ended but is still on
-        # its way out (making previews, or just ending): "retry" or "remove", done as soon as
-        # the worker has ended, never while it might still write.
-        self._when_ended: dict[str, str] = {}
-        self._base_url: str | None = None
-        self._api_key: str | None = None
-        self.paused_kind: str | None = None
-        self.paused_message = ""
-        self.session_coins = 0
-        self._closing = False
         self.estimator = ServiceTimeEstimator()
+        self.queue = JobQueue(
+            QueueEvents(start=self._start_worker, jobs_added=self.jobs_added.emit,
+                        job_changed=self.job_changed.emit,
+                        jobs_removed=self.jobs_removed.emit, paused=self.queue_paused.emit,
+                        resumed=self.queue_resumed.emit, activity=self.activity_changed.emit),
+            results_dir=results_dir or paths.results_dir(), store=self.store,
+            concurrency=concurrency)
+        self._workers: dict[str, JobWorker] = {}
+        self._connection: Connection | None = None
         self._loading_previews = False
         self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
         self._wanted_previews: str | None = None
 
+    # -- the queue's state, read through -------------------------------------------------
+    @property
+    def jobs(self) -> MutableMapping[str, Job]:
+        return self.queue.jobs
+
+    @property
+    def results_dir(self) -> Path:
+        return self.queue.results_dir
+
+    @property
+    def concurrency(self) -> int:
+        return self.queue.concurrency
+
+    @concurrency.setter
+    def concurrency(self, value: int) -> None:
+        self.queue.concurrency = value
+
+    @property
+    def paused_kind(self) -> str | None:
+        return self.queue.paused_kind
+
+    @property
+    def paused_message(self) -> str:
+        return self.queue.paused_message
+
+    @property
+    def session_coins(self) -> int:
+        return self.queue.session_coins
+
+    @property
+    def running_count(self) -> int:
+        return self.queue.running_count
+
+    @property
+    def waiting_count(self) -> int:
+        return self.queue.waiting_count
+
     # -- connection ------------------------------------------------------------------------
     def set_connection(self, base_url: str, api_key: str | None) -> None:
-        self._base_url, self._api_key = base_url, api_key
-        self._pump()
+        self._connection = Connection(base_url, api_key) if base_url and api_key else None
+        self.queue.set_connected(self._connection is not None)
 
     @property
     def has_key(self) -> bool:
-        return bool(self._api_key)
+        return self._connection is not None
 
     @property
     def api_key(self) -> str | None:
-        return self._api_key
+        return self._connection.api_key if self._connection else None
 
     # -- adding and restoring ------------------------------------------------------------
     def add_urls(self, urls: list[str]) -> list[Job]:
-        jobs = [Job(url) for url in urls]
-        for job in jobs:
-            self.jobs[job.id] = job
-            self._pending.append(job.id)
-        self.store.save_many_later(jobs)
-        self.jobs_added.emit([j.snapshot() for j in jobs])
+        jobs = self.queue.add(urls)
         # Started on the next turn of the event loop: the window first paints the new rows,
         # without the new worker threads competing with it for the GIL.
-        QTimer.singleShot(0, self, self._pump)
+        QTimer.singleShot(0, self, self.queue.pump)
         return jobs
 
     def load_history(self, retention_days: int = 0) -> None:
@@ -118,49 +138,10 @@ class JobController(QObject):
         Finished jobs older than ``retention_days`` (0: keep all) are dropped there too,
         with their cached files.
         """
-        def load() -> list[Job]:
-            jobs = self.store.load_all()
-            if retention_days <= 0:
-                return jobs
-            cutoff = time.time() - retention_days * 86400
-            old = [j for j in jobs if j.finished_at and j.finished_at < cutoff
-                   and j.state in FINISHED_STATES]
-            for job in old:
-                shutil.rmtree(self.workdir(job), ignore_errors=True)
-            if old:
-                self.store.delete_later([j.id for j in old]).result()
-            gone = {j.id for j in old}
-            return [j for j in jobs if j.id not in gone]
-
-        self._run_task(load, self._history_loaded, lambda reason: self.history_failed.emit(
-            f"Cutout could not open its history ({reason}), so earlier jobs are not shown."))
-
-    def _history_loaded(self, jobs: list[Job]) -> None:
-        fresh = []
-        for job in jobs:
-            if job.id in self.jobs:
-                continue
-            if job.state == JobState.SUBMITTING and not job.job_id:
-                job.state = JobState.UNKNOWN
-                job.message = ("Cutout was closed while sending this link, so it cannot tell "
-                               "whether HitPaw started the job. It was not resent: use "
-                               "Resubmit to try again.")
-                job.finished_at = job.finished_at or time.time()
-                self.store.save_later(job)
-            elif job.job_id and not job.has_results and job.state in RESUMABLE_STATES and (
-                    time.time() - (job.submitted_at or 0) > RESULT_LIFETIME):
-                job.state = JobState.EXPIRED  # HitPaw forgets job ids after 8 days
-                job.message = ("HitPaw keeps jobs for 8 days and this one is older: Retry "
-                               "sends the link again.")
-                self.store.save_later(job)
-            elif job.state in RESUMABLE_STATES:
-                job.state = JobState.QUEUED   # resumes by its job id when it has one
-                self._pending.append(job.id)
-            self.jobs[job.id] = job
-            fresh.append(job.snapshot())
-        if fresh:
-            self.jobs_added.emit(fresh)
-        self._pump()
+        self._run_task(lambda: self.queue.read_history(retention_days), self.queue.restore,
+                       lambda reason: self.history_failed.emit(
+                           f"Cutout could not open its history ({reason}), so earlier jobs "
+                           "are not shown."))
 
     def warm_up(self) -> None:
         """Import the HTTP stack and Pillow in a worker, once the window is up.
@@ -195,7 +176,7 @@ class JobController(QObject):
             def settle(value) -> None:  # on the GUI thread, once the loader has answered
                 self._loading_previews = False
                 deliver(value)
-                if self._wanted_previews and not self._closing:
+                if self._wanted_previews and not self.queue.closing:
                     self._load_next_previews()
             return settle
 
@@ -223,206 +204,81 @@ class JobController(QObject):
 
     def _previews_failed(self, job_id: str):
         def failed(message: str) -> None:
-            job = self.jobs.get(job_id)
             log.warning("previews of %s failed: %s", job_id, message)
-            if job is not None and job.state == JobState.DONE and not (
-                    Path(job.cutout_path).exists() and Path(job.mask_path).exists()):
-                job.state = JobState.FAILED
-                job.message = ("The cached results are missing or damaged; Retry downloads "
-                               "them again if their links are still valid.")
-                job.cutout_path = job.mask_path = None
-                self.store.save_later(job)
-                self.job_changed.emit(job.snapshot())
+            self.queue.results_lost(job_id)
         return failed
 
     def workdir(self, job: Job) -> Path:
-        return self.results_dir / job.id
+        return self.queue.workdir(job)
 
-    # -- user actions --------------------------------------------------------------------
+    # -- user actions: the queue decides --------------------------------------------------
     def retry(self, job_id: str) -> None:
         """Pick a stopped job up again. Resumes by job id (no charge) whenever it can."""
-        job = self.jobs.get(job_id)
-        if job is None or job_id in self._pending:
-            return
-        if job.state not in (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN,
-                             JobState.PAUSED, JobState.EXPIRED):
-            return
-        if job_id in self._workers:  # it has said how it stopped, but has not ended yet
-            self._when_ended[job_id] = "retry"
-            return
-        links_gone = job.links_expire_at() is not None and time.time() > job.links_expire_at()
-        if job.state == JobState.EXPIRED or (links_gone and not job.has_results):
-            job.state = JobState.EXPIRED
-            job.job_id = None  # the results are gone: only a new submit can bring them back
-        if job.state == JobState.EXPIRED or not job.job_id:
-            job.res_url = job.mask_url = None
-        job.state, job.message, job.pause_kind, job.finished_at = JobState.QUEUED, "", "", None
-        self.store.save_later(job)
-        self._pending.append(job_id)
-        self.job_changed.emit(job.snapshot())
-        self._pump()
+        self.queue.retry(job_id)
 
     def cancel(self, job_id: str) -> None:
-        job = self.jobs.get(job_id)
-        self._when_ended.pop(job_id, None)
-        if job is None:
-            return
-        worker = self._workers.get(job_id)
-        if worker is not None:
-            worker.stopper.stop(worker.stopper.CANCEL)
-        elif job_id in self._pending or job.state == JobState.PAUSED:
-            if job_id in self._pending:
-                self._pending.remove(job_id)
-            job.state = JobState.CANCELLED
-            job.message = ("Stopped by you; the job was already paid for, so Retry picks it "
-                           "up again without a new charge." if job.job_id else
-                           "Stopped by you before it was sent.")
-            job.finished_at = time.time()
-            self.store.save_later(job)
-            self.job_changed.emit(job.snapshot())
-            self.activity_changed.emit()
+        self.queue.cancel(job_id)
 
     def remove(self, job_ids: list[str]) -> None:
         """Forget finished or stopped jobs (running ones are left alone; finished ones whose
         worker is still making previews go once it has ended)."""
-        for job_id in job_ids:
-            job = self.jobs.get(job_id)
-            if (job_id in self._workers and job is not None and not job.is_active
-                    and job.state != JobState.QUEUED):  # it has said how it ended
-                self._when_ended[job_id] = "remove"
-        gone = [i for i in job_ids if i in self.jobs and i not in self._workers]
-        for job_id in gone:
-            if job_id in self._pending:
-                self._pending.remove(job_id)
-            job = self.jobs.pop(job_id)
-            shutil.rmtree(self.workdir(job), ignore_errors=True)
-        if gone:
-            self.store.delete_later(gone)
-            self.jobs_removed.emit(gone)
-            self.activity_changed.emit()
+        self.queue.remove(job_ids)
 
     def pause_jobs(self, job_ids: list[str]) -> None:
         """Pause some jobs: running ones stop at a safe point, waiting ones stay put."""
-        for job_id in job_ids:
-            job = self.jobs.get(job_id)
-            worker = self._workers.get(job_id)
-            self._when_ended.pop(job_id, None)
-            if worker is not None:
-                worker.stopper.stop(worker.stopper.PAUSE)
-            elif job is not None and job.state == JobState.QUEUED:
-                if job_id in self._pending:
-                    self._pending.remove(job_id)
-                job.state, job.message, job.pause_kind = (JobState.PAUSED, "Paused by you.",
-                                                          "user")
-                self.store.save_later(job)
-                self.job_changed.emit(job.snapshot())
-        self.activity_changed.emit()
+        self.queue.pause_jobs(job_ids)
 
     def done_today(self, url: str) -> Job | None:
         """A finished job for the same link from today, whose results are on this computer."""
-        today = time.localtime()[:3]
-        for job in reversed(self.jobs.values()):
-            if (job.url == url and job.state == JobState.DONE and job.has_results
-                    and job.finished_at and time.localtime(job.finished_at)[:3] == today):
-                return job
-        return None
+        return self.queue.done_today(url)
 
     def clear_history(self) -> None:
         """Forget every job that is neither running nor waiting for its turn."""
-        self.remove([i for i in self.jobs if i not in self._pending])
+        self.queue.clear_history()
 
     def pause_queue(self, kind: str, message: str) -> None:
-        if self.paused_kind == kind and self.paused_message == message:
-            return
-        self.paused_kind, self.paused_message = kind, message
-        self.queue_paused.emit(kind, message)
-        self.activity_changed.emit()
+        self.queue.pause(kind, message)
 
     def resume_queue(self) -> None:
         """Put every job that waited on the key, the coins or the user back in line."""
-        self.paused_kind, self.paused_message = None, ""
-        for job in self.jobs.values():
-            if job.state == JobState.PAUSED and job.id not in self._pending:
-                job.state, job.message, job.pause_kind = JobState.QUEUED, "", ""
-                self._pending.append(job.id)
-                self.store.save_later(job)
-                self.job_changed.emit(job.snapshot())
-        self.queue_resumed.emit()
-        self.activity_changed.emit()
-        self._pump()
+        self.queue.resume()
 
     def pause_all(self) -> None:
         """The user's pause: running jobs stop at a safe point, nothing new starts."""
-        self.pause_queue("user", "Paused by you: press Resume to go on.")
-        for worker in self._workers.values():
-            worker.stopper.stop(worker.stopper.PAUSE)
-        while self._pending:
-            job = self.jobs[self._pending.popleft()]
-            job.state, job.message, job.pause_kind = JobState.PAUSED, "Paused by you.", "user"
-            self.store.save_later(job)
-            self.job_changed.emit(job.snapshot())
+        self.queue.pause_all()
 
-    # -- counts ------------------------------------------------------------------------
-    @property
-    def running_count(self) -> int:
-        return len(self._workers)
-
-    @property
-    def waiting_count(self) -> int:
-        return len(self._pending)
-
-    # -- the pump ----------------------------------------------------------------------
-    def _pump(self) -> None:
-        if self._closing or self.paused_kind or not (self._api_key and self._base_url):
-            return
-        # At most as many workers again may still be making previews of finished jobs.
-        while (self._pending and len(self._workers) - len(self._finishing) < self.concurrency
-               and len(self._workers) < 2 * self.concurrency):
-            job = self.jobs.get(self._pending.popleft())
-            if job is None or job.state != JobState.QUEUED:
-                continue
-            session = self._idle_sessions.pop() if self._idle_sessions else None
-            worker = JobWorker(job, self._base_url, self._api_key, self.policy,
-                               self.workdir(job), self.store, self.estimator, session,
-                               parent=self)
-            worker.job_changed.connect(self._on_job_changed)
-            worker.previews_ready.connect(self.previews_ready)
-            worker.finished.connect(lambda w=worker: self._on_worker_finished(w))
-            self._workers[job.id] = worker
-            worker.start()
-        self.activity_changed.emit()
+    # -- the workers ---------------------------------------------------------------------
+    def _start_worker(self, job: Job, stopper: Stopper) -> None:
+        """The queue's ``start``: one QThread per running job, on the current settings."""
+        session = self._idle_sessions.pop() if self._idle_sessions else None
+        setup = JobSetup(self._connection, self.policy, self.store, self.estimator)
+        worker = JobWorker(job, setup, self.queue.workdir(job), stopper, session, parent=self)
+        # Connected to this object's methods, so the queue hears of them on the GUI thread.
+        worker.job_changed.connect(self._on_job_changed)
+        worker.crashed.connect(self._on_worker_crashed)
+        worker.previews_ready.connect(self.previews_ready)
+        worker.finished.connect(lambda w=worker: self._on_worker_finished(w))
+        self._workers[job.id] = worker
+        worker.start()
 
     def _on_job_changed(self, snapshot: Job) -> None:
-        old = self.jobs.get(snapshot.id)
-        if old is None:
-            return
-        if snapshot.coins and not old.coins:
-            self.session_coins += snapshot.coins
-        self.jobs[snapshot.id] = snapshot
-        self.job_changed.emit(snapshot)
-        if (snapshot.state in (JobState.DOWNLOADING, JobState.DONE)
-                and snapshot.id in self._workers and snapshot.id not in self._finishing):
-            self._finishing.add(snapshot.id)  # HitPaw is done: its place goes to the next job
-            self._pump()
-        if snapshot.state == JobState.PAUSED and snapshot.pause_kind in ("key", "coins",
-                                                                           "access"):
-            self.pause_queue(snapshot.pause_kind, snapshot.message)
-        self.activity_changed.emit()
+        self.queue.job_changed(snapshot)
+
+    def _on_worker_crashed(self, job_id: str) -> None:
+        self.queue.crashed(job_id)
 
     def _on_worker_finished(self, worker: JobWorker) -> None:
-        if self._workers.get(worker.job_id) is worker:
+        mine = self._workers.get(worker.job_id) is worker
+        if mine:
             del self._workers[worker.job_id]
-            self._finishing.discard(worker.job_id)
         # the next job reuses its kept-alive connections (no new TCP and TLS handshakes)
         if worker.session is not None:
             self._idle_sessions.append(worker.session)
         worker.deleteLater()
-        wanted = self._when_ended.pop(worker.job_id, None)
-        if wanted == "remove":
-            self.remove([worker.job_id])
-        elif wanted == "retry":
-            self.retry(worker.job_id)
-        self._pump()
+        if mine:
+            self.queue.ended(worker.job_id)
+        else:
+            self.queue.pump()
 
     def _run_task(self, fn, on_success, on_failure=None) -> Task:
         return run_task(self, fn, on_success, on_failure)
@@ -434,9 +290,7 @@ class JobController(QObject):
         Stored states are left as they are, so the next start resumes them by job id.
         Returns False if some thread did not end in time (it is then left to the process).
         """
-        self._closing = True
-        for worker in self._workers.values():
-            worker.stopper.stop(worker.stopper.SHUTDOWN)
+        self.queue.close()
         deadline = time.monotonic() + grace_ms / 1000
         all_done = True
         for thread in self._workers.values():

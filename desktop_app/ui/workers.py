@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
+from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.jobs.store import HistoryStore
@@ -63,45 +64,53 @@ def previews_for(job: Job, workdir: Path) -> Previews:
     return load_previews(files)
 
 
+@dataclass(frozen=True)
+class JobSetup:
+    """What every job worker of a window shares; read when a job starts, so a job started
+    after the user changed the settings or the key uses the new ones."""
+
+    connection: Connection
+    policy: Policy
+    store: HistoryStore | None = None
+    estimator: ServiceTimeEstimator | None = None
+
+
 class JobWorker(QThread):
-    """Runs one job from wherever it stopped until it is done, failed, paused or stopped."""
+    """Runs one job from wherever it stopped until it is done, failed, paused or stopped.
+
+    It never decides a job's fate itself: a bug here is reported (``crashed``) and the
+    queue writes the failure, as it does for everything that happens to a job outside a run.
+    """
 
     job_changed = Signal(object)            # a Job snapshot
     previews_ready = Signal(str, object)    # local job id, Previews
+    crashed = Signal(str)                   # local job id: a bug, the details are in the log
 
-    def __init__(self, job: Job, base_url: str, api_key: str, policy: Policy,
-                 workdir: Path, store: HistoryStore | None,
-                 estimator: ServiceTimeEstimator | None = None,
+    def __init__(self, job: Job, setup: JobSetup, workdir: Path, stopper: Stopper,
                  session: requests.Session | None = None, parent=None) -> None:
         super().__init__(parent)
         self.job_id = job.id
         self._job = job.snapshot()           # the worker's own copy
-        self._base_url = base_url
-        self._api_key = api_key
-        self._policy = policy
+        self._setup = setup
         self._workdir = workdir
-        self._store = store
-        self._estimator = estimator
         # Lent by the controller, used by one thread at a time; made here when none is lent.
         self.session: requests.Session | None = session
-        self.stopper = Stopper()
+        self.stopper = stopper
 
     def run(self) -> None:
         lower_this_threads_priority()
         try:
-            import requests
-
-            from desktop_app.api.client import HitPawClient
-            from desktop_app.jobs.pipeline import run_job
+            from desktop_app.jobs.pipeline import RunContext, run_job
             from desktop_app.jobs.previews import use_big_image_blocks
 
             use_big_image_blocks()  # before the first 24-megapixel decode in this process
+            setup = self._setup
             if self.session is None:
-                self.session = requests.Session()
-            client = HitPawClient(self._base_url, self._api_key, session=self.session)
-            job = run_job(self._job, client, self._workdir, self._policy, stopper=self.stopper,
-                          store=self._store, on_change=self.job_changed.emit,
-                          estimator=self._estimator)
+                self.session = setup.connection.new_session()
+            context = RunContext(setup.connection.client(self.session), setup.policy,
+                                 store=setup.store, estimator=setup.estimator)
+            job = run_job(self._job, context, self._workdir, stopper=self.stopper,
+                          on_change=self.job_changed.emit)
             if job.state == JobState.DONE and not self.stopper.stopped:
                 try:
                     self.previews_ready.emit(job.id, previews_for(job, self._workdir))
@@ -109,9 +118,4 @@ class JobWorker(QThread):
                     log.warning("previews for %s failed: %s", job.id, err)
         except Exception:  # noqa: BLE001 - a bug must not kill the thread silently
             log.exception("job worker crashed")
-            self._job.state = JobState.FAILED
-            self._job.message = ("Something went wrong inside Cutout; the details are in the "
-                                 "log. Retry may work.")
-            if self._store is not None:
-                self._store.save_later(self._job)
-            self.job_changed.emit(self._job.snapshot())
+            self.crashed.emit(self.job_id)
