@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +43,13 @@ def _import_job_stack() -> None:
     Image.preinit()  # the PNG and JPEG plugins
 
 
+def _read_through(name: str, *, settable: bool = False) -> property:
+    """The queue's attribute ``name``, as the window has always read it off the controller."""
+    def setter(self: JobController, value: object) -> None:
+        setattr(self.queue, name, value)
+    return property(lambda self: getattr(self.queue, name), setter if settable else None)
+
+
 class JobController(QObject):
     jobs_added = Signal(list)          # list[Job]
     job_changed = Signal(object)       # Job
@@ -74,47 +80,20 @@ class JobController(QObject):
         self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
         self._wanted_previews: str | None = None
 
-    # -- the queue's state, read through -------------------------------------------------
-    @property
-    def jobs(self) -> MutableMapping[str, Job]:
-        return self.queue.jobs
-
-    @property
-    def results_dir(self) -> Path:
-        return self.queue.results_dir
-
-    @property
-    def concurrency(self) -> int:
-        return self.queue.concurrency
-
-    @concurrency.setter
-    def concurrency(self, value: int) -> None:
-        self.queue.concurrency = value
-
-    @property
-    def paused_kind(self) -> str | None:
-        return self.queue.paused_kind
-
-    @property
-    def paused_message(self) -> str:
-        return self.queue.paused_message
-
-    @property
-    def session_coins(self) -> int:
-        return self.queue.session_coins
-
-    @property
-    def running_count(self) -> int:
-        return self.queue.running_count
-
-    @property
-    def waiting_count(self) -> int:
-        return self.queue.waiting_count
+    # -- the queue's state, read through (the queue's copy is the only one) -------------
+    jobs = _read_through("jobs")                    # local id -> Job, in the order added
+    results_dir = _read_through("results_dir")
+    concurrency = _read_through("concurrency", settable=True)
+    paused_kind = _read_through("paused_kind")      # "key", "coins", "access", "user"
+    paused_message = _read_through("paused_message")
+    session_coins = _read_through("session_coins")
+    running_count = _read_through("running_count")
+    waiting_count = _read_through("waiting_count")
 
     # -- connection ------------------------------------------------------------------------
     def set_connection(self, base_url: str, api_key: str | None) -> None:
-        self._connection = Connection(base_url, api_key) if base_url and api_key else None
-        self.queue.set_connected(self._connection is not None)
+        self._connection = Connection(base_url or "", api_key) if api_key else None
+        self.queue.set_connected(bool(self._connection and self._connection.base_url))
 
     @property
     def has_key(self) -> bool:

@@ -38,14 +38,19 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.setMinimumWidth(520)
         self.settings = settings
+        override = settings.base_url_override
+        self._make_service_fields(bool(override))
+        self._make_export_fields()
+        self._lay_out(bool(override))
 
+    def _make_service_fields(self, overridden: bool) -> None:
+        settings = self.settings
         self.base_url = QLineEdit(settings.base_url)
         self.base_url.setObjectName("baseUrlEdit")
         self.base_url.setAccessibleName("API address")
         self.base_url.setPlaceholderText(DEFAULT_BASE_URL)
         self.base_url.setToolTip("HitPaw's address, or a compatible proxy or sandbox")
-        override = settings.base_url_override
-        if override:
+        if overridden:
             self.base_url.setEnabled(False)
             self.base_url.setToolTip(f"Set by {BASE_URL_ENV} in the environment")
         self.poll = QDoubleSpinBox()
@@ -68,6 +73,17 @@ class SettingsDialog(QDialog):
         self.limit.setValue(max(1, round(settings.processing_limit / 60)))
         self.limit.setToolTip("Give up on a job that HitPaw is still processing after this "
                               "long (Retry checks again without a new charge)")
+        self.retention = QComboBox()
+        self.retention.setObjectName("retentionCombo")
+        for label, days in RETENTION:
+            self.retention.addItem(label, days)
+        index = self.retention.findData(settings.history_days)
+        self.retention.setCurrentIndex(max(0, index))
+        self.retention.setToolTip("Finished jobs older than this are removed from the history "
+                                  "and the cache when Cutout starts")
+
+    def _make_export_fields(self) -> None:
+        settings = self.settings
         self.format = QComboBox()
         self.format.setObjectName("exportFormatCombo")
         for label, value in FORMATS:
@@ -102,26 +118,20 @@ class SettingsDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        self.retention = QComboBox()
-        self.retention.setObjectName("retentionCombo")
-        for label, days in RETENTION:
-            self.retention.addItem(label, days)
-        index = self.retention.findData(settings.history_days)
-        self.retention.setCurrentIndex(max(0, index))
-        self.retention.setToolTip("Finished jobs older than this are removed from the history "
-                                  "and the cache when Cutout starts")
+        self._crop_row, self._folder_row = crop_row, folder_row
 
+    def _lay_out(self, overridden: bool) -> None:
         form = QFormLayout(self)
         form.addRow("API address:", self.base_url)
-        if override:
+        if overridden:
             form.addRow("", QLabel(f"Set by {BASE_URL_ENV} for this session."))
         form.addRow("Check status every:", self.poll)
         form.addRow("Jobs at once:", self.concurrency)
         form.addRow("Give up after:", self.limit)
         form.addRow("Default format:", self.format)
         form.addRow("JPEG background:", self.background)
-        form.addRow("Cropping:", crop_row)
-        form.addRow("Default folder:", folder_row)
+        form.addRow("Cropping:", self._crop_row)
+        form.addRow("Default folder:", self._folder_row)
         form.addRow("Keep history:", self.retention)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
