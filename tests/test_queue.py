@@ -6,8 +6,6 @@ the window and what a script sees in the CLI: order, places, pauses, retries, re
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -408,12 +406,3 @@ def test_runs_reporting_from_many_threads_each_start_once(tmp_path):
     assert sorted(started) == sorted(ids(jobs))
     assert all(job.state == JobState.DONE for job in queue.jobs.values())
 
-
-def test_the_queue_the_pipeline_and_the_cli_import_without_qt():
-    """The CLI and these tests run without a display: nothing here may reach for Qt."""
-    child = ("import sys; sys.modules['PySide6'] = None\n"
-             "import desktop_app.jobs.queue, desktop_app.jobs.pipeline, desktop_app.jobs.store\n"
-             "import desktop_app.api.connection, desktop_app.api.client, desktop_app.cli\n")
-    result = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
-                            timeout=60, cwd=Path(__file__).resolve().parents[1])
-    assert result.returncode == 0, result.stderr
