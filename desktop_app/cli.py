@@ -1,4 +1,4 @@
-"""Headless batch: the same jobs as the window, for scripts.
+"""Headless batch for scripts: the window's queue and pipeline, driven by a thread pool.
 
     python -m desktop_app.cli URL... --output DIR [--timeout S] [--poll-interval S]
                                      [--concurrency N]
