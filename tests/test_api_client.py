@@ -17,6 +17,8 @@ from typing import Callable
 import pytest
 
 from desktop_app.api.client import HitPawClient
+from desktop_app.api.connection import Connection
+from desktop_app.api.defaults import BASE_URL_ENV, KEY_ENV, base_url_from_env, key_from_env
 from desktop_app.api.errors import (
     ApiError,
     BadRequestError,
@@ -231,6 +233,26 @@ def test_the_key_stays_out_of_the_session_and_the_repr(server, client):
     assert "Apikey" not in client.session.headers  # so result downloads never carry it
     assert KEY not in repr(client)
     assert KEY not in str(client)
+
+
+def test_a_connection_never_shows_its_key_and_makes_clients_on_their_own_sessions(server):
+    server.reply_json({"code": 200, "message": "OK",
+                       "data": {"job_id": JOB_ID, "consume_coins": 20}})
+    connection = Connection(f" {server.url()}// ", KEY)
+    assert connection.base_url == server.url()
+    for text in (repr(connection), str(connection), repr([connection])):
+        assert KEY not in text and server.url() in text
+    first, second = connection.client(), connection.client()
+    assert first.session is not second.session       # a Session is never shared by threads
+    assert first.submit(IMAGE_URL).job_id == JOB_ID
+    assert server.seen[-1].headers["Apikey"] == KEY
+
+
+def test_the_environment_is_read_in_one_place():
+    env = {BASE_URL_ENV: " http://127.0.0.1:9/ ", KEY_ENV: "  "}
+    assert base_url_from_env(env) == "http://127.0.0.1:9"
+    assert key_from_env(env) is None                  # blank counts as unset
+    assert base_url_from_env({}) is None and key_from_env({KEY_ENV: " k "}) == "k"
 
 
 # -- every vendor code, in both styles ----------------------------------------------------------
