@@ -44,7 +44,9 @@ def isolate(folder: Path) -> None:
         path = folder / var.lower()
         path.mkdir(parents=True, exist_ok=True)
         os.environ[var] = str(path)
-    for var in ("HITPAW_API_KEY", "HITPAW_API_BASE"):
+    from desktop_app.api.defaults import BASE_URL_ENV, KEY_ENV
+
+    for var in (KEY_ENV, BASE_URL_ENV):
         os.environ.pop(var, None)
     for name in ("data_dir", "cache_dir", "config_dir", "log_dir"):
         target = folder / "app" / name

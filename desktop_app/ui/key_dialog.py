@@ -122,14 +122,14 @@ class KeyDialog(QDialog):
         self.show_button.setText("Hide" if shown else "Show")
 
     def _test(self) -> None:
-        key, base = self._key(), self._base_url
+        from desktop_app.api.connection import Connection
+
+        connection = Connection(self._base_url, self._key())
         self.test_button.setEnabled(False)
         self.result_label.setText("Asking HitPaw\u2026")
 
         def check() -> None:
-            from desktop_app.api.client import HitPawClient  # requests loads in the worker
-
-            client = HitPawClient(base, key, read_timeout=10)
+            client = connection.client(read_timeout=10)  # requests loads in the worker
             try:
                 client.check_key()
             finally:
