@@ -46,9 +46,9 @@ def run_batch(window, server, round_: int) -> dict:
     urls = [_common.tagged_url(server.sample_url("batch.png", 400, 300), f"{round_}-{i}")
             for i in range(JOBS)]
     known = set(window.controller.jobs)
-    window.url_input.setPlainText("\n".join(urls))
+    window.intake.url_input.setPlainText("\n".join(urls))
     start = time.monotonic()
-    window.submit_links()
+    window.intake.submit()
     ids = [i for i in window.controller.jobs if i not in known]
 
     def finished() -> bool:

@@ -97,8 +97,8 @@ def main() -> int:
     started = time.monotonic()
     try:
         for i in range(JOBS):
-            window.url_input.setPlainText(_common.tagged_url(base, str(i)))
-            window.submit_links()
+            window.intake.url_input.setPlainText(_common.tagged_url(base, str(i)))
+            window.intake.submit()
             _common.wait(ADD_EVERY)
         _common.wait_until(lambda: len(painted) + sum(
             j.state == JobState.FAILED for j in window.controller.jobs.values()) >= JOBS,

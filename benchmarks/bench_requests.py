@@ -32,8 +32,8 @@ def main() -> int:
         for round_no in range(ROUNDS):
             urls = [_common.tagged_url(server.sample_url("request.png"), f"{round_no}-{i}")
                     for i in range(PER_ROUND)]
-            window.url_input.setPlainText("\n".join(urls))
-            window.submit_links()
+            window.intake.url_input.setPlainText("\n".join(urls))
+            window.intake.submit()
             finished = _common.wait_until(
                 lambda: all(j.state in (JobState.DONE, JobState.FAILED)
                             for j in window.controller.jobs.values()),

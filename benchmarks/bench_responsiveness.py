@@ -61,11 +61,11 @@ def main() -> int:
         window.controller.previews_ready.connect(lambda job_id, _p: delivered.add(job_id))
 
         urls = [_common.tagged_url(base, str(i)) for i in range(JOBS)]
-        window.url_input.setPlainText("\n".join(urls))
+        window.intake.url_input.setPlainText("\n".join(urls))
         started = time.monotonic()
         timer.start()
         ticks.append(time.perf_counter())
-        window.submit_links()
+        window.intake.submit()
         finished = _common.wait_until(
             lambda: len(window.controller.jobs) == JOBS and all(
                 j.state in (JobState.DONE, JobState.FAILED)

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     # command line wait for the window to be complete (see MainWindow).
     window.ready.connect(setup_logging)
     if args.links:
-        window.ready.connect(lambda: window.add_links_text("\n".join(args.links)))
+        window.ready.connect(lambda: window.intake.add_text("\n".join(args.links)))
     window.show()
     # Let Ctrl+C in a terminal, or a session logout's SIGTERM, close the window properly so
     # state is saved and workers stop (Python handles signals between

@@ -155,13 +155,14 @@ def _check_image_formats() -> None:
 
 def _submit_sample(window: MainWindow) -> str:
     """Start the built-in sandbox and submit its sample as a user would; the job's id."""
-    window.start_sandbox()
-    if window.sandbox is None:
+    window.connection.start_sandbox()
+    if window.connection.sandbox is None:
         raise SmokeFailure("the built-in sandbox did not start: "
                            + window.statusBar().currentMessage())
-    window.sandbox.processing_time = 0.5
-    window.url_input.setPlainText(window.sandbox.sample_url(SAMPLE))
-    window.submit_links()
+    sandbox = window.connection.sandbox
+    sandbox.processing_time = 0.5
+    window.intake.url_input.setPlainText(sandbox.sample_url(SAMPLE))
+    window.intake.submit()
     jobs = list(window.controller.jobs.values())
     if len(jobs) != 1:
         raise SmokeFailure(f"expected one job after submitting one link, got {len(jobs)}")
@@ -186,16 +187,17 @@ def _show_job(app: QApplication, window: MainWindow, job_id: str, deadline: floa
     row = window.model.row_of(job_id)
     if row is None:
         raise SmokeFailure("the finished job is not in the job list")
-    view = window.job_list
+    view = window.jobs_panel.view
     index = window.model.index(row)
     if view.model() is not window.model:  # the list shows the jobs through a filter
         index = view.model().mapFromSource(index)
     if not index.isValid():
         raise SmokeFailure("the finished job is hidden from the job list")
     view.setCurrentIndex(index)
-    _wait_until(app, lambda: window.matted_pane.canvas.image() is not None, deadline,
+    _wait_until(app, lambda: window.viewer.matted_pane.canvas.image() is not None, deadline,
                 "the cut-out was not shown")
-    for name, pane in (("original", window.original_pane), ("mask", window.mask_pane)):
+    viewer = window.viewer
+    for name, pane in (("original", viewer.original_pane), ("mask", viewer.mask_pane)):
         if pane.canvas.image() is None:
             raise SmokeFailure(f"the {name} pane shows no image")
 

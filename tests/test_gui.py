@@ -52,7 +52,7 @@ def test_three_links_finish_and_fill_all_three_panes(qtbot, make_window, connect
     for row in range(3):
         select(window, row)
         job = window.model.job_at(row)
-        qtbot.waitUntil(lambda: window._previews.get(job.id) is not None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.results.has_previews(job.id), timeout=WAIT_MS)
         for name in ("originalView", "mattedView", "maskView"):
             canvas = window.findChild(ImageCanvas, name)
             pixmap = canvas.pixmap()
@@ -123,7 +123,7 @@ def test_out_of_coins_pauses_the_queue_and_resume_finishes_it(qtbot, make_window
     window.findChild(QPushButton, "bannerButton").click()
     wait_all(qtbot, window)
     assert connected.stats.jobs_created == 5
-    assert not window.banner.isVisible()
+    assert not window.connection.banner.isVisible()
 
 
 def test_lost_submit_answer_is_not_resent_until_the_user_resubmits(
@@ -135,8 +135,8 @@ def test_lost_submit_answer_is_not_resent_until_the_user_resubmits(
     time.sleep(0.5)
     assert connected.stats.submits == 1
     select(window, 0)
-    assert window.act_retry.text().replace("&", "") == "Resubmit"
-    window.act_retry.trigger()
+    assert window.commands.retry.text().replace("&", "") == "Resubmit"
+    window.commands.retry.trigger()
     wait_all(qtbot, window)
     assert connected.stats.submits == 2
 
@@ -256,10 +256,10 @@ def test_first_start_without_a_key_offers_the_key_dialog_and_the_sandbox(qtbot, 
     assert sandbox_button.isVisible()
     sandbox_button.click()
     assert window.findChild(QLabel, "sandboxLabel").isVisible()
-    assert window.sandbox is not None
-    window.sandbox.processing_time = 0.2
+    assert window.connection.sandbox is not None
+    window.connection.sandbox.processing_time = 0.2
     assert window.findChild(object, "urlInput").toPlainText().count("http") == 3
-    window.submit_links()
+    window.intake.submit()
     wait_all(qtbot, window)
     assert len(window.controller.jobs) == 3
 

@@ -54,8 +54,9 @@ while not window.is_ready():
     app.processEvents()
 print(json.dumps({{"at_first_paint": at_first_paint[0],
                    "menu_items": sum(len(m.actions()) for m in (
-                       window.file_menu, window.edit_menu, window.view_menu, window.jobs_menu,
-                       window.help_menu)),
+                       window.commands.file_menu, window.commands.edit_menu,
+                       window.commands.view_menu, window.commands.jobs_menu,
+                       window.commands.help_menu)),
                    "has_queue": hasattr(window, "controller")}}))
 """
 
@@ -110,7 +111,7 @@ def test_the_first_frame_already_looks_like_the_complete_window(qtbot, isolated_
     window = MainWindow()
     qtbot.addWidget(window)
     window.resize(1200, 760)
-    window.url_input.setCursorWidth(0)  # the text cursor blinks by itself: keep it out
+    window.intake.url_input.setCursorWidth(0)  # the text cursor blinks by itself: keep it out
     first = _FirstFrame()
     window.installEventFilter(first)
     window.show()
@@ -125,19 +126,20 @@ def test_the_first_frame_already_looks_like_the_complete_window(qtbot, isolated_
 def test_a_window_that_is_not_complete_cannot_be_made_to_act(qtbot, isolated_home):
     window = MainWindow()  # never shown, so it never completes
     qtbot.addWidget(window)
-    window.url_input.setPlainText("https://example.com/a.png")
-    qtbot.keyClick(window.url_input, "\r")
-    assert window.url_input.toPlainText() == "https://example.com/a.png"  # nothing took it
+    window.intake.url_input.setPlainText("https://example.com/a.png")
+    qtbot.keyClick(window.intake.url_input, "\r")
+    assert window.intake.url_input.toPlainText() == "https://example.com/a.png"  # nothing took it
     assert window.model.rowCount() == 0
     drag = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime_with_link(),
                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(drag)
     assert not drag.isAccepted()  # a drop would have nowhere to go yet
-    assert not any(a.isEnabled() for a in (window.act_retry, window.act_cancel,
-                                           window.act_remove, window.act_pause))
-    assert all(not menu.actions() for menu in (window.file_menu, window.edit_menu,
-                                               window.view_menu, window.jobs_menu,
-                                               window.help_menu))
+    commands = window.commands
+    assert not any(a.isEnabled() for a in (commands.retry, commands.cancel, commands.remove,
+                                           commands.pause))
+    assert all(not menu.actions() for menu in (commands.file_menu, commands.edit_menu,
+                                               commands.view_menu, commands.jobs_menu,
+                                               commands.help_menu))
     window.close()
     QApplication.processEvents()
     assert not window.is_ready()

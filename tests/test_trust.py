@@ -29,8 +29,8 @@ window = MainWindow()
 window.show()
 while not window.is_ready():
     app.processEvents()
-window.url_input.setPlainText("\\n".join(sys.argv[1:]))
-window.submit_links()
+window.intake.url_input.setPlainText("\\n".join(sys.argv[1:]))
+window.intake.submit()
 app.exec()
 """
 
@@ -98,8 +98,9 @@ def test_closing_with_twenty_jobs_running_ends_every_thread_in_two_seconds(
     window.show()
     qtbot.waitUntil(window.is_ready)
     window.controller.concurrency = 20
-    window.url_input.setPlainText("\n".join(sandbox.sample_url(f"c{i}.png") for i in range(20)))
-    window.submit_links()
+    window.intake.url_input.setPlainText(
+        "\n".join(sandbox.sample_url(f"c{i}.png") for i in range(20)))
+    window.intake.submit()
     qtbot.waitUntil(lambda: sandbox.stats.jobs_created == 20 and all(
         j.job_id for j in window.controller.jobs.values()), timeout=WAIT_MS)
     workers = list(window.controller._workers.values())
@@ -128,9 +129,9 @@ def test_the_key_appears_in_no_file_the_app_writes(qtbot, isolated_home, monkeyp
             qtbot.addWidget(window)
             window.show()
             qtbot.waitUntil(window.is_ready)
-            window.url_input.setPlainText("\n".join([server.sample_url("a.png"),
+            window.intake.url_input.setPlainText("\n".join([server.sample_url("a.png"),
                                                      server.sample_url("not-an-image.png")]))
-            window.submit_links()
+            window.intake.submit()
             qtbot.waitUntil(lambda: len(window.controller.jobs) == 2 and all(
                 j.state in (JobState.DONE, JobState.FAILED)
                 for j in window.controller.jobs.values()), timeout=WAIT_MS)

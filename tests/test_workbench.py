@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QListView, QMe
 from desktop_app import paths
 from desktop_app.jobs.model import RESULT_LIFETIME, Job, JobState
 from desktop_app.jobs.store import HistoryStore
-from desktop_app.ui import main_window as main_window_module
+from desktop_app.ui import link_intake
 from desktop_app.ui.settings_dialog import SettingsDialog
 
 WAIT_MS = 20000
@@ -32,10 +32,10 @@ def visible_rows(window) -> int:
 
 def test_paste_anywhere_adds_the_clipboard_links(qtbot, make_window, connected):
     window = make_window()
-    window.job_list.setFocus()
+    window.jobs_panel.view.setFocus()
     QApplication.clipboard().setText(f"look: {connected.sample_url('a.png')} and "
                                      f"{connected.sample_url('b.png')}")
-    window.act_paste.trigger()
+    window.commands.paste.trigger()
     assert len(window.controller.jobs) == 2
     wait_all(qtbot, window)
 
@@ -60,21 +60,21 @@ def test_a_link_done_today_offers_the_cached_result(qtbot, make_window, connecte
                                                      monkeypatch):
     window = make_window()
     url = connected.sample_url("again.png")
-    window.url_input.setPlainText(url)
-    window.submit_links()
+    window.intake.url_input.setPlainText(url)
+    window.intake.submit()
     wait_all(qtbot, window)
     asked = []
-    monkeypatch.setattr(main_window_module, "ask_reuse",
+    monkeypatch.setattr(link_intake, "ask_reuse",
                         lambda parent, reused, total: asked.append((reused, total)) or "reuse")
-    window.url_input.setPlainText(url)
-    window.submit_links()
+    window.intake.url_input.setPlainText(url)
+    window.intake.submit()
     assert asked == [(1, 1)]
     assert len(window.controller.jobs) == 1
     assert connected.stats.submits == 1
     assert "no coins spent" in window.statusBar().currentMessage()
-    monkeypatch.setattr(main_window_module, "ask_reuse", lambda *a: "send")
-    window.url_input.setPlainText(url)
-    window.submit_links()
+    monkeypatch.setattr(link_intake, "ask_reuse", lambda *a: "send")
+    window.intake.url_input.setPlainText(url)
+    window.intake.submit()
     assert len(window.controller.jobs) == 2
     wait_all(qtbot, window)
     assert connected.stats.submits == 2
@@ -83,26 +83,26 @@ def test_a_link_done_today_offers_the_cached_result(qtbot, make_window, connecte
 def test_pause_one_job_and_resume_it_without_a_new_charge(qtbot, make_window, connected):
     connected.processing_time = 3.0
     window = make_window()
-    window.url_input.setPlainText(connected.sample_url("slow.png"))
-    window.submit_links()
+    window.intake.url_input.setPlainText(connected.sample_url("slow.png"))
+    window.intake.submit()
     qtbot.waitUntil(lambda: next(iter(window.controller.jobs.values())).job_id is not None,
                     timeout=WAIT_MS)
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
-    window.act_pause_selected.trigger()
+    window.commands.pause_selected.trigger()
     wait_all(qtbot, window, JobState.PAUSED)
     assert "Paused by you" in window.model.data(window.model.index(0))
     connected.processing_time = 0.1
-    window.act_retry.trigger()
+    window.commands.retry.trigger()
     wait_all(qtbot, window)
     assert connected.stats.submits == 1
 
 
 def test_search_and_filter_the_history(qtbot, make_window, connected):
     window = make_window()
-    window.url_input.setPlainText("\n".join([connected.sample_url("red-shoe.png"),
+    window.intake.url_input.setPlainText("\n".join([connected.sample_url("red-shoe.png"),
                                              connected.sample_url("blue-hat.png"),
                                              connected.sample_url("not-an-image.png")]))
-    window.submit_links()
+    window.intake.submit()
     qtbot.waitUntil(lambda: all(s in (JobState.DONE, JobState.FAILED) for s in states(window))
                     and len(states(window)) == 3, timeout=WAIT_MS)
     search = window.findChild(QLineEdit, "jobSearch")
@@ -121,18 +121,18 @@ def test_search_and_filter_the_history(qtbot, make_window, connected):
 def test_clear_history_asks_first_and_then_forgets_everything(qtbot, make_window, connected,
                                                               monkeypatch):
     window = make_window()
-    window.url_input.setPlainText(connected.sample_url("gone.png"))
-    window.submit_links()
+    window.intake.url_input.setPlainText(connected.sample_url("gone.png"))
+    window.intake.submit()
     wait_all(qtbot, window)
     workdir = window.controller.workdir(next(iter(window.controller.jobs.values())))
     assert workdir.exists()
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a: QMessageBox.StandardButton.No))
-    window.act_clear.trigger()
+    window.commands.clear.trigger()
     assert len(window.controller.jobs) == 1
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a: QMessageBox.StandardButton.Yes))
-    window.act_clear.trigger()
+    window.commands.clear.trigger()
     assert window.controller.jobs == {} and visible_rows(window) == 0
     assert not workdir.exists()
     window.controller.store.flush()
@@ -166,8 +166,8 @@ def test_a_history_that_cannot_be_opened_is_said_and_the_window_still_works(
     qtbot.waitUntil(lambda: "could not open its history" in window.statusBar().currentMessage(),
                     timeout=WAIT_MS)
     assert "earlier jobs are not shown" in window.statusBar().currentMessage()
-    window.url_input.setPlainText(connected.sample_url("cat.png"))
-    window.submit_links()                    # the window still takes links
+    window.intake.url_input.setPlainText(connected.sample_url("cat.png"))
+    window.intake.submit()                    # the window still takes links
     assert visible_rows(window) == 1
 
 
@@ -197,9 +197,9 @@ def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
     from desktop_app.ui.export_dialogs import SaveAllDialog
 
     window = make_window()
-    window.url_input.setPlainText("\n".join([connected.sample_url("cat.png"),
+    window.intake.url_input.setPlainText("\n".join([connected.sample_url("cat.png"),
                                              connected.sample_url("dog.png")]))
-    window.submit_links()
+    window.intake.submit()
     wait_all(qtbot, window)
     out = tmp_path / "out"
     out.mkdir()
@@ -214,8 +214,8 @@ def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
     asked = []
     monkeypatch.setattr(export_dialogs, "confirm_overwrite",
                         lambda parent, existing: asked.append(existing) or "skip")
-    assert window.act_save_all.isEnabled()
-    window.act_save_all.trigger()
+    assert window.commands.save_all.isEnabled()
+    window.commands.save_all.trigger()
     names = ["cat-cutout.webp", "cat-mask.png", "dog-cutout.webp", "dog-mask.png"]
     qtbot.waitUntil(lambda: all((out / n).exists() for n in names), timeout=WAIT_MS)
     assert asked == [[]]  # .webp names: nothing to overwrite yet
@@ -226,7 +226,7 @@ def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
     assert (out / "cat-cutout.png").read_bytes() == b"keep me"
 
     asked.clear()
-    window.act_save_all.trigger()
+    window.commands.save_all.trigger()
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
     assert sorted(p.name for p in asked[0]) == names
 
@@ -237,12 +237,12 @@ def test_copy_cutout_puts_a_png_with_alpha_on_the_clipboard(qtbot, make_window, 
     from PIL import Image
 
     window = make_window()
-    window.url_input.setPlainText(connected.sample_url("clip.png"))
-    window.submit_links()
+    window.intake.url_input.setPlainText(connected.sample_url("clip.png"))
+    window.intake.submit()
     wait_all(qtbot, window)
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
     QApplication.clipboard().clear()
-    window.act_copy_cutout.trigger()
+    window.commands.copy_cutout.trigger()
     def has_png() -> bool:
         mime = QApplication.clipboard().mimeData()
         return mime is not None and mime.hasFormat("image/png")
@@ -280,13 +280,13 @@ def test_a_locked_keyring_says_so_and_offers_a_session_only_key(qtbot, make_wind
     window = make_window()
     banner = window.findChild(QLabel, "bannerText")
     qtbot.waitUntil(lambda: banner.isVisible() and "locked" in banner.text(), timeout=5000)
-    dialog = KeyDialog(window.keystore, "http://127.0.0.1:9", "", window)
+    dialog = KeyDialog(window.connection.keystore, "http://127.0.0.1:9", "", window)
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.session_button.isVisible()
     dialog.key_edit.setText("for-now-key")
     dialog.session_button.click()
-    assert window.keystore.load().source == "session"
+    assert window.connection.keystore.load().source == "session"
 
 
 def test_single_save_follows_the_export_settings(qtbot, make_window, connected, tmp_path,
@@ -298,14 +298,14 @@ def test_single_save_follows_the_export_settings(qtbot, make_window, connected, 
     window.settings.export_crop = True
     window.settings.export_padding = 4
     window.settings.export_background = "#ff0000"
-    window.url_input.setPlainText(connected.sample_url("crop.png"))
-    window.submit_links()
+    window.intake.url_input.setPlainText(connected.sample_url("crop.png"))
+    window.intake.submit()
     wait_all(qtbot, window)
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
     target = tmp_path / "cut.jpg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a: (str(target), "JPEG image (*.jpg)")))
-    window.act_save_matted.trigger()
+    window.commands.save_matted.trigger()
     qtbot.waitUntil(target.exists, timeout=WAIT_MS)
     with Image.open(target) as img:
         assert img.format == "JPEG" and img.mode == "RGB"
@@ -333,6 +333,6 @@ def test_a_key_in_the_keyring_is_read_off_the_gui_thread(qtbot, make_window, san
     qtbot.waitUntil(lambda: window.controller.has_key, timeout=5000)
     assert readers == [False]                      # asked once, and not by the GUI thread
     assert not window.findChild(QLabel, "bannerText").isVisible()   # never asked for a key
-    window.url_input.setPlainText(sandbox.sample_url("from-keyring.png"))
-    window.submit_links()
+    window.intake.url_input.setPlainText(sandbox.sample_url("from-keyring.png"))
+    window.intake.submit()
     wait_all(qtbot, window)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -101,6 +101,10 @@ class JobListModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index)
 
+    def set_thumbnails(self, images: dict[str, QImage]) -> None:
+        for job_id, image in images.items():
+            self.set_thumbnail(job_id, image)
+
     def job_at(self, row: int) -> Job | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
 
@@ -116,6 +120,46 @@ class JobListModel(QAbstractListModel):
             self.dataChanged.emit(index, index)
 
 
+class RowClock(QObject):
+    """Keeps the rows of running jobs moving: their elapsed time every second, and their
+    spinner while any runs. Only those rows repaint."""
+
+    def __init__(self, model: JobListModel) -> None:
+        super().__init__(model)
+        self._model = model
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._refresh)
+        self._spin = QTimer(self)
+        self._spin.setInterval(80)
+        self._spin.timeout.connect(self._turn)
+
+    def start(self) -> None:
+        self._tick.start()
+
+    def stop(self) -> None:
+        self._tick.stop()
+        self._spin.stop()
+
+    def job_changed(self, job: Job) -> None:
+        """A job that runs sets the spinner turning; it stops once no row runs."""
+        if job.is_active and not self._spin.isActive():
+            self._spin.start()
+
+    def _refresh(self) -> None:
+        rows = self._model.active_rows()
+        if rows:
+            self._model.refresh_rows(rows)
+
+    def _turn(self) -> None:
+        rows = self._model.active_rows()
+        if not rows:
+            self._spin.stop()
+            return
+        self._model.spin_angle = (self._model.spin_angle + 30) % 360
+        self._model.refresh_rows(rows)
+
+
 class JobDelegate(QStyledItemDelegate):
     """Paints thumbnail, link, state in words, elapsed time and coins; a spinner while busy."""
 
@@ -127,42 +171,58 @@ class JobDelegate(QStyledItemDelegate):
         if job is None:
             return
         painter.save()
-        palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if selected:
-            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
+            painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
         elif option.state & QStyle.StateFlag.State_MouseOver:
-            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.AlternateBase))
+            painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.AlternateBase))
+        rect = option.rect.adjusted(8, 8, -8, -8)
+        thumb_rect = QRect(rect.left(), rect.top(), THUMB, THUMB)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        thumb: QImage | None = index.data(ThumbRole)
+        if thumb is not None and not thumb.isNull():
+            self._paint_thumbnail(painter, thumb_rect, thumb)
+        else:
+            angle = getattr(index.model(), "spin_angle", 0) if job.is_active else 0
+            self._paint_placeholder(painter, option.palette, thumb_rect, job, angle)
+        text_rect = QRect(thumb_rect.right() + 12, rect.top(), 0, rect.height())
+        text_rect.setRight(rect.right())
+        self._paint_text(painter, option, text_rect, job, selected)
+        painter.restore()
+
+    @staticmethod
+    def _paint_thumbnail(painter: QPainter, thumb_rect: QRect, thumb: QImage) -> None:
+        scaled = thumb.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(0, 0, scaled.width(), scaled.height())
+        target.moveCenter(thumb_rect.center())
+        painter.drawImage(target, thumb)
+
+    @staticmethod
+    def _paint_placeholder(painter: QPainter, palette: QPalette, thumb_rect: QRect, job: Job,
+                           angle: int) -> None:
+        """No thumbnail yet: a tile, with a turning arc while the job runs (a ring while
+        it waits)."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
+        painter.drawRoundedRect(thumb_rect, 6, 6)
+        if not (job.is_active or job.state == JobState.QUEUED):
+            return
+        pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        arc = thumb_rect.adjusted(14, 14, -14, -14)
+        span = 270 if job.is_active else 360
+        painter.drawArc(arc, -angle * 16, span * 16)
+
+    @staticmethod
+    def _paint_text(painter: QPainter, option: QStyleOptionViewItem, rect: QRect, job: Job,
+                    selected: bool) -> None:
+        """The link on top, the state underneath, the time and coins on the right."""
+        palette = option.palette
         text_role = (QPalette.ColorRole.HighlightedText if selected
                      else QPalette.ColorRole.Text)
-        rect = option.rect.adjusted(8, 8, -8, -8)
-
-        # thumbnail, or a spinner while the job runs
-        thumb_rect = QRect(rect.left(), rect.top(), THUMB, THUMB)
-        thumb: QImage | None = index.data(ThumbRole)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if thumb is not None and not thumb.isNull():
-            scaled = thumb.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, scaled.width(), scaled.height())
-            target.moveCenter(thumb_rect.center())
-            painter.drawImage(target, thumb)
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
-            painter.drawRoundedRect(thumb_rect, 6, 6)
-            if job.is_active or job.state == JobState.QUEUED:
-                model = index.model()
-                angle = getattr(model, "spin_angle", 0) if job.is_active else 0
-                pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
-                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-                painter.setPen(pen)
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                arc = thumb_rect.adjusted(14, 14, -14, -14)
-                span = 270 if job.is_active else 360
-                painter.drawArc(arc, -angle * 16, span * 16)
-
-        # text: link on top, state underneath, time and coins on the right
-        text_left = thumb_rect.right() + 12
+        text_left = rect.left()
         right_w = 96
         fm = QFontMetrics(option.font)
         link_rect = QRect(text_left, rect.top(), rect.right() - text_left - right_w, fm.height())
@@ -190,4 +250,3 @@ class JobDelegate(QStyledItemDelegate):
             meta.append(f"{job.coins} coins")
         painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                          "\n".join(m for m in meta if m))
-        painter.restore()

@@ -144,5 +144,10 @@ class JobPanel(QWidget):
             self.view.setCurrentIndex(index)
             self.view.scrollTo(index)
 
+    def select_if_none(self, job_id: str) -> None:
+        """New jobs came in: show the first of them, unless the designer is looking at one."""
+        if not self.has_selection():
+            self.select_job(job_id)
+
     def has_selection(self) -> bool:
         return self.view.selectionModel().hasSelection()

@@ -59,19 +59,19 @@ def main() -> int:
     wait(0.5)
     window.grab().save(str(out / "empty.png"))
 
-    dialog = KeyDialog(window.keystore, "http://127.0.0.1:9", "", window)
+    dialog = KeyDialog(window.connection.keystore, "http://127.0.0.1:9", "", window)
     dialog.key_edit.setText("hp-demo-key-0000")
     dialog.show()
     wait(0.3)
     dialog.grab().save(str(out / "key-dialog.png"))
     dialog.close()
 
-    window.start_sandbox()
-    sandbox = window.sandbox
+    window.connection.start_sandbox()
+    sandbox = window.connection.sandbox
     sandbox.processing_time = 6.0
     names = ["portrait.jpg", "mug.png", "sneaker.webp", "lamp.jpg", "chair.png", "plant.webp"]
-    window.url_input.setPlainText("\n".join(sandbox.sample_url(n, 1200, 900) for n in names))
-    window.submit_links()
+    window.intake.url_input.setPlainText("\n".join(sandbox.sample_url(n, 1200, 900) for n in names))
+    window.intake.submit()
     wait_for(lambda: sum(1 for j in window.controller.jobs.values() if j.job_id) >= 4)
     wait(1.0)
     window.grab().save(str(out / "running.png"))
@@ -79,7 +79,7 @@ def main() -> int:
     wait_for(lambda: all(j.state == JobState.DONE for j in window.controller.jobs.values()),
              60)
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
-    wait_for(lambda: window.matted_pane.canvas.image() is not None)
+    wait_for(lambda: window.viewer.matted_pane.canvas.image() is not None)
     wait(0.3)
     window.grab().save(str(out / "finished.png"))
 
@@ -92,13 +92,13 @@ def main() -> int:
     window.viewer.set_background_state({"kind": "checker"})
 
     sandbox.processing_time = 1.0
-    window.url_input.setPlainText(sandbox.sample_url("not-an-image.png"))
-    window.submit_links()
+    window.intake.url_input.setPlainText(sandbox.sample_url("not-an-image.png"))
+    window.intake.submit()
     wait_for(lambda: any(j.state == JobState.FAILED for j in window.controller.jobs.values()))
     sandbox.add_fault(Fault(endpoint="submit", kind="code", code=110402000, times=None))
-    window.url_input.setPlainText("\n".join([sandbox.sample_url("poster.png"),
+    window.intake.url_input.setPlainText("\n".join([sandbox.sample_url("poster.png"),
                                              sandbox.sample_url("vase.png")]))
-    window.submit_links()
+    window.intake.submit()
     wait_for(lambda: window.controller.paused_kind == "coins")
     wait(1.0)
     failed = next(j for j in window.controller.jobs.values() if j.state == JobState.FAILED)

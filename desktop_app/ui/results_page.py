@@ -1,0 +1,142 @@
+"""The right side of the window once a job is selected: the viewer, a line about the job, and
+the save buttons.
+
+It keeps the previews of the last few jobs shown, so switching between them costs no decode,
+and loads the full-size images in a worker when the viewer is zoomed past the previews.
+Imported only when the window completes itself: it brings the viewer (and Pillow) with it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
+
+from desktop_app.jobs.model import Job, JobState
+from desktop_app.ui.decode import read_full_images
+from desktop_app.ui.tasks import run_task
+from desktop_app.ui.viewer import Viewer
+
+if TYPE_CHECKING:
+    from desktop_app.ui.workers import Previews
+
+PREVIEW_CACHE = 4  # previews kept for quick switching; about 15 MB each
+WAITING = {JobState.QUEUED: "Waiting for its turn\u2026",
+           JobState.SUBMITTING: "Sending the link to HitPaw\u2026",
+           JobState.CONVERTING: "HitPaw is cutting out the subject\u2026",
+           JobState.DOWNLOADING: "Downloading the results\u2026",
+           JobState.DONE: "Loading\u2026"}
+
+
+def detail_text(job: Job) -> str:
+    """One line under the images: the link, the cost, the size, how long HitPaw keeps it."""
+    detail = [job.url]
+    if job.coins is not None:
+        detail.append(f"{job.coins} coins")
+    if job.width and job.height:
+        detail.append(f"{job.width} \u00d7 {job.height} px")
+    if job.state == JobState.DONE and job.message:
+        detail.append(job.message)
+    expires = job.links_expire_at()
+    if job.state == JobState.DONE and expires:
+        days = (expires - time.time()) / 86400
+        detail.append(f"HitPaw's links valid {int(days) + 1} more day{'s' if days >= 1 else ''}"
+                      if days > 0 else "HitPaw's links expired; the copy here is kept")
+    return " \u00b7 ".join(detail)
+
+
+class ResultsPage(QWidget):
+    message = Signal(str, int)  # a sentence for the status bar, milliseconds (0: stays)
+
+    def __init__(self, background_state: dict | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._previews: OrderedDict[str, Previews] = OrderedDict()
+        self._job: Job | None = None
+        self.viewer = Viewer()
+        self.viewer.set_background_state(background_state)
+        self.viewer.background_failed.connect(lambda text: self.message.emit(text, 10000))
+        self.viewer.full_resolution_wanted.connect(self._load_full_images)
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("jobDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.save_matted_button = self._save_button(
+            "Save cut-out", "saveMattedButton",
+            "Save the cut-out as PNG or WebP with transparency, or as JPEG (Ctrl+S)")
+        self.save_mask_button = self._save_button(
+            "Save mask", "saveMaskButton", "Save the black-and-white mask as a PNG (Ctrl+Shift+S)")
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.detail_label, 1)
+        save_row.addWidget(self.save_matted_button)
+        save_row.addWidget(self.save_mask_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.viewer, 1)
+        layout.addLayout(save_row)
+
+    def _save_button(self, name: str, object_name: str, tip: str) -> QPushButton:
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
+        button = QPushButton(icon, f"{name}\u2026")
+        button.setObjectName(object_name)
+        button.setAccessibleName(name)
+        button.setToolTip(tip)
+        return button
+
+    def set_save_enabled(self, enabled: bool) -> None:
+        self.save_matted_button.setEnabled(enabled)
+        self.save_mask_button.setEnabled(enabled)
+
+    # -- what is shown ---------------------------------------------------------------
+    def show_job(self, job: Job) -> None:
+        """The job's images when its previews are here, else a sentence on where it is."""
+        self._job = job
+        previews = self._previews.get(job.id)
+        if previews is not None and job.state == JobState.DONE:
+            self._previews.move_to_end(job.id)
+            self.viewer.show_previews(previews, QSize(job.width, job.height)
+                                      if job.width and job.height else None)
+        else:
+            self.viewer.show_placeholder(WAITING.get(job.state, job.message or job.status_text))
+        self.detail_label.setText(detail_text(job))
+
+    def clear(self) -> None:
+        self._job = None
+        self.viewer.clear()
+
+    def shown_id(self) -> str | None:
+        return self._job.id if self._job is not None else None
+
+    # -- the preview cache -------------------------------------------------------------
+    def keep_previews(self, job_id: str, previews: Previews) -> None:
+        """Keep the newest few; the oldest go first."""
+        self._previews[job_id] = previews
+        self._previews.move_to_end(job_id)
+        while len(self._previews) > PREVIEW_CACHE:
+            self._previews.popitem(last=False)
+
+    def has_previews(self, job_id: str) -> bool:
+        return job_id in self._previews
+
+    def forget(self, ids: list[str]) -> None:
+        for job_id in ids:
+            self._previews.pop(job_id, None)
+
+    # -- full size -------------------------------------------------------------------
+    def _load_full_images(self) -> None:
+        """The viewer zoomed past the previews' detail: decode the full images in a worker."""
+        job = self._job
+        if job is None or not job.has_results:
+            return
+        job_id, files = job.id, (job.original_path, job.cutout_path, job.mask_path)
+        self.message.emit("Loading the full-size images\u2026", 5000)
+        run_task(self, lambda: read_full_images(*files),
+                 lambda images: self._full_images_loaded(job_id, images),
+                 lambda text: self.message.emit(
+                     f"The full-size images could not be loaded: {text}", 8000))
+
+    def _full_images_loaded(self, job_id: str, images) -> None:
+        if job_id == self.shown_id():
+            self.viewer.set_full_images(*images)
