@@ -56,6 +56,11 @@ class Banner(QFrame):
 
 
 class ConnectionPanel(QObject):
+    """Which service the queue talks to, with which key; and the widgets that say so.
+
+    A QObject rather than a widget: its three widgets sit in three places of the window.
+    """
+
     message = Signal(str, int)       # a sentence for the status bar, milliseconds (0: stays)
     sandbox_started = Signal(list)   # the sandbox's sample links, for the link box
 

@@ -74,8 +74,9 @@ class ExportActions(QObject):
     def _write(self, label: str, target: Path, work) -> None:
         self._settings.last_save_dir = str(target.parent)
         self.message.emit(f"Saving the {label}\u2026", 0)
-        self._run(work, lambda path: self.message.emit(f"Saved the {label} as {path}.", 10000),
-                  lambda sentence: self.problem.emit("Not saved", sentence))
+        run_task(self, work,
+                 lambda path: self.message.emit(f"Saved the {label} as {path}.", 10000),
+                 lambda sentence: self.problem.emit("Not saved", sentence))
 
     # -- every finished job ------------------------------------------------------------
     def save_all(self, jobs: list[Job]) -> None:
@@ -112,8 +113,8 @@ class ExportActions(QObject):
                 self.problem.emit("Some files were not saved",
                                   report.summary() + "\n\n" + "\n".join(report.details()))
 
-        self._run(lambda: run_plan(plan, answer == "replace"), done,
-                  lambda sentence: self.problem.emit("Not saved", sentence))
+        run_task(self, lambda: run_plan(plan, answer == "replace"), done,
+                 lambda sentence: self.problem.emit("Not saved", sentence))
 
     # -- the clipboard -------------------------------------------------------------------
     def copy(self, job: Job, kind: str) -> None:
@@ -128,10 +129,6 @@ class ExportActions(QObject):
             self.message.emit(f"Copied the {label} ({clip.image.width()} \u00d7 "
                               f"{clip.image.height()} px).", 8000)
 
-        self._run(lambda: dialogs.load_for_clipboard(path, kind), copied,
-                  lambda sentence: self.problem.emit("Not copied", sentence))
-
-    # -- plumbing --------------------------------------------------------------------
-    def _run(self, work, on_success, on_failure) -> None:
-        run_task(self, work, on_success, on_failure)
+        run_task(self, lambda: dialogs.load_for_clipboard(path, kind), copied,
+                 lambda sentence: self.problem.emit("Not copied", sentence))
 

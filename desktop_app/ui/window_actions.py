@@ -9,12 +9,17 @@ parts that act. ``update_for`` is the one place that decides what is enabled.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QMenuBar, QStyle, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QStyle, QWidget
 
 from desktop_app.jobs.model import Job, JobState
+
+if TYPE_CHECKING:  # names for hints only: each Qt class costs a little on first use
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QAbstractItemView, QMenuBar
 
 Icon = QStyle.StandardPixmap
 RETRYABLE = (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN, JobState.PAUSED,
@@ -31,6 +36,9 @@ def is_pausable(job: Job) -> bool:
 
 
 class WindowActions(QObject):
+    """The commands, kept together so the menus, the buttons, the context menu and the
+    shortcuts always agree on what each is called and whether it applies."""
+
     def __init__(self, host: QWidget, menu_bar: QMenuBar) -> None:
         """``host`` holds the actions so their shortcuts work anywhere in its window."""
         super().__init__(host)
