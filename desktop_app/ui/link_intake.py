@@ -89,6 +89,7 @@ class LinkIntake(QWidget):
         self.submit_button.setMinimumHeight(self.url_input.height())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)  # the window's spacing between its rows, here too
         layout.addWidget(self.url_input, 1)
         layout.addWidget(self.submit_button)
 
