@@ -129,8 +129,8 @@ def test_the_key_appears_in_no_file_the_app_writes(qtbot, isolated_home, monkeyp
             qtbot.addWidget(window)
             window.show()
             qtbot.waitUntil(window.is_ready)
-            window.intake.url_input.setPlainText("\n".join([server.sample_url("a.png"),
-                                                     server.sample_url("not-an-image.png")]))
+            window.intake.url_input.setPlainText("\n".join([
+                server.sample_url("a.png"), server.sample_url("not-an-image.png")]))
             window.intake.submit()
             qtbot.waitUntil(lambda: len(window.controller.jobs) == 2 and all(
                 j.state in (JobState.DONE, JobState.FAILED)

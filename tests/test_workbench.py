@@ -100,8 +100,8 @@ def test_pause_one_job_and_resume_it_without_a_new_charge(qtbot, make_window, co
 def test_search_and_filter_the_history(qtbot, make_window, connected):
     window = make_window()
     window.intake.url_input.setPlainText("\n".join([connected.sample_url("red-shoe.png"),
-                                             connected.sample_url("blue-hat.png"),
-                                             connected.sample_url("not-an-image.png")]))
+                                                    connected.sample_url("blue-hat.png"),
+                                                    connected.sample_url("not-an-image.png")]))
     window.intake.submit()
     qtbot.waitUntil(lambda: all(s in (JobState.DONE, JobState.FAILED) for s in states(window))
                     and len(states(window)) == 3, timeout=WAIT_MS)
@@ -198,7 +198,7 @@ def test_save_all_writes_every_finished_job_and_never_overwrites_without_asking(
 
     window = make_window()
     window.intake.url_input.setPlainText("\n".join([connected.sample_url("cat.png"),
-                                             connected.sample_url("dog.png")]))
+                                                    connected.sample_url("dog.png")]))
     window.intake.submit()
     wait_all(qtbot, window)
     out = tmp_path / "out"

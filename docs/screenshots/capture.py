@@ -97,7 +97,7 @@ def main() -> int:
     wait_for(lambda: any(j.state == JobState.FAILED for j in window.controller.jobs.values()))
     sandbox.add_fault(Fault(endpoint="submit", kind="code", code=110402000, times=None))
     window.intake.url_input.setPlainText("\n".join([sandbox.sample_url("poster.png"),
-                                             sandbox.sample_url("vase.png")]))
+                                                    sandbox.sample_url("vase.png")]))
     window.intake.submit()
     wait_for(lambda: window.controller.paused_kind == "coins")
     wait(1.0)
