@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -338,13 +338,3 @@ def _error(err: OSError, target: Path, replacing: bool = False) -> ExportError:
 # Names that moved to ``save_all`` and that ui/export_actions.py and ui/export_dialogs.py still
 # import from here; forwarded on first use (``save_all`` imports this module, so a plain import
 # would be circular). Remove once those two modules import them from ``desktop_app.save_all``.
-_MOVED_TO_SAVE_ALL = frozenset({"DEFAULT_PATTERN", "DEFAULT_MASK_PATTERN", "PLACEHOLDERS",
-                                "batch_names", "plan_save_all", "run_plan"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_SAVE_ALL:
-        from desktop_app import save_all
-
-        return getattr(save_all, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

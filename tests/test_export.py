@@ -420,15 +420,3 @@ def test_a_mask_carried_in_transparency_crops_too(results, tmp_path):
     target = export_cutout(*results, tmp_path / "out.png", ExportOptions(crop_to_subject=True))
     with Image.open(target) as img:
         assert img.size == (SUBJECT[2] - SUBJECT[0], SUBJECT[3] - SUBJECT[1])
-
-
-def test_save_all_names_still_import_from_export_for_the_window():
-    """ui/export_actions.py and ui/export_dialogs.py import these from ``export`` until they
-    switch to ``save_all``; the forward must give the very same objects, and nothing else."""
-    from desktop_app import save_all
-
-    for name in ("DEFAULT_PATTERN", "DEFAULT_MASK_PATTERN", "PLACEHOLDERS", "batch_names",
-                 "plan_save_all", "run_plan"):
-        assert getattr(export, name) is getattr(save_all, name)
-    with pytest.raises(AttributeError):
-        export.render_name  # noqa: B018 - not one the window imports from here

@@ -17,10 +17,9 @@ from desktop_app.export import (
     ExportOptions,
     export_cutout,
     export_mask,
-    plan_save_all,
-    run_plan,
 )
 from desktop_app.jobs.model import Job
+from desktop_app.save_all import plan_save_all, run_plan
 from desktop_app.settings import Settings
 from desktop_app.ui.tasks import run_task
 

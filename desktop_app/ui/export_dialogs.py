@@ -34,19 +34,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.export import (
-    DEFAULT_MASK_PATTERN,
-    DEFAULT_PATTERN,
     EXTENSIONS,
     FORMATS,
-    PLACEHOLDERS,
     ExportError,
     ExportOptions,
-    batch_names,
     format_for_suffix,
     normalize_format,
     parse_colour,
     with_extension,
 )
+from desktop_app.save_all import DEFAULT_MASK_PATTERN, DEFAULT_PATTERN, PLACEHOLDERS, batch_names
 
 # -- the single-file save dialog -------------------------------------------------------------
 SAVE_FILTERS = {"PNG": "PNG image (*.png)", "WEBP": "WebP image (*.webp)",
@@ -133,7 +130,7 @@ def _as_int(value: Any, default: int) -> int:
 
 class SaveAllDialog(QDialog):
     """Where and how to save every finished result. OK only closes: the caller plans and
-    writes (``export.plan_save_all`` / ``export.run_plan``) with what ``options()``,
+    writes (``save_all.plan_save_all`` / ``save_all.run_plan``) with what ``options()``,
     ``folder()``, ``pattern()``, ``mask_pattern()`` and ``include_masks()`` return."""
 
     def __init__(self, stems: Sequence[str] = (), state: Mapping[str, Any] | None = None,

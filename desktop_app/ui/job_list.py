@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSiz
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop_app.jobs.model import Job, JobState, format_duration
+from desktop_app.jobs.model import RESUMABLE_STATES, Job, JobState, format_duration
 
 JobRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
@@ -205,7 +205,7 @@ class JobDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
         painter.drawRoundedRect(thumb_rect, 6, 6)
-        if not (job.is_active or job.state == JobState.QUEUED):
+        if job.state not in RESUMABLE_STATES:
             return
         pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)

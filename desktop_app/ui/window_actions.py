@@ -15,15 +15,13 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QStyle, QWidget
 
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import RESUMABLE_STATES, RETRYABLE_STATES, Job, JobState
 
 if TYPE_CHECKING:  # names for hints only: each Qt class costs a little on first use
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QAbstractItemView, QMenuBar
 
 Icon = QStyle.StandardPixmap
-RETRYABLE = (JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN, JobState.PAUSED,
-             JobState.EXPIRED)
 
 
 def is_finished(job: Job | None) -> bool:
@@ -32,7 +30,7 @@ def is_finished(job: Job | None) -> bool:
 
 
 def is_pausable(job: Job) -> bool:
-    return job.is_active or job.state == JobState.QUEUED
+    return job.state in RESUMABLE_STATES
 
 
 class WindowActions(QObject):
@@ -136,7 +134,7 @@ class WindowActions(QObject):
             act.setEnabled(is_finished(current))
         jobs = list(jobs)
         self.save_all.setEnabled(any(is_finished(j) for j in jobs))
-        self.retry.setEnabled(any(j.state in RETRYABLE for j in selected))
+        self.retry.setEnabled(any(j.state in RETRYABLE_STATES for j in selected))
         self.pause_selected.setEnabled(any(is_pausable(j) for j in selected))
         unknown_only = selected and all(j.state == JobState.UNKNOWN for j in selected)
         self.retry.setText("Re&submit" if unknown_only else "&Retry")
