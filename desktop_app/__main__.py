@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import desktop_app
-from desktop_app import APP_ID, APP_NAME
+from desktop_app import APP_ID, APP_NAME, paths
 
 
 class VersionAction(argparse.Action):
@@ -48,14 +48,25 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName(APP_ID)
 
+    from desktop_app.ui.single_instance import Launch, SingleInstance
+
+    instance = SingleInstance(paths.instance_lock())
+    launch = Launch.FIRST if instance.try_lock() else instance.hand_over(args.links)
+    if launch is Launch.HANDED_OVER:
+        return 0          # the running window has the links and comes to the front
+
     from desktop_app.ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(shared_history=launch is Launch.FIRST)
     install_excepthook(window.statusBar().showMessage)
     # The log file (and the rotating handler's imports) can wait for the first frame; until
     # then warnings go to stderr, as Python does without a handler. Links given on the
     # command line wait for the window to be complete (see MainWindow).
     window.ready.connect(setup_logging)
+    if launch is Launch.FIRST:
+        window.ready.connect(lambda: serve_later_launches(instance, window))
+    else:
+        window.ready.connect(lambda: say_another_window_is_stuck(window))
     if args.links:
         window.ready.connect(lambda: window.intake.add_text("\n".join(args.links)))
     window.show()
@@ -68,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)
     code = app.exec()
+    instance.release()
     tasks = sys.modules.get("desktop_app.ui.tasks")  # not loaded if the window never completed
     if tasks is not None and tasks.STRAGGLERS:
         # A worker is still blocked in a network call after the 2 s grace: its job state is
@@ -75,6 +87,31 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         os._exit(code)
     return code
+
+
+def serve_later_launches(instance, window) -> None:
+    """A later ``cutout`` brings this window to the front and adds its links here."""
+    def to_front() -> None:
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    instance.activation_requested.connect(to_front)
+    instance.links_received.connect(lambda links: window.intake.add_text("\n".join(links)))
+    if not instance.listen():
+        import logging
+
+        logging.getLogger(__name__).warning("later launches cannot reach this window")
+
+
+def say_another_window_is_stuck(window) -> None:
+    sentence = ("Another Cutout window is open but does not answer, so this window does not "
+                "show or resume its jobs, and keeps its own jobs only until it closes.")
+    import logging
+
+    logging.getLogger(__name__).warning(sentence)
+    window.statusBar().showMessage(sentence)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,11 @@ def history_db() -> Path:
     return data_dir() / "history.sqlite3"
 
 
+def instance_lock() -> Path:
+    """Held by the one running window (see ``ui.single_instance``)."""
+    return data_dir() / "window.lock"
+
+
 def results_dir() -> Path:
     return cache_dir() / "results"
 

@@ -117,10 +117,18 @@ class JobController(QObject):
         Finished jobs older than ``retention_days`` (0: keep all) are dropped there too,
         with their cached files.
         """
-        self._run_task(lambda: self.queue.read_history(retention_days), self.queue.restore,
+        self._run_task(lambda: self.queue.read_history(retention_days), self._history_read,
                        lambda reason: self.history_failed.emit(
                            f"Cutout could not open its history ({reason}), so earlier jobs "
                            "are not shown."))
+
+    def _history_read(self, jobs: list[Job]) -> None:
+        # A history that could not be used was replaced (see HistoryStore): say so once, and
+        # from now on hear of a write that fails mid-session (the signal crosses threads).
+        self.store.on_trouble = self.history_failed.emit
+        if self.store.trouble:
+            self.history_failed.emit(self.store.trouble)
+        self.queue.restore(jobs)
 
     def warm_up(self) -> None:
         """Import the HTTP stack and Pillow in a worker, once the window is up.

@@ -56,8 +56,11 @@ def coins_text(coins: int) -> str:
 class MainWindow(QMainWindow):
     ready = Signal()  # the window is complete: every part built, history loading
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, shared_history: bool = True) -> None:
+        """``shared_history=False``: jobs are kept in memory only, and none is resumed
+        (another window that does not answer may own the history file)."""
         super().__init__(parent)
+        self._history_path = paths.history_db() if shared_history else None
         self.setWindowTitle(APP_NAME)
         self.setObjectName("mainWindow")
         icon = paths.resources_dir() / "icons" / "cutout.svg"
@@ -153,7 +156,7 @@ class MainWindow(QMainWindow):
 
         self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
-                                        store=HistoryStore(paths.history_db()), parent=self)
+                                        store=HistoryStore(self._history_path), parent=self)
         self.results = ResultsPage(self.settings.view_background)
         self.viewer = self.results.viewer
         self.stack.addWidget(self.results)
