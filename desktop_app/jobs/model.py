@@ -50,6 +50,17 @@ _LABELS = {
 }
 
 
+USER_PAUSED = "Paused by you."
+
+
+def cancelled_sentence(job: "Job") -> str:
+    """Why a job the user stopped is stopped, and whether a retry costs coins."""
+    if job.job_id:
+        return ("Stopped by you; the job was already paid for, so Retry picks it up again "
+                "without a new charge.")
+    return "Stopped by you before it was sent."
+
+
 @dataclass
 class Job:
     url: str

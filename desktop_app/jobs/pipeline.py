@@ -32,7 +32,14 @@ from desktop_app.api.errors import (
     UnknownOutcomeError,
 )
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
-from desktop_app.jobs.model import FINISHED_STATES, Job, JobState, format_duration
+from desktop_app.jobs.model import (
+    FINISHED_STATES,
+    USER_PAUSED,
+    Job,
+    JobState,
+    cancelled_sentence,
+    format_duration,
+)
 from desktop_app.jobs.store import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -129,12 +136,9 @@ class _Run:
         if reason == Stopper.SHUTDOWN:
             return  # the stored state is resumed on the next start
         if reason == Stopper.PAUSE:
-            self.set(JobState.PAUSED, "Paused by you.", pause_kind="user")
-        elif self.job.job_id and not self.job.has_results:
-            self.set(JobState.CANCELLED, "Stopped by you; the job was already paid for, so "
-                                         "Retry picks it up again without a new charge.")
+            self.set(JobState.PAUSED, USER_PAUSED, pause_kind="user")
         else:
-            self.set(JobState.CANCELLED, "Stopped by you before it was sent.")
+            self.set(JobState.CANCELLED, cancelled_sentence(self.job))
 
     # -- the life of a job -----------------------------------------------------------
     def go(self) -> None:

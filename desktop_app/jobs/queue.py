@@ -30,8 +30,10 @@ from desktop_app.jobs.model import (
     RESULT_LIFETIME,
     RESUMABLE_STATES,
     RETRYABLE_STATES,
+    USER_PAUSED,
     Job,
     JobState,
+    cancelled_sentence,
 )
 
 if TYPE_CHECKING:
@@ -42,15 +44,11 @@ if TYPE_CHECKING:
 QUEUE_PAUSE_KINDS = frozenset({"key", "coins", "access"})
 
 CRASHED = ("Something went wrong inside Cutout; the details are in the log. Retry may work.")
-USER_PAUSED = "Paused by you."
 _SENT_UNSURE = ("Cutout was closed while sending this link, so it cannot tell whether HitPaw "
                 "started the job. It was not resent: use Resubmit to try again.")
 _TOO_OLD = "HitPaw keeps jobs for 8 days and this one is older: Retry sends the link again."
 _RESULTS_LOST = ("The cached results are missing or damaged; Retry downloads them again if "
                  "their links are still valid.")
-_CANCELLED_PAID = ("Stopped by you; the job was already paid for, so Retry picks it up again "
-                   "without a new charge.")
-_CANCELLED_UNSENT = "Stopped by you before it was sent."
 
 
 def _ignore(*_args: object) -> None:
@@ -313,7 +311,7 @@ class JobQueue:
             if job_id in self._pending:
                 self._pending.remove(job_id)
             self._write(job, JobState.CANCELLED,
-                        _CANCELLED_PAID if job.job_id else _CANCELLED_UNSENT, finished_now=True)
+                        cancelled_sentence(job), finished_now=True)
             self.events.activity()
 
     @_locked
