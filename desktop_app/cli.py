@@ -22,14 +22,12 @@ from desktop_app import __version__
 from desktop_app.api.connection import Connection
 from desktop_app.api.defaults import DEFAULT_BASE_URL, KEY_ENV, base_url_from_env
 from desktop_app.export import ExportError, write_image
-from desktop_app.jobs.control import (
+from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
+from desktop_app.jobs.limits import (
     DEFAULT_CONCURRENCY,
     MAX_CONCURRENCY,
     MAX_POLL,
     MIN_POLL,
-    Policy,
-    ServiceTimeEstimator,
-    Stopper,
 )
 from desktop_app.jobs.links import extract_links
 from desktop_app.jobs.model import Job, JobState, format_duration

@@ -13,7 +13,12 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app import paths
 from desktop_app.api.defaults import DEFAULT_BASE_URL, base_url_from_env, trim_base_url
-from desktop_app.jobs.control import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_POLL, MIN_POLL
+from desktop_app.jobs.limits import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    MAX_POLL,
+    MIN_POLL,
+)
 
 if TYPE_CHECKING:
     from desktop_app.jobs.control import Policy

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # Qt and the window are imported when the smoke test runs, no
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.single_instance import SingleInstance
 
 TIME_LIMIT_S = 60.0
 SAMPLE = "portrait.jpg"  # a JPEG: the frozen build must carry Qt's and Pillow's JPEG support
@@ -111,6 +112,7 @@ def _wait_until(app, condition: Callable[[], bool], deadline: float, what: str) 
 def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
     app = _application(qt_args)
     _check_image_formats()
+    instance = _claim_the_window()
 
     from desktop_app.ui.main_window import MainWindow
 
@@ -126,6 +128,7 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
     finally:
         window.close()
         app.processEvents()
+        instance.release()
 
 
 def _application(qt_args: Sequence[str]) -> QApplication:
@@ -140,6 +143,24 @@ def _application(qt_args: Sequence[str]) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     return app
+
+
+def _claim_the_window() -> SingleInstance:
+    """One window per user needs QtNetwork's local socket, which a frozen build can leave
+    out: take the (isolated) lock and listen, as the real start does."""
+    from desktop_app import paths
+    from desktop_app.ui.single_instance import SingleInstance
+
+    instance = SingleInstance(paths.instance_lock())
+    if not instance.try_lock():
+        raise SmokeFailure(f"the window lock {paths.instance_lock()} could not be taken")
+    try:
+        listening = instance.listen()
+    except ImportError as err:
+        raise SmokeFailure(f"the build cannot hear a second launch: {err}") from None
+    if not listening:
+        raise SmokeFailure("the build cannot listen for a second launch")
+    return instance
 
 
 def _check_image_formats() -> None:

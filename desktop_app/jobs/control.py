@@ -15,11 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from desktop_app.api.defaults import DownloadLimits
-
-# The limits the window's settings, the CLI and the policy all keep to.
-MIN_POLL, MAX_POLL = 2.0, 5.0   # seconds between status checks: HitPaw asks for 2 to 5
-DEFAULT_CONCURRENCY = 4
-MAX_CONCURRENCY = 16            # jobs HitPaw works on for us at once; no published rate limit
+from desktop_app.jobs.limits import MAX_POLL, MIN_POLL
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from desktop_app.jobs.control import DEFAULT_CONCURRENCY, Stopper
+from desktop_app.jobs.control import Stopper
+from desktop_app.jobs.limits import DEFAULT_CONCURRENCY
 from desktop_app.jobs.model import (
     FINISHED_STATES,
     RESULT_LIFETIME,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.api.defaults import BASE_URL_ENV, DEFAULT_BASE_URL, trim_base_url
-from desktop_app.jobs.control import MAX_CONCURRENCY, MAX_POLL, MIN_POLL
+from desktop_app.jobs.limits import MAX_CONCURRENCY, MAX_POLL, MIN_POLL
 from desktop_app.settings import Settings, is_plain_http_remote
 
 RETENTION = [("Keep everything", 0), ("30 days", 30), ("90 days", 90), ("7 days", 7),

@@ -14,7 +14,6 @@ never takes part: it keeps no history and never resumes the window's jobs.
 
 from __future__ import annotations
 
-import getpass
 import json
 import time
 import zlib
@@ -35,6 +34,8 @@ class Launch(Enum):
 
 def server_name(lock_path: Path) -> str:
     """A socket name private to this user and this profile."""
+    import getpass  # pwd and termios: not needed before the window's first paint
+
     user = "".join(c for c in getpass.getuser() if c.isalnum())[:32]
     return f"cutout-desktop-{user}-{zlib.crc32(str(lock_path).encode()):08x}"
 
@@ -48,10 +49,13 @@ class SingleInstance(QObject):
     def __init__(self, lock_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.lock_path = Path(lock_path)
-        self.name = server_name(self.lock_path)
         self._lock = QLockFile(str(self.lock_path))
         self._lock.setStaleLockTime(0)   # stale only when its process is gone, never by age
         self._server = None
+
+    @property
+    def name(self) -> str:
+        return server_name(self.lock_path)
 
     def try_lock(self) -> bool:
         """True if this process is now the one window (a crashed owner's lock is taken)."""
