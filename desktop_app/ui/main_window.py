@@ -10,9 +10,8 @@ The window is built in two steps, so that it is on screen sooner. The constructo
 what the first frame shows (the link box, the job list, the welcome page, the menu bar, the
 status bar) from light modules only. Just after that first frame, ``_complete`` builds the
 rest (the viewer, the queue and its history, saving, the menus' actions), then emits
-``ready``: about 40 ms later. Until then the window is a picture with a live text box: no
-action, drop or button can reach the parts not built yet. The modules only the second step
-needs are imported where they are used, never before the first frame.
+``ready``: about 40 ms later. Until then no action, drop or button can reach the parts not
+built yet; the modules only the second step needs are imported there, never before.
 """
 
 from __future__ import annotations
@@ -57,8 +56,7 @@ class MainWindow(QMainWindow):
     ready = Signal()  # the window is complete: every part built, history loading
 
     def __init__(self, parent: QWidget | None = None, *, shared_history: bool = True) -> None:
-        """``shared_history=False``: jobs are kept in memory only, and none is resumed
-        (another window that does not answer may own the history file)."""
+        """``shared_history=False``: jobs in memory only, none resumed (see __main__)."""
         super().__init__(parent)
         self._history_path = paths.history_db() if shared_history else None
         self.setWindowTitle(APP_NAME)
