@@ -362,3 +362,31 @@ def test_hitpaw_never_works_on_more_jobs_at_once_than_the_concurrency_setting(
     wait_all(qtbot, window, timeout=30000)
     assert max(most) == 2, most          # two at a time, never more, and never fewer
     assert connected.stats.jobs_created == 6
+
+
+def test_a_bug_in_a_worker_fails_only_its_job_with_a_sentence_and_the_batch_goes_on(
+        qtbot, make_window, connected, monkeypatch):
+    """A bug cannot be had on demand, so this one is planted: the pipeline raises for one
+    link. The worker reports it (``crashed``), the queue writes the sentence, and the row,
+    the status bar and the history all say it; the other job still finishes."""
+    import desktop_app.jobs.pipeline as pipeline
+
+    real_run_job = pipeline.run_job
+
+    def run_job(job, *args, **kwargs):
+        if "buggy" in job.url:
+            raise RuntimeError("a planted bug")
+        return real_run_job(job, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_job", run_job)
+    window = make_window()
+    paste(window, connected.sample_url("buggy.png"), connected.sample_url("fine.png"))
+    qtbot.waitUntil(lambda: sorted(states(window)) == sorted([JobState.DONE, JobState.FAILED])
+                    and window.controller.running_count == 0, timeout=WAIT_MS)
+    failed = next(j for j in window.controller.jobs.values() if j.state == JobState.FAILED)
+    assert "buggy" in failed.url
+    assert failed.message.startswith("Something went wrong inside Cutout")
+    assert failed.status_text in window.model.data(window.model.index(0))
+    window.controller.store.flush()
+    stored = {j.id: j for j in window.controller.store.load_all()}
+    assert stored[failed.id].state == JobState.FAILED
