@@ -12,9 +12,17 @@ from urllib.parse import unquote, urlsplit
 RESULT_LIFETIME = 8 * 24 * 3600  # HitPaw keeps job ids and result files 8 days
 
 
+class Engine(StrEnum):
+    """Who cuts a job out: HitPaw's service (costs coins) or this computer (free, offline)."""
+    HITPAW = "hitpaw"
+    LOCAL = "local"
+
+
 class JobState(StrEnum):
     QUEUED = "queued"
+    UPLOADING = "uploading"      # a local file on its way to the user's own storage (HitPaw)
     SUBMITTING = "submitting"
+    CUTTING_OUT = "cutting out"  # the on-device engine at work
     CONVERTING = "converting"
     DOWNLOADING = "downloading"
     DONE = "done"
@@ -29,7 +37,8 @@ class JobState(StrEnum):
 # Active: a worker is at it. Finished: nothing more happens unless the user asks (retention
 # and "clear history" may drop these). Retryable: Retry/Resubmit has something to pick up.
 # Resumable: what a restart puts back in line (a job id resumes by polling, at no charge).
-ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.CONVERTING, JobState.DOWNLOADING})
+ACTIVE_STATES = frozenset({JobState.UPLOADING, JobState.SUBMITTING, JobState.CUTTING_OUT,
+                           JobState.CONVERTING, JobState.DOWNLOADING})
 FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.EXPIRED,
                              JobState.CANCELLED, JobState.UNKNOWN})
 RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN,
@@ -38,7 +47,9 @@ RESUMABLE_STATES = ACTIVE_STATES | {JobState.QUEUED}
 
 _LABELS = {
     JobState.QUEUED: "Queued",
+    JobState.UPLOADING: "Uploading",
     JobState.SUBMITTING: "Sending",
+    JobState.CUTTING_OUT: "Cutting out",
     JobState.CONVERTING: "Processing",
     JobState.DOWNLOADING: "Downloading",
     JobState.DONE: "Done",
@@ -63,7 +74,7 @@ def cancelled_sentence(job: "Job") -> str:
 
 @dataclass
 class Job:
-    url: str
+    url: str                     # the source: an http(s) link, or a local file's absolute path
     id: str = field(default_factory=lambda: os.urandom(16).hex())  # as random as uuid4
     state: JobState = JobState.QUEUED
     job_id: str | None = None
@@ -82,6 +93,7 @@ class Job:
     original_path: str | None = None
     width: int | None = None
     height: int | None = None
+    engine: Engine = Engine.HITPAW
 
     def snapshot(self) -> "Job":
         return replace(self)
@@ -89,6 +101,11 @@ class Job:
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def is_local_file(self) -> bool:
+        """The source is a file on this computer, not a web link."""
+        return not self.url.lower().startswith(("http://", "https://"))
 
     @property
     def has_results(self) -> bool:

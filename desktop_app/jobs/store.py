@@ -22,7 +22,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import Engine, Job, JobState
 
 if TYPE_CHECKING:
     import sqlite3
@@ -131,6 +131,10 @@ class HistoryStore:
                 values["state"] = JobState(values["state"])
             except ValueError:
                 values["state"] = JobState.FAILED
+            try:  # rows from before there was a choice of engine went to HitPaw
+                values["engine"] = Engine(values["engine"] or Engine.HITPAW)
+            except ValueError:
+                values["engine"] = Engine.HITPAW
             jobs.append(Job(**values))
         return jobs
 
@@ -138,7 +142,7 @@ class HistoryStore:
     def _upsert(self, jobs: list[Job]) -> None:
         placeholders = ", ".join("?" for _ in _COLUMNS)
         sql = f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({placeholders})"
-        rows = [tuple(str(v) if isinstance(v, JobState) else v
+        rows = [tuple(str(v) if isinstance(v, (JobState, Engine)) else v
                       for v in (getattr(j, c) for c in _COLUMNS)) for j in jobs]
         self._write(lambda conn: conn.executemany(sql, rows))
 

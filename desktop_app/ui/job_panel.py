@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import ACTIVE_STATES, Job, JobState
 from desktop_app.ui.job_list import JobDelegate, JobListModel, JobRole
 
 FILTERS = [
     ("All jobs", None),
-    ("Running", {JobState.QUEUED, JobState.SUBMITTING, JobState.CONVERTING,
-                 JobState.DOWNLOADING}),
+    ("Running", {JobState.QUEUED, *ACTIVE_STATES}),
     ("Done", {JobState.DONE}),
     ("Needs attention", {JobState.FAILED, JobState.UNKNOWN, JobState.EXPIRED,
                          JobState.PAUSED, JobState.CANCELLED}),

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 PREVIEW_CACHE = 4  # previews kept for quick switching; about 15 MB each
 WAITING = {JobState.QUEUED: "Waiting for its turn\u2026",
+           JobState.UPLOADING: "Uploading the file to your storage\u2026",
            JobState.SUBMITTING: "Sending the link to HitPaw\u2026",
+           JobState.CUTTING_OUT: "Cutting out the subject on this computer\u2026",
            JobState.CONVERTING: "HitPaw is cutting out the subject\u2026",
            JobState.DOWNLOADING: "Downloading the results\u2026",
            JobState.DONE: "Loading\u2026"}
