@@ -18,6 +18,21 @@ class Engine(StrEnum):
     LOCAL = "local"
 
 
+def choose_engine(source_is_local: bool, requested: str = "auto", *,
+                  storage_ready: bool = False) -> Engine:
+    """Who cuts out a source, for the window and the CLI alike.
+
+    ``requested`` is "auto", "hitpaw" or "local". Auto: links go to HitPaw; local files go to
+    HitPaw through the user's own storage when it is set up, else stay on this computer.
+    (Whether "hitpaw" for a local file is possible without storage is the caller's question.)
+    """
+    if requested in (Engine.HITPAW, Engine.LOCAL):
+        return Engine(requested)
+    if source_is_local and not storage_ready:
+        return Engine.LOCAL
+    return Engine.HITPAW
+
+
 class JobState(StrEnum):
     QUEUED = "queued"
     UPLOADING = "uploading"      # a local file on its way to the user's own storage (HitPaw)
