@@ -109,6 +109,7 @@ class Job:
     width: int | None = None
     height: int | None = None
     engine: Engine = Engine.HITPAW
+    storage_key: str | None = None  # a local file's upload in the user's bucket, until deleted
 
     def snapshot(self) -> "Job":
         return replace(self)
@@ -129,6 +130,8 @@ class Job:
     @property
     def status_text(self) -> str:
         label = _LABELS[self.state]
+        if self.state == JobState.UPLOADING and self.message:
+            return f"{label} {self.message}"   # "Uploading 42 %"
         if self.state == JobState.UNKNOWN:
             return label
         if self.message and self.state in RETRYABLE_STATES:  # UNKNOWN returned above

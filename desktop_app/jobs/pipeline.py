@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import requests
 
@@ -41,6 +41,10 @@ from desktop_app.jobs.model import (
     format_duration,
 )
 from desktop_app.jobs.store import HistoryStore
+from desktop_app.jobs.upload_step import release_upload, share_local_file
+
+if TYPE_CHECKING:
+    from desktop_app.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,8 @@ class RunContext:
     store: HistoryStore | None = None
     estimator: ServiceTimeEstimator | None = None
     download_session: requests.Session | None = None
+    storage: Storage | None = None     # the user's bucket, for local files sent to HitPaw
+    strip_location: bool = True        # remove GPS before a local file is uploaded
 
 
 def run_job(job: Job, context: RunContext, workdir: Path, *, stopper: Stopper | None = None,
@@ -83,6 +89,8 @@ def run_job(job: Job, context: RunContext, workdir: Path, *, stopper: Stopper | 
         run.go()
     except _Stop:
         run.stopped()
+    finally:
+        release_upload(run)   # storage (issue 15): the uploaded object goes when the run ends
     return job
 
 
@@ -98,6 +106,9 @@ class _Run:
         self.workdir = workdir
         self.stopper = stopper
         self.on_change = on_change
+        self.storage = context.storage
+        self.strip_location = context.strip_location
+        self.file_url = job.url   # what HitPaw fetches: the link, or a local file's upload
 
     # -- helpers ----------------------------------------------------------------------
     def set(self, state: JobState, message: str = "", **changes) -> None:
@@ -146,6 +157,8 @@ class _Run:
         job = self.job
         job.finished_at = None
         if not job.job_id:
+            if not share_local_file(self):   # storage (issue 15): upload a local file first
+                return
             if not self.submit():
                 return
         if not (job.res_url and job.mask_url):
@@ -160,7 +173,7 @@ class _Run:
             attempt += 1
             self.check_stop()
             try:
-                result = self.client.submit(self.job.url)
+                result = self.client.submit(self.file_url)
             except (NotSentError, ServerFaultError) as err:
                 if attempt >= self.policy.submit_attempts:
                     self.set(JobState.FAILED, f"{_first_clause(err)} (tried {attempt} times). "
