@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from desktop_app import paths
 
 _SECRETS: set[str] = set()
+# What makes a presigned storage link a credential (its signature and any session token):
+# redacted wherever a library logs the link, so no log holds a link that still opens.
+_LINK_CREDENTIALS = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token|Signature)=)"
+                               r"[^&\s\"'<>]+", re.IGNORECASE)
 
 
 def register_secret(value: str | None) -> None:
@@ -19,7 +24,7 @@ def register_secret(value: str | None) -> None:
 def redact(text: str) -> str:
     for secret in _SECRETS:
         text = text.replace(secret, "[redacted]")
-    return text
+    return _LINK_CREDENTIALS.sub(r"\1[redacted]", text)
 
 
 class RedactingFilter(logging.Filter):
@@ -55,4 +60,5 @@ def setup_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     root.addHandler(handler)
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    for noisy in ("urllib3", "botocore", "boto3", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
