@@ -145,6 +145,68 @@ class KeyStore:
             raise KeyStoreError("The system keyring could not remove the key.") from None
 
 
+STORAGE_USERNAME = "storage-secret-access-key"
+_session_storage_secret: str | None = None   # when no keyring works: this process only
+
+
+class StorageSecretStore:
+    """The storage's secret access key (issue 15): in the keyring beside the API key, or,
+    when no keyring works, in this session's memory only, never in a file. The AWS
+    environment variables are boto3's to read (``storage.StorageConfig.from_env``)."""
+
+    @property
+    def backend(self) -> KeyringBackend | None:
+        return usable_backend()
+
+    def load(self) -> str | None:
+        if _session_storage_secret:
+            return _session_storage_secret
+        if self.backend is None:
+            return None
+        import keyring
+
+        with _keyring_errors("The system keyring is locked, so the storage secret cannot "
+                             "be read: unlock it, then open Settings > Storage.",
+                             "The system keyring could not be read, so the storage secret "
+                             "is unknown: enter it again in Settings > Storage."):
+            return keyring.get_password(SERVICE, STORAGE_USERNAME) or None
+
+    def save(self, secret: str) -> str:
+        """Keep the secret; returns where ("in <keyring>" or "for this session only")."""
+        global _session_storage_secret
+        secret = secret.strip()
+        if not secret:
+            raise KeyStoreError("The storage secret is empty.")
+        from desktop_app.logs import register_secret
+
+        register_secret(secret)
+        if self.backend is None:
+            _session_storage_secret = secret
+            return "for this session only (no system keyring is available)"
+        import keyring
+
+        with _keyring_errors("The system keyring is locked: unlock it and save again.",
+                             "The system keyring refused to store the storage secret."):
+            keyring.set_password(SERVICE, STORAGE_USERNAME, secret)
+        _session_storage_secret = None
+        return f"in {backend_label(self.backend)}"
+
+    def delete(self) -> None:
+        global _session_storage_secret
+        _session_storage_secret = None
+        if self.backend is None:
+            return
+        import keyring.errors
+
+        try:
+            keyring.delete_password(SERVICE, STORAGE_USERNAME)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError:
+            raise KeyStoreError("The system keyring could not remove the storage "
+                                "secret.") from None
+
+
 @contextmanager
 def _keyring_errors(locked: str, failed: str) -> Iterator[None]:
     """A locked keyring and a broken one need different advice; each becomes its sentence."""

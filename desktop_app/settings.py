@@ -22,6 +22,7 @@ from desktop_app.jobs.limits import (
 
 if TYPE_CHECKING:
     from desktop_app.jobs.control import Policy
+    from desktop_app.storage import StorageConfig
 
 
 class Settings:
@@ -178,6 +179,66 @@ class Settings:
         from desktop_app.jobs.control import Policy  # read when the queue is built
 
         return Policy(poll_interval=self.poll_interval, processing_limit=self.processing_limit)
+
+    # -- the user's own storage, for local files sent to HitPaw (issue 15) -------------
+    # The secret is in the keyring (secrets.StorageSecretStore), never here.
+    @property
+    def storage_from_env(self) -> bool:
+        """CUTOUT_UPLOAD_BUCKET is set: the environment's storage beats these settings."""
+        import os
+
+        return bool(os.environ.get("CUTOUT_UPLOAD_BUCKET", "").strip())
+
+    def _storage_text(self, name: str) -> str:
+        return self._get(f"storage/{name}", "", str).strip()
+
+    def _storage_flag(self, name: str, default: bool) -> bool:
+        return str(self._qs.value(f"storage/{name}", str(default).lower())).lower() in (
+            "true", "1")
+
+    storage_endpoint = property(lambda self: self._storage_text("endpoint"),
+                                lambda self, v: self._set("storage/endpoint", v.strip()))
+    storage_region = property(lambda self: self._storage_text("region"),
+                              lambda self, v: self._set("storage/region", v.strip()))
+    storage_bucket = property(lambda self: self._storage_text("bucket"),
+                              lambda self, v: self._set("storage/bucket", v.strip()))
+    storage_prefix = property(lambda self: self._storage_text("prefix"),
+                              lambda self, v: self._set("storage/prefix", v.strip()))
+    storage_access_key_id = property(lambda self: self._storage_text("access_key_id"),
+                                     lambda self, v: self._set("storage/access_key_id",
+                                                               v.strip()))
+    storage_use_profile = property(lambda self: self._storage_flag("use_profile", False),
+                                   lambda self, v: self._set("storage/use_profile", bool(v)))
+    storage_profile = property(lambda self: self._storage_text("profile"),
+                               lambda self, v: self._set("storage/profile", v.strip()))
+    strip_location = property(lambda self: self._storage_flag("strip_location", True),
+                              lambda self, v: self._set("storage/strip_location", bool(v)),
+                              doc="Remove GPS from a local file before it is uploaded.")
+
+    def storage_config(self, secret: str = "") -> StorageConfig | None:
+        """The storage to upload to (the environment's first), or None when none is set up.
+        ``secret`` is the keyring's, for settings that do not use an AWS profile."""
+        from desktop_app.storage import StorageConfig
+
+        if self.storage_from_env:
+            return StorageConfig.from_env()
+        if not self.storage_bucket:
+            return None
+        return StorageConfig(self.storage_bucket, self.storage_prefix,
+                             self.storage_endpoint or None, self.storage_region or None,
+                             self.storage_access_key_id, secret,
+                             use_profile=self.storage_use_profile,
+                             profile=self.storage_profile)
+
+    @property
+    def storage_ready(self) -> bool:
+        """Whether local files can go to HitPaw (``jobs.model.choose_engine``'s
+        ``storage_ready``): a bucket, and a profile or an access key id (its secret is in
+        the keyring; a missing one fails the upload with its sentence). Reads no keyring."""
+        if self.storage_from_env:
+            return True
+        return bool(self.storage_bucket) and (self.storage_use_profile
+                                              or bool(self.storage_access_key_id))
 
     # -- the desk ------------------------------------------------------------------------
     @property

@@ -188,6 +188,8 @@ class Storage:
             if self._client is None:
                 try:
                     self._client = self._make_client()
+                except StorageError:
+                    raise
                 except Exception as err:  # noqa: BLE001 - profile, region... one sentence
                     raise describe(err, self.config) from None
             return self._client
@@ -197,6 +199,9 @@ class Storage:
         from botocore.config import Config
 
         cfg = self.config
+        if not cfg.use_profile and not (cfg.access_key_id and cfg.secret_access_key):
+            raise StorageError("credentials", "The storage's access key id or secret is "
+                               "missing: enter both in Settings > Storage.")
         if cfg.use_profile:
             session = boto3.session.Session(profile_name=cfg.profile or None)
         else:

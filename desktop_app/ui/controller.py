@@ -29,6 +29,9 @@ from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 if TYPE_CHECKING:
     import requests
 
+    from desktop_app.settings import Settings
+    from desktop_app.storage import Storage
+
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 2000
@@ -79,6 +82,9 @@ class JobController(QObject):
         self._loading_previews = False
         self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
         self._wanted_previews: str | None = None
+        self._storage: Storage | None = None      # storage (issue 15)
+        self._strip_location = True
+        self._uploads_to_clean: list[Job] | None = None   # the history as read, until cleaned
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -102,6 +108,58 @@ class JobController(QObject):
     @property
     def api_key(self) -> str | None:
         return self._connection.api_key if self._connection else None
+
+    # -- the user's storage, for local files sent to HitPaw (issue 15) -----------------
+    def load_storage(self, settings: Settings) -> None:
+        """Take the storage from the settings; its secret is read from the keyring in a
+        worker. Jobs that start from then on use it."""
+        self._strip_location = settings.strip_location
+        config = settings.storage_config()
+        if config is None or config.use_profile:
+            self.set_storage(config)
+            return
+
+        def with_secret():
+            from desktop_app.secrets import StorageSecretStore
+
+            secret = StorageSecretStore().load()
+            return config.with_secret(secret) if secret else config
+        self._run_task(with_secret, self.set_storage,
+                       lambda sentence: (log.warning("storage secret: %s", sentence),
+                                         self.set_storage(config)))
+
+    def set_storage(self, config) -> None:
+        """Use this storage (a ``StorageConfig``, or None) for uploads from now on."""
+        from desktop_app.storage import Storage
+
+        self._storage = Storage(config) if config is not None else None
+        self._clean_uploads()
+
+    @property
+    def storage_ready(self) -> bool:
+        return self._storage is not None
+
+    def _clean_uploads(self) -> None:
+        """Once both the history and the storage are known: delete what a crash left in the
+        bucket (``upload_step.clean_leftovers``), in a worker."""
+        jobs, storage = self._uploads_to_clean, self._storage
+        if jobs is None or storage is None:
+            return
+        self._uploads_to_clean = []
+
+        def clean() -> list[str]:
+            from desktop_app.jobs.upload_step import clean_leftovers
+
+            return clean_leftovers(storage, jobs)
+
+        def cleaned(ids: list[str]) -> None:
+            for job_id in ids:
+                job = self.jobs.get(job_id)
+                if job is not None and not self.queue.is_running(job_id) and job.storage_key:
+                    job.storage_key = None
+                    self.store.save_later(job)
+        self._run_task(clean, cleaned,
+                       lambda sentence: log.warning("storage clean-up: %s", sentence))
 
     # -- adding and restoring ------------------------------------------------------------
     def add_urls(self, urls: list[str]) -> list[Job]:
@@ -128,7 +186,9 @@ class JobController(QObject):
         self.store.on_trouble = self.history_failed.emit
         if self.store.trouble:
             self.history_failed.emit(self.store.trouble)
+        self._uploads_to_clean = [j.snapshot() for j in jobs if j.storage_key]  # storage
         self.queue.restore(jobs)
+        self._clean_uploads()
 
     def warm_up(self) -> None:
         """Import the HTTP stack and Pillow in a worker, once the window is up.
@@ -238,7 +298,8 @@ class JobController(QObject):
     def _start_worker(self, job: Job, stopper: Stopper) -> None:
         """The queue's ``start``: one QThread per running job, on the current settings."""
         session = self._idle_sessions.pop() if self._idle_sessions else None
-        setup = JobSetup(self._connection, self.policy, self.store, self.estimator)
+        setup = JobSetup(self._connection, self.policy, self.store, self.estimator,
+                         self._storage, self._strip_location)
         worker = JobWorker(job, setup, self.queue.workdir(job), stopper, session, parent=self)
         # Connected to this object's methods, so the queue hears of them on the GUI thread.
         worker.job_changed.connect(self._on_job_changed)

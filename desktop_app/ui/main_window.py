@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         self.intake.attach(self.controller)
         self.connection.attach(self.controller, KeyStore())
         self.controller.load_history(self.settings.history_days)
+        self.controller.load_storage(self.settings)   # storage (issue 15)
         self._update_actions()
         self.clock.start()
         QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
@@ -353,6 +354,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.controller.policy = self.settings.policy()
             self.controller.concurrency = self.settings.concurrency
+            self.controller.load_storage(self.settings)   # storage (issue 15)
             self.connection.settings_saved()
             self.statusBar().showMessage("Settings saved; they apply to jobs that start from "
                                          "now on.", 8000)

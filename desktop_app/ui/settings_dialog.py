@@ -1,4 +1,5 @@
-"""Preferences: where the API is, how often to ask, how many at once, what to keep."""
+"""Preferences: where the API is, how often to ask, how many at once, what to keep, and
+(on its own page) the user's storage for local files."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -121,7 +124,8 @@ class SettingsDialog(QDialog):
         self._crop_row, self._folder_row = crop_row, folder_row
 
     def _lay_out(self, overridden: bool) -> None:
-        form = QFormLayout(self)
+        general = QWidget()
+        form = QFormLayout(general)
         form.addRow("API address:", self.base_url)
         if overridden:
             form.addRow("", QLabel(f"Set by {BASE_URL_ENV} for this session."))
@@ -137,7 +141,16 @@ class SettingsDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        from desktop_app.ui.storage_settings import StorageSettings  # storage (issue 15)
+
+        self.storage = StorageSettings(self.settings)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.storage, "Storage")
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.tabs)
+        outer.addWidget(buttons)
 
     def _set_background(self, colour: str) -> None:
         self._background = colour
@@ -175,6 +188,8 @@ class SettingsDialog(QDialog):
                 if answer != QMessageBox.StandardButton.Yes:
                     return
             self.settings.base_url = url
+        if not self.storage.save():   # storage (issue 15): the secret goes to the keyring
+            return
         s = self.settings
         s.poll_interval = self.poll.value()
         s.concurrency = self.concurrency.value()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import requests
 
     from desktop_app.jobs.previews import PreviewFiles
+    from desktop_app.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class JobSetup:
     policy: Policy
     store: HistoryStore | None = None
     estimator: ServiceTimeEstimator | None = None
+    storage: Storage | None = None     # the user's bucket, for local files sent to HitPaw
+    strip_location: bool = True
 
 
 class JobWorker(QThread):
@@ -108,7 +111,8 @@ class JobWorker(QThread):
             if self.session is None:
                 self.session = setup.connection.new_session()
             context = RunContext(setup.connection.client(self.session), setup.policy,
-                                 store=setup.store, estimator=setup.estimator)
+                                 store=setup.store, estimator=setup.estimator,
+                                 storage=setup.storage, strip_location=setup.strip_location)
             job = run_job(self._job, context, self._workdir, stopper=self.stopper,
                           on_change=self.job_changed.emit)
             if job.state == JobState.DONE and not self.stopper.stopped:
