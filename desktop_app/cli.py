@@ -34,6 +34,7 @@ from desktop_app.jobs.model import Job, JobState, format_duration
 from desktop_app.jobs.pipeline import RunContext, run_job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.secrets import KeyStore, KeyStoreError
+from desktop_app.storage import Storage, StorageError, storage_from_env
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if connection is None or not _writable(args.output):
         return EXIT_USAGE
     started = time.monotonic()
-    batch = Batch(connection, args)
+    batch = Batch(connection, args, storage=_storage(found.urls))
     try:
         results = batch.run(found.urls)
     except KeyboardInterrupt:
@@ -132,6 +133,19 @@ def _connection() -> Connection | None:
     return Connection(base_url_from_env() or DEFAULT_BASE_URL, loaded.key)
 
 
+def _storage(sources: list[str]) -> Storage | None:
+    """The user's bucket from CUTOUT_UPLOAD_BUCKET and the AWS variables (issue 15), or
+    None. When local files will go up, what an earlier run left there (a crash) is
+    deleted first; a batch of links never touches the bucket."""
+    storage = storage_from_env()
+    if storage is not None and any(Job(s).is_local_file for s in sources):
+        try:
+            storage.delete_leftovers()
+        except StorageError as err:
+            print(f"cutout-cli: could not clean up earlier uploads: {err}", file=sys.stderr)
+    return storage
+
+
 def _writable(folder: Path) -> bool:
     """Whether results can be saved there, asked before any coin is spent."""
     try:
@@ -152,8 +166,10 @@ class Batch:
     pool's threads report to the queue directly; its lock serialises them.
     """
 
-    def __init__(self, connection: Connection, args: argparse.Namespace) -> None:
+    def __init__(self, connection: Connection, args: argparse.Namespace, *,
+                 storage: Storage | None = None) -> None:
         self.connection = connection
+        self.storage = storage     # for local files sent to HitPaw (issue 15)
         self.policy = Policy(poll_interval=args.poll_interval, processing_limit=args.timeout)
         self.estimator = ServiceTimeEstimator()
         self.names = OutputNames(args.output)
@@ -221,7 +237,7 @@ class Batch:
         """One client per thread (a requests Session is not shared across threads)."""
         if not hasattr(self._local, "context"):
             self._local.context = RunContext(self.connection.client(), self.policy,
-                                             estimator=self.estimator)
+                                             estimator=self.estimator, storage=self.storage)
         return self._local.context
 
     def _report(self, job: Job) -> bool:
