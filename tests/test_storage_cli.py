@@ -47,4 +47,4 @@ def test_links_alone_never_touch_the_bucket(monkeypatch, capsys):
     assert _storage(["https://example.com/a.jpg"]) is not None
     assert capsys.readouterr().err == ""          # no clean-up was tried
     assert _storage(["/photos/a.jpg"]) is not None
-    assert "could not clean up earlier uploads: Cutout cannot reach" in capsys.readouterr().err
+    assert "could not clean up earlier uploads: " in capsys.readouterr().err
