@@ -22,8 +22,8 @@ KEYS_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "Ex
               "UnrecognizedClientException", "XAmzContentSHA256Mismatch"}
 DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "AccountProblem", "Forbidden"}
 BUCKET_CODES = {"NoSuchBucket", "InvalidBucketName"}
-REGION_CODES = {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException",
-                "AuthorizationQueryParametersError", "TemporaryRedirect", "301"}
+REGION_CODES = {"PermanentRedirect", "AuthorizationHeaderMalformed", "TemporaryRedirect",
+                "IllegalLocationConstraintException", "AuthorizationQueryParametersError", "301"}
 CLOCK_CODES = {"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"}
 FULL_CODES = {"QuotaExceeded", "InsufficientStorage", "StorageFull", "XMinioStorageFull",
               "ServiceQuotaExceeded", "StorageQuotaExceeded", "TooManyBuckets",

@@ -94,11 +94,12 @@ class CuttingProxy:
     body have gone through, for the first ``cuts`` connections that send that much (None:
     every one), like a Wi-Fi that dies mid-upload."""
 
-    def __init__(self, target: str, cut_after: int, cuts: int | None = None) -> None:
+    def __init__(self, target: str, cut_after: int = 1 << 62, cuts: int | None = None) -> None:
         host, port = target.rsplit("//", 1)[1].split(":")
         self.target = (host, int(port))
         self.cut_after, self.cuts_left = cut_after, cuts
         self.cut_count = 0
+        self.seen = bytearray()      # every byte a client sent through, to look for secrets
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self._lock = threading.Lock()
@@ -131,6 +132,7 @@ class CuttingProxy:
         try:
             while chunk := client.recv(65536):
                 sent += len(chunk)
+                self.seen += chunk
                 if sent > self.cut_after and armed is None:
                     armed = self._should_cut()
                     if armed:

@@ -5,7 +5,6 @@ paths belongs to the local-files work; here ``Batch`` is given a local file dire
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from PIL import Image, ImageDraw
 from storage_support import bucket, objects, s3_env, s3_server  # noqa: F401 - fixtures

@@ -103,6 +103,28 @@ def test_upload_submit_results_and_the_object_is_gone(s3_env, bucket, srv, tmp_p
     store.close()
 
 
+def test_the_api_key_never_goes_to_storage_nor_the_secret_to_hitpaw(s3_env, bucket, srv,
+                                                                    tmp_path):
+    """Both services behind recording proxies: every byte each one was sent is searched."""
+    to_storage = CuttingProxy(s3_env.endpoint)
+    to_hitpaw = CuttingProxy(srv.base_url)
+    try:
+        client = HitPawClient(to_hitpaw.endpoint, KEY)
+        job = run_job(local_job(photo(tmp_path / "a.png")),
+                      RunContext(client, FAST, storage=storage_for(to_storage.endpoint,
+                                                                   bucket)),
+                      tmp_path / "cache" / "a")
+        client.close()
+    finally:
+        to_storage.close()
+        to_hitpaw.close()
+    assert job.state == JobState.DONE, job.message
+    assert b"PUT /" in to_storage.seen and b"/api/image-segmentation" in to_hitpaw.seen
+    assert KEY.encode() not in to_storage.seen and b"Apikey" not in to_storage.seen
+    assert SECRET.encode() not in to_hitpaw.seen and SECRET.encode() not in to_storage.seen
+    assert ACCESS_KEY.encode() in to_hitpaw.seen    # the link names the key id, as S3's do
+
+
 def test_nothing_is_sent_without_storage(srv, tmp_path):
     job = run(local_job(photo(tmp_path / "a.png")), srv, None, tmp_path)
     assert job.state == JobState.FAILED and job.message == NO_STORAGE

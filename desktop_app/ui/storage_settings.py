@@ -56,8 +56,9 @@ class StorageSettings(QWidget):
 
     def _make_fields(self) -> None:
         s = self.settings
-        self.endpoint = self._line("storageEndpointEdit", s.storage_endpoint, "Storage endpoint",
-                                   "Empty for AWS S3; e.g. https://ACCOUNT.r2.cloudflarestorage.com")
+        self.endpoint = self._line("storageEndpointEdit", s.storage_endpoint,
+                                   "Storage endpoint", "Empty for AWS S3; e.g. "
+                                   "https://ACCOUNT.r2.cloudflarestorage.com")
         self.region = self._line("storageRegionEdit", s.storage_region, "Storage region",
                                  "e.g. eu-west-1 (auto for R2)")
         self.bucket = self._line("storageBucketEdit", s.storage_bucket, "Bucket")
