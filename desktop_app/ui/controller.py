@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 2000
+CLEAN_UPLOADS_DELAY_MS = 2500   # after the history is shown, before the storage is swept
 
 
 def _import_job_stack() -> None:
@@ -85,6 +86,7 @@ class JobController(QObject):
         self._storage: Storage | None = None      # storage (issue 15)
         self._strip_location = True
         self._uploads_to_clean: list[Job] | None = None   # the history as read, until cleaned
+        self._clean_due = False
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -124,38 +126,47 @@ class JobController(QObject):
 
             secret = StorageSecretStore().load()
             return config.with_secret(secret) if secret else config
-        self._run_task(with_secret, self.set_storage,
-                       lambda sentence: (log.warning("storage secret: %s", sentence),
-                                         self.set_storage(config)))
+        def without_secret(sentence: str) -> None:   # its uploads then say it is missing
+            log.warning("storage secret: %s", sentence)
+            self.set_storage(config)
+        self._run_task(with_secret, self.set_storage, without_secret)
 
     def set_storage(self, config) -> None:
         """Use this storage (a ``StorageConfig``, or None) for uploads from now on."""
         from desktop_app.storage import Storage
 
         self._storage = Storage(config) if config is not None else None
-        self._clean_uploads()
+        if self._clean_due:
+            self._clean_uploads()
 
     @property
     def storage_ready(self) -> bool:
         return self._storage is not None
 
+    def _clean_uploads_now(self) -> None:
+        self._clean_due = True
+        self._clean_uploads()
+
     def _clean_uploads(self) -> None:
         """Once both the history and the storage are known: delete what a crash left in the
         bucket (``upload_step.clean_leftovers``), in a worker."""
         jobs, storage = self._uploads_to_clean, self._storage
-        if jobs is None or storage is None:
+        if jobs is None or storage is None or self.queue.closing:
             return
-        self._uploads_to_clean = []
+        self._uploads_to_clean = None   # once a session: only a crash leaves anything
 
         def clean() -> list[str]:
             from desktop_app.jobs.upload_step import clean_leftovers
 
             return clean_leftovers(storage, jobs)
 
-        def cleaned(ids: list[str]) -> None:
+        keys = {job.id: job.storage_key for job in jobs}
+
+        def cleaned(ids: list[str]) -> None:   # unless a new run has put a new object since
             for job_id in ids:
                 job = self.jobs.get(job_id)
-                if job is not None and not self.queue.is_running(job_id) and job.storage_key:
+                if (job is not None and not self.queue.is_running(job_id)
+                        and job.storage_key == keys[job_id]):
                     job.storage_key = None
                     self.store.save_later(job)
         self._run_task(clean, cleaned,
@@ -188,7 +199,8 @@ class JobController(QObject):
             self.history_failed.emit(self.store.trouble)
         self._uploads_to_clean = [j.snapshot() for j in jobs if j.storage_key]  # storage
         self.queue.restore(jobs)
-        self._clean_uploads()
+        # boto3's imports (a worker's, but they hold the GIL) wait until the window has settled
+        QTimer.singleShot(CLEAN_UPLOADS_DELAY_MS, self, self._clean_uploads_now)
 
     def warm_up(self) -> None:
         """Import the HTTP stack and Pillow in a worker, once the window is up.
