@@ -38,6 +38,7 @@ SCRIPTS = [
     ("bench_startup.py", "start-up", 90),
     ("bench_memory.py", "memory", 240),
     ("bench_hitches.py", "hitches on the GUI thread (five cases)", 240),   # about 90 s
+    ("bench_upload_prep.py", "removing GPS before an upload (storage)", 60),
 ]
 
 
