@@ -73,6 +73,11 @@ def share_local_file(run: _Run) -> bool:
         job.storage_key = None   # abandoned before the end: s3transfer aborted it
         run.check_stop()         # raises: the run ends as the stopper asked
         raise
+    except OSError as err:   # writing the converted copy: a full or read-only cache disk
+        run.set(JobState.FAILED, "Cutout could not write the copy to upload "
+                f"({(err.strerror or 'disk error').lower()}): free some disk space, then "
+                "retry.", storage_key=None)
+        return False
     except StorageError as err:
         log.warning("upload of job %s failed: %s (%s)", job.id, err.kind, err.code)
         # a put that failed left nothing (s3transfer aborts a multipart upload)
