@@ -149,3 +149,21 @@ def test_key_round_trip_through_the_secret_service(secret_service):
     store.delete()
     assert stored_items(attributes) == []
     assert KeyStore().load() is None
+
+
+def test_storage_secret_round_trip_through_the_secret_service(secret_service):
+    """The storage's secret (issue 15) sits beside the API key under its own user name."""
+    from desktop_app.secrets import STORAGE_USERNAME, StorageSecretStore
+
+    store = StorageSecretStore()
+    secret = "storage-TEST-real-keyring-41c9"
+    try:
+        assert "Secret Service" in store.save(secret)
+        assert StorageSecretStore().load() == secret
+        items = stored_items({"service": SERVICE, "username": STORAGE_USERNAME})
+        assert [s for _, s in items] == [secret]
+        assert STORAGE_USERNAME == "storage-secret-access-key" != USERNAME
+    finally:
+        store.delete()
+    assert stored_items({"service": SERVICE, "username": STORAGE_USERNAME}) == []
+    assert StorageSecretStore().load() is None
