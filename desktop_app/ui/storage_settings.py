@@ -57,14 +57,17 @@ class StorageSettings(QWidget):
     def _make_fields(self) -> None:
         s = self.settings
         self.endpoint = self._line("storageEndpointEdit", s.storage_endpoint,
-                                   "Storage endpoint", "Empty for AWS S3; e.g. "
-                                   "https://ACCOUNT.r2.cloudflarestorage.com")
+                                   "Storage endpoint", "Empty for AWS S3")
+        self.endpoint.setToolTip("The provider's S3 address, e.g. "
+                                 "https://ACCOUNT_ID.r2.cloudflarestorage.com for R2 or "
+                                 "http://minio.local:9000 for MinIO; empty for AWS S3")
         self.region = self._line("storageRegionEdit", s.storage_region, "Storage region",
                                  "e.g. eu-west-1 (auto for R2)")
         self.bucket = self._line("storageBucketEdit", s.storage_bucket, "Bucket")
         self.prefix = self._line("storagePrefixEdit", s.storage_prefix, "Key prefix",
-                                 "Optional, e.g. cutout/ (Cutout writes under "
-                                 "PREFIXcutout-uploads/)")
+                                 "Optional, e.g. team/")
+        self.prefix.setToolTip("Cutout writes only under PREFIX/cutout-uploads/ and deletes "
+                               "only there")
         self.use_profile = QCheckBox("Use my AWS profile (~/.aws) instead of keys")
         self.use_profile.setObjectName("storageUseProfileCheck")
         self.use_profile.setChecked(s.storage_use_profile)
@@ -75,8 +78,9 @@ class StorageSettings(QWidget):
         self.secret = self._line("storageSecretEdit", "", "Secret access key",
                                  SECRET_KEPT if s.storage_access_key_id else "")
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.strip_location = QCheckBox("Remove the location (GPS) from photos before "
-                                        "they are uploaded")
+        self.strip_location = QCheckBox("Remove the location (GPS) before uploading")
+        self.strip_location.setToolTip("Photos from phones record where they were taken; "
+                                       "this removes it from the copy sent to HitPaw")
         self.strip_location.setObjectName("stripLocationCheck")
         self.strip_location.setChecked(s.strip_location)
         self.test_button = QPushButton("Test")
