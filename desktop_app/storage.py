@@ -135,7 +135,8 @@ def storage_from_env(environ: dict[str, str] | None = None) -> Storage | None:
 
 
 class _Progress:
-    """Adds up s3transfer's progress reports (from its threads) into a rising count.
+    """Adds up s3transfer's progress reports (from its threads) into a rising count, which
+    the uploading thread passes on: the caller hears of progress on its own thread only.
 
     s3transfer reports a retried part by taking its bytes back (negative amounts); the
     designer sees the highest count reached, so the row's percentage never goes back.
@@ -143,18 +144,20 @@ class _Progress:
 
     def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
         self.total, self.report = total, report
-        self.done = self.shown = 0
+        self.done = self.highest = self.reported = 0
         self.lock = threading.Lock()
 
-    def add(self, amount: int) -> None:
+    def add(self, amount: int) -> None:   # on s3transfer's threads
         with self.lock:
             self.done += amount
-            if self.done <= self.shown:
-                return
-            self.shown = self.done
-            shown = self.shown
-        if self.report is not None:
-            self.report(min(shown, self.total), self.total)
+            self.highest = max(self.highest, min(self.done, self.total))
+
+    def pass_on(self) -> None:            # on the uploading thread
+        with self.lock:
+            highest = self.highest
+        if highest > self.reported and self.report is not None:
+            self.reported = highest
+            self.report(highest, self.total)
 
 
 class Storage:
@@ -236,8 +239,9 @@ class Storage:
             on_progress: Callable[[int, int], None] | None = None,
             should_stop: Callable[[], bool] | None = None) -> None:
         """Upload a file, in parts above the threshold, each request retried on transient
-        errors. ``on_progress(done, total)`` only rises; ``should_stop`` is asked about five
-        times a second, and a True abandons the upload (``UploadStopped``)."""
+        errors. ``on_progress(done, total)`` is called on this thread, ten times a second at
+        most, and only rises; ``should_stop`` is asked as often, and a True abandons the
+        upload (``UploadStopped``)."""
         from boto3.s3.transfer import TransferConfig, create_transfer_manager
         from s3transfer.subscribers import BaseSubscriber
 
@@ -259,11 +263,13 @@ class Storage:
                                     extra_args={"ContentType": content_type},
                                     subscribers=[Subscriber()])
             while not future.done():
+                progress.pass_on()
                 if should_stop is not None and should_stop():
                     future.cancel()
                     raise UploadStopped()
-                time.sleep(0.2)
+                time.sleep(0.1)
             future.result()
+            progress.pass_on()
         except UploadStopped:
             raise
         except Exception as err:  # noqa: BLE001 - botocore's and s3transfer's many kinds

@@ -136,7 +136,8 @@ def test_a_big_file_goes_in_parts_with_rising_progress(s3_env, bucket, tmp_path)
     assert head["PartsCount"] == 7                 # 50 MB in 8 MB parts
     assert head["ContentLength"] == 8 * 1024 * 1024
     done = [d for d, _ in seen]
-    assert len(done) >= 7 and done == sorted(done) and len(set(done)) == len(done)
+    # reported on the uploading thread, ten times a second at most (4-5 here)
+    assert len(done) >= 2 and done == sorted(done) and len(set(done)) == len(done)
     assert seen[-1] == (big.stat().st_size, big.stat().st_size)
     storage.delete(key)
 
