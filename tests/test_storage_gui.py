@@ -176,3 +176,26 @@ def test_leftovers_of_a_crash_are_deleted_when_the_window_starts(
     qtbot.waitUntil(lambda: crashed.id in window.controller.jobs
                     and window.controller.jobs[crashed.id].storage_key is None,
                     timeout=WAIT_MS)
+
+
+def test_removing_a_job_deletes_an_object_its_run_could_not(qtbot, make_window, connected,
+                                                            s3_env, bucket, monkeypatch):
+    """The run's own delete failed (the storage was unreachable then): the object goes when
+    the user removes the job, and with Clear history."""
+    monkeypatch.setenv("CUTOUT_UPLOAD_BUCKET", f"{bucket}/team")
+    window = make_window()
+    controller = window.controller
+    qtbot.waitUntil(lambda: controller.storage_ready, timeout=WAIT_MS)
+    client = s3_env.client()
+    jobs = []
+    for n in range(2):
+        key = f"team/cutout-uploads/undeleted-{n}.jpg"
+        client.put_object(Bucket=bucket, Key=key, Body=b"x")
+        jobs.append(Job(f"/home/someone/photo{n}.jpg", state=JobState.DONE, storage_key=key,
+                        finished_at=1.0))
+    controller.queue.restore(jobs)     # finished jobs that still name their objects
+    controller.remove([jobs[0].id])
+    qtbot.waitUntil(lambda: objects(s3_env, bucket) == ["team/cutout-uploads/undeleted-1.jpg"],
+                    timeout=WAIT_MS)
+    controller.clear_history()
+    qtbot.waitUntil(lambda: objects(s3_env, bucket) == [], timeout=WAIT_MS)

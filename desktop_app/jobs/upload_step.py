@@ -139,6 +139,11 @@ def clean_leftovers(storage: Storage, jobs: Iterable[Job], store: HistoryStore |
     return cleaned
 
 
+def delete_uploads(storage: Storage, keys: Iterable[str]) -> int:
+    """Delete these objects of Cutout's (jobs being forgotten); returns how many went."""
+    return sum(_delete(storage, key) for key in keys)
+
+
 def _delete(storage: Storage, key: str | None) -> bool:
     """Delete one of Cutout's objects; True when it is gone (or was never ours to keep)."""
     from desktop_app.storage import StorageError

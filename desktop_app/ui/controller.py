@@ -172,6 +172,18 @@ class JobController(QObject):
         self._run_task(clean, cleaned,
                        lambda sentence: log.warning("storage clean-up: %s", sentence))
 
+    def _delete_uploads(self, job_ids: list[str]) -> None:
+        """Objects still in the bucket for jobs about to be forgotten (a delete that failed
+        when their run ended): deleted in a worker, since the history will not remember
+        them. A running job's own run deletes its object."""
+        keys = [job.storage_key for i in job_ids if (job := self.jobs.get(i)) is not None
+                and job.storage_key and not self.queue.is_running(i)]
+        storage = self._storage
+        if keys and storage is not None:
+            from desktop_app.jobs.upload_step import delete_uploads
+
+            self._run_task(lambda: delete_uploads(storage, keys), lambda _: None)
+
     # -- adding and restoring ------------------------------------------------------------
     def add_urls(self, urls: list[str]) -> list[Job]:
         jobs = self.queue.add(urls)
@@ -281,6 +293,7 @@ class JobController(QObject):
     def remove(self, job_ids: list[str]) -> None:
         """Forget finished or stopped jobs (running ones are left alone; finished ones whose
         worker is still making previews go once it has ended)."""
+        self._delete_uploads(job_ids)   # storage (issue 15)
         self.queue.remove(job_ids)
 
     def pause_jobs(self, job_ids: list[str]) -> None:
@@ -293,6 +306,7 @@ class JobController(QObject):
 
     def clear_history(self) -> None:
         """Forget every job that is neither running nor waiting for its turn."""
+        self._delete_uploads(list(self.jobs))   # storage (issue 15)
         self.queue.clear_history()
 
     def pause_queue(self, kind: str, message: str) -> None:
