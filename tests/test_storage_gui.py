@@ -199,3 +199,23 @@ def test_removing_a_job_deletes_an_object_its_run_could_not(qtbot, make_window, 
                     timeout=WAIT_MS)
     controller.clear_history()
     qtbot.waitUntil(lambda: objects(s3_env, bucket) == [], timeout=WAIT_MS)
+
+
+def test_storage_ready_from_the_settings_or_the_environment(no_aws_env, monkeypatch):
+    """The one answer the engine choice asks (``choose_engine(storage_ready=...)``)."""
+    from desktop_app.jobs.model import Engine, choose_engine
+
+    settings = Settings()
+    assert not settings.storage_ready and settings.storage_config() is None
+    settings.storage_bucket = "photos"
+    assert not settings.storage_ready                 # no keys, no profile
+    settings.storage_access_key_id = ACCESS_KEY
+    assert settings.storage_ready
+    assert choose_engine(True, storage_ready=settings.storage_ready) == Engine.HITPAW
+    settings.storage_bucket = ""
+    assert choose_engine(True, storage_ready=settings.storage_ready) == Engine.LOCAL
+    monkeypatch.setenv("CUTOUT_UPLOAD_BUCKET", "env-bucket/pre")
+    assert settings.storage_ready and settings.storage_from_env
+    cfg = settings.storage_config()
+    assert (cfg.bucket, cfg.prefix, cfg.use_profile) == ("env-bucket", "pre/", True)
+    assert settings.strip_location                    # on by default
