@@ -162,7 +162,7 @@ class StorageSettings(QWidget):
                 if not secret:
                     return "Enter the secret access key to test the storage."
                 cfg = cfg.with_secret(secret)
-            return Storage(cfg, max_attempts=3).test()
+            return Storage(cfg, max_attempts=2, connect_timeout=5).test()
 
         self._testing = True
         self.test_button.setEnabled(False)
