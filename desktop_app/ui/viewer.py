@@ -91,7 +91,7 @@ class Viewer(QWidget):
     def _build(self) -> None:
         hint = "Scroll or pinch to zoom, drag to move, double-click for 100 %"
         self.original_pane = ImagePane("Original", "originalView", "Original image",
-                                       state=self.state)
+                                       checkered=True, state=self.state)
         self.matted_pane = ImagePane("Cut-out", "mattedView",
                                      "Cut-out on transparent background", checkered=True,
                                      state=self.state)
@@ -299,8 +299,9 @@ class Viewer(QWidget):
             source = self._sources.get(name)
             if source is None or image is None or image.isNull():
                 continue
-            if abs(image.width() * frame.height() - image.height() * frame.width()) \
-                    > 0.02 * image.width() * frame.height():
+            shown = source.image()      # each picture keeps its own shape (see placed_rect)
+            if abs(image.width() * shown.height() - image.height() * shown.width()) \
+                    > 0.02 * image.width() * shown.height():
                 log.warning("full-size %s does not match the shown picture; ignored", name)
                 continue
             work[name] = (image, source.image().width())
@@ -328,7 +329,7 @@ class Viewer(QWidget):
 
     def zoom_in(self) -> None:
         zoom = self.state.zoom()
-        target = next((z for z in ZOOM_PRESETS if z > zoom * 1.001), ZOOM_PRESETS[-1])
+        target = next((z for z in ZOOM_PRESETS if z > zoom * 1.001), zoom)  # past 3200 %: stay
         self.state.set_view(target, self.state.center())
 
     def zoom_out(self) -> None:
