@@ -151,12 +151,14 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.controller import JobController
         from desktop_app.ui.export_actions import ExportActions
         from desktop_app.ui.results_page import ResultsPage
+        from desktop_app.ui.view_modes import keep_in_settings
 
         self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
                                         store=HistoryStore(self._history_path), parent=self)
         self.results = ResultsPage(self.settings.view_background)
         self.viewer = self.results.viewer
+        keep_in_settings(self.viewer, self.settings)   # the layout and the compare divider
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
         self.clock = RowClock(self.model)
