@@ -97,3 +97,48 @@ def test_compare_and_its_divider_are_remembered(qtbot, make_window):
     again.close()
     third = make_window()
     assert not third.viewer.is_comparing() and third.viewer.view_mode() == "all"
+
+
+def test_a_failed_rows_tooltip_holds_its_whole_sentence_wrapped(qtbot, make_window):
+    window = make_window()
+    sentence = ("HitPaw could not fetch the image at this link: the server answered 403 "
+                "Forbidden, so the file is private or the link has expired & needs <renewal>; "
+                "open it in a browser, copy a fresh link and press Retry, which costs nothing.")
+    job = Job("https://example.com/a/very/long/path/to/the/photo.jpg", state=JobState.FAILED,
+              message=sentence)
+    window.model.add_jobs([job])
+    index = window.model.index(window.model.row_of(job.id))
+    assert index.data(JobRole) is job
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("<qt>")                               # Qt wraps rich tooltips
+    plain = QTextDocumentFragment.fromHtml(tip).toPlainText()
+    assert sentence in plain.replace("\n", " ") and job.url in plain
+
+
+def test_a_long_status_message_never_hides_the_counters(qtbot, make_window):
+    window = make_window()
+    window.resize(700, 500)
+    window.activity_label.setText("3 running \u00b7 12 waiting")
+    window.coins_label.setText("40 coins this session")
+    long = ("Could not save \u201cportrait-of-a-very-long-name-cutout.png\u201d in "
+            "/home/someone/Pictures/clients/2026/december/campaign/final/exports: the disk "
+            "is full. Free some space and try again. " * 3)
+    bar = window.statusBar()
+    bar.showMessage(long)
+    assert bar.currentMessage() == long
+
+    def laid_out() -> bool:
+        coins, activity = window.coins_label, window.activity_label
+        return (coins.isVisible() and activity.isVisible()
+                and coins.geometry().right() <= bar.width()
+                and coins.width() >= coins.sizeHint().width()
+                and activity.width() >= activity.sizeHint().width())
+
+    qtbot.waitUntil(laid_out, timeout=WAIT_MS)
+    label = bar.message_label
+    assert label.isVisible() and label.geometry().right() < window.activity_label.x()
+    assert label.text().endswith("\u2026") and len(label.text()) < len(long)
+    assert label.toolTip() == long
+    bar.showMessage("Saved.", 50)
+    assert label.text() == "Saved." and label.toolTip() == ""
+    qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=WAIT_MS)

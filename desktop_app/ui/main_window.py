@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from desktop_app.ui.connection import ConnectionPanel
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
+from desktop_app.ui.status_line import StatusBar
 from desktop_app.ui.window_actions import WindowActions, is_finished
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        status = QStatusBar()
+        status = StatusBar()       # a long message is elided, never hiding the counters
         status.setObjectName("statusBar")
         status.setAccessibleName("Status")
         self.setStatusBar(status)
