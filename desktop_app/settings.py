@@ -124,6 +124,15 @@ class Settings:
         self._set("export/background", value)
 
     @property
+    def export_jpeg_quality(self) -> int:
+        """JPEG quality for saved cut-outs, 1-95."""
+        return min(95, max(1, self._get("export/jpeg_quality", 92, int)))
+
+    @export_jpeg_quality.setter
+    def export_jpeg_quality(self, value: int) -> None:
+        self._set("export/jpeg_quality", int(value))
+
+    @property
     def export_crop(self) -> bool:
         """Crop saved cut-outs and masks to the subject's bounding box."""
         return str(self._qs.value("export/crop", "false")).lower() in ("true", "1")
