@@ -207,3 +207,106 @@ def test_a_one_pixel_image_zooms_sanely(viewer):
     image = grabbed(canvas)
     centre = QPoint(canvas.width() // 2, canvas.height() // 2)
     assert QColor(image.pixel(centre)).getRgb()[:3] == (200, 30, 30)
+
+
+# -- a finished job restored from the history, with files as a service might return them ----
+def quadrants(size: tuple[int, int]) -> Image.Image:
+    """Four colours, so any turn of the picture is told apart."""
+    width, height = size
+    img = Image.new("RGB", size, (220, 40, 40))
+    img.paste((40, 200, 40), (width // 2, 0, width, height // 2))
+    img.paste((40, 40, 220), (0, height // 2, width // 2, height))
+    img.paste((230, 230, 40), (width // 2, height // 2, width, height))
+    return img
+
+
+def restored_job(original: Path, cutout: Image.Image, **fields):
+    """A done job in the history, its results in its own cache folder, as after a restart."""
+    from desktop_app import paths
+    from desktop_app.jobs.model import Job, JobState
+    from desktop_app.jobs.store import HistoryStore
+
+    job = Job(f"https://example.com/{original.name}", state=JobState.DONE, job_id="j1",
+              width=cutout.width, height=cutout.height, **fields)
+    folder = paths.results_dir() / job.id
+    folder.mkdir(parents=True)
+    cutout.convert("RGBA").save(folder / "cutout.png")
+    Image.new("L", cutout.size, 255).save(folder / "mask.png")
+    job.cutout_path, job.mask_path = str(folder / "cutout.png"), str(folder / "mask.png")
+    job.original_path = str(original)
+    paths.history_db().parent.mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(paths.history_db())
+    store.save(job)
+    store.close()
+    return job
+
+
+def open_job(qtbot, make_window, job):
+    window = make_window()
+    qtbot.waitUntil(lambda: job.id in window.controller.jobs, timeout=5000)
+    window.jobs_panel.select_job(job.id)
+    qtbot.waitUntil(lambda: window.viewer.matted_view.image() is not None, timeout=5000)
+    return window
+
+
+def test_a_cutout_the_service_did_not_turn_is_said_and_turned_to_match(
+        qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton
+
+    from desktop_app.ui.save_options import SaveOptionsDialog
+
+    stored = quadrants((400, 300))                   # the file's pixels: landscape
+    exif = Image.Exif()
+    exif[0x0112] = 6                                 # "turn 90° clockwise to show"
+    stored.save(tmp_path / "phone.jpg", quality=95, exif=exif.tobytes())
+    job = restored_job(tmp_path / "phone.jpg", stored)   # a service that ignored the EXIF note
+    window = open_job(qtbot, make_window, job)
+    notes = window.findChild(QLabel, "resultNotesText")
+    qtbot.waitUntil(notes.isVisible, timeout=5000)
+    assert notes.text() == ("The cut-out is 400\u00d7300 but the original is 300\u00d7400: "
+                            "HitPaw may have turned it.")
+    original_image = window.viewer.original_view.image()
+    assert (original_image.width(), original_image.height()) == (300, 400)   # upright
+    turn = window.findChild(QPushButton, "rotateToMatchButton")
+    assert turn.isVisible() and "90\u00b0 clockwise" in turn.text()
+
+    turn.click()
+    qtbot.waitUntil(lambda: "was turned" in notes.text(), timeout=5000)
+    assert not turn.isVisible()
+    assert window.findChild(QPushButton, "undoTurnButton").isVisible()
+    shown = window.viewer.matted_view.image()
+    assert (shown.width(), shown.height()) == (300, 400)
+    with Image.open(job.cutout_path) as service:      # the service's file is untouched
+        assert service.size == (400, 300)
+
+    target = tmp_path / "saved.png"
+    monkeypatch.setattr(SaveOptionsDialog, "exec", lambda dialog: 1)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: (str(target), "PNG image (*.png)")))
+    window.commands.save_matted.trigger()
+    qtbot.waitUntil(target.exists, timeout=5000)
+    with Image.open(target) as saved, Image.open(tmp_path / "phone.jpg") as photo:
+        upright = quadrants((400, 300)).transpose(Image.Transpose.ROTATE_270)
+        assert saved.size == (300, 400)
+        for point in ((40, 40), (260, 40), (40, 360), (260, 360)):
+            got, want = saved.getpixel(point)[:3], upright.getpixel(point)
+            assert all(abs(a - b) < 40 for a, b in zip(got, want, strict=True)), point
+        assert photo.size == (400, 300)               # the original is untouched too
+
+    window.findChild(QPushButton, "undoTurnButton").click()
+    qtbot.waitUntil(lambda: "may have turned" in notes.text(), timeout=5000)
+
+
+def test_an_animated_original_says_only_its_first_frame_was_used(qtbot, make_window,
+                                                                 tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    frames = [Image.new("RGB", (120, 90), colour) for colour in ("red", "green", "blue")]
+    frames[0].save(tmp_path / "wave.gif", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    job = restored_job(tmp_path / "wave.gif", frames[0])
+    window = open_job(qtbot, make_window, job)
+    notes = window.findChild(QLabel, "resultNotesText")
+    qtbot.waitUntil(notes.isVisible, timeout=5000)
+    assert notes.text() == ("The original is an animated GIF with 3 frames: only its first "
+                            "frame was cut out.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -24,6 +25,20 @@ from desktop_app.jobs.model import Job
 from desktop_app.save_all import plan_save_all, run_plan
 from desktop_app.settings import Settings
 from desktop_app.ui.tasks import run_task
+
+
+def result_files(job: Job) -> tuple[Path, Path]:
+    """The cut-out and mask saving uses: ``jobs.turns.result_files`` (imported on first save:
+    it brings Pillow)."""
+    from desktop_app.jobs.turns import result_files as files
+
+    return files(job)
+
+
+def _resolved(job: Job) -> SimpleNamespace:
+    """The job as Save all plans it: its stem and the files saving uses (``result_files``)."""
+    cutout, mask = result_files(job)
+    return SimpleNamespace(stem=job.stem, cutout_path=cutout, mask_path=mask)
 
 
 def create_folder(folder: Path) -> None:
@@ -66,8 +81,9 @@ class ExportActions(QObject):
         target, fmt = answer
         self._settings.export_format = fmt       # the format used last is the next default
         options = replace(options, format=fmt)
-        cutout, mask = Path(job.cutout_path), Path(job.mask_path)
-        self._write("cut-out", target, lambda: export_cutout(cutout, mask, target, options))
+        snapshot = job.snapshot()
+        self._write("cut-out", target, lambda: export_cutout(*result_files(snapshot), target,
+                                                             options))
 
     def save_mask(self, job: Job) -> None:
         options = self._ask_options("mask")
@@ -79,8 +95,9 @@ class ExportActions(QObject):
         if answer is None:
             return
         target, _ = answer
-        mask = Path(job.mask_path)
-        self._write("mask", target, lambda: export_mask(mask, target, options))
+        snapshot = job.snapshot()
+        self._write("mask", target, lambda: export_mask(result_files(snapshot)[1], target,
+                                                        options))
 
     def _options(self, fmt: str) -> ExportOptions:
         s = self._settings
@@ -129,7 +146,8 @@ class ExportActions(QObject):
             self._settings.save_all_state = dialog.state()
             self._settings.export_background = dialog.background()
             try:
-                plan = plan_save_all(jobs, dialog.folder(), dialog.pattern(), dialog.options(),
+                plan = plan_save_all([_resolved(j) for j in jobs], dialog.folder(),
+                                     dialog.pattern(), dialog.options(),
                                      dialog.include_masks(), dialog.mask_pattern())
             except (ValueError, ExportError) as err:
                 self.problem.emit("Not saved", str(err))
@@ -175,7 +193,7 @@ class ExportActions(QObject):
 
     # -- the clipboard -------------------------------------------------------------------
     def copy(self, job: Job, kind: str) -> None:
-        path = Path(job.cutout_path if kind == "cutout" else job.mask_path)
+        snapshot, which = job.snapshot(), 0 if kind == "cutout" else 1
         label = "cut-out" if kind == "cutout" else "mask"
         self.message.emit(f"Copying the {label}\u2026", 0)
 
@@ -186,6 +204,7 @@ class ExportActions(QObject):
             self.message.emit(f"Copied the {label} ({clip.image.width()} \u00d7 "
                               f"{clip.image.height()} px).", 8000)
 
-        run_task(self, lambda: dialogs.load_for_clipboard(path, kind), copied,
+        run_task(self,
+                 lambda: dialogs.load_for_clipboard(result_files(snapshot)[which], kind), copied,
                  lambda sentence: self.problem.emit("Not copied", sentence))
 

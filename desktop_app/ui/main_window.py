@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
         self.viewer.background_changed.connect(self._background_changed)
+        self.results.results_changed.connect(self._results_changed)
         view = self.jobs_panel.view
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         view.customContextMenuRequested.connect(self._context_menu)
@@ -380,6 +381,11 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.about import about_text
 
         QMessageBox.about(self, "About Cutout", about_text())
+
+    def _results_changed(self, job_id: str) -> None:
+        """A result was turned (or turned back): show and list the files saving now uses."""
+        self.results.forget([job_id])
+        self.controller.request_previews(job_id)
 
     def _background_changed(self, state: dict) -> None:
         self.settings.view_background = state
