@@ -83,8 +83,10 @@ class ViewModes(QObject):
                                  else f"{mode}ViewButton")
             button.setAccessibleName(label)
             button.setAutoRaise(True)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-                                      if mode in ("all", "compare")
+            # the side-by-side glyph says it alone (the bar stays narrow for narrow windows)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if mode == "all"
+                                      else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+                                      if mode == "compare"
                                       else Qt.ToolButtonStyle.ToolButtonTextOnly)
             row.addWidget(button)
             self.buttons[mode] = button
