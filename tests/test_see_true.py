@@ -310,3 +310,39 @@ def test_an_animated_original_says_only_its_first_frame_was_used(qtbot, make_win
     qtbot.waitUntil(notes.isVisible, timeout=5000)
     assert notes.text() == ("The original is an animated GIF with 3 frames: only its first "
                             "frame was cut out.")
+
+
+@pytest.mark.parametrize("make, alpha_at_0, colour_at_1", [
+    # grey with alpha: the see-through pixel stays see-through
+    (lambda: Image.merge("LA", [Image.new("L", (2, 1), 200),
+                                Image.frombytes("L", (2, 1), bytes([0, 255]))]), 0, (200,) * 3),
+    # a palette with a transparent index
+    (lambda: _palette_with_transparency(), 0, (10, 20, 250)),
+    # CMYK (a print JPEG): pure cyan shows cyan, not black or inverted
+    (lambda: Image.new("CMYK", (2, 1), (255, 0, 0, 0)), 255, (0, 255, 255)),
+    # RGB with a transparent colour key (tRNS)
+    (lambda: _rgb_with_key(), 0, (250, 250, 10)),
+])
+def test_odd_modes_show_their_real_colours_and_transparency(make, alpha_at_0, colour_at_1):
+    from desktop_app.ui.decode import pil_to_qimage
+
+    image = pil_to_qimage(make())
+    assert QColor.fromRgba(image.pixel(0, 0)).alpha() == alpha_at_0
+    got = QColor.fromRgba(image.pixel(1, 0)).getRgb()[:3]
+    assert all(abs(a - b) <= 2 for a, b in zip(got, colour_at_1, strict=True)), got
+
+
+def _palette_with_transparency() -> Image.Image:
+    img = Image.new("P", (2, 1))
+    img.putpalette([0, 255, 0, 10, 20, 250] + [0] * 762)
+    img.putpixel((0, 0), 0)
+    img.putpixel((1, 0), 1)
+    img.info["transparency"] = 0
+    return img
+
+
+def _rgb_with_key() -> Image.Image:
+    img = Image.new("RGB", (2, 1), (0, 255, 0))
+    img.putpixel((1, 0), (250, 250, 10))
+    img.info["transparency"] = (0, 255, 0)
+    return img
