@@ -70,7 +70,7 @@ def previews_for(job: Job, workdir: Path) -> Previews:
                             Path(job.original_path) if job.original_path else None)
     previews = load_previews(files)
     try:
-        return replace(previews, check=check_result(job))
+        return replace(previews, check=check_result(job, (files.cutout, files.original)))
     except (OSError, ValueError, SyntaxError) as err:   # the pictures still show
         log.warning("checking the result against its original failed: %s", err)
         return previews
