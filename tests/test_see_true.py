@@ -346,3 +346,28 @@ def _rgb_with_key() -> Image.Image:
     img.putpixel((1, 0), (250, 250, 10))
     img.info["transparency"] = (0, 255, 0)
     return img
+
+
+def _png_48bit(path: Path, width: int = 64, height: int = 8) -> None:
+    """An RGB PNG with 16 bits a channel (Pillow cannot write one), a red ramp to 65535."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    rows = b""
+    for _ in range(height):
+        rows += b"\x00" + b"".join(struct.pack(">HHH", x * 65535 // (width - 1), 0, 0)
+                                   for x in range(width))
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_48_bit_rgb_png_shows_its_ramp(tmp_path):
+    _png_48bit(tmp_path / "deep-rgb.png")
+    image = read_image(tmp_path / "deep-rgb.png")
+    reds = [QColor(image.pixel(x, 4)).red() for x in (0, 16, 32, 48, 63)]
+    assert reds == sorted(reds) and reds[0] < 10 and reds[-1] > 245 and 100 < reds[2] < 155
