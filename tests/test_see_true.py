@@ -371,3 +371,33 @@ def test_a_48_bit_rgb_png_shows_its_ramp(tmp_path):
     image = read_image(tmp_path / "deep-rgb.png")
     reds = [QColor(image.pixel(x, 4)).red() for x in (0, 16, 32, 48, 63)]
     assert reds == sorted(reds) and reds[0] < 10 and reds[-1] > 245 and 100 < reds[2] < 155
+
+
+def test_an_upside_down_cutout_of_the_same_size_is_said_too(qtbot, make_window, tmp_path):
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    stored = quadrants((400, 300))
+    exif = Image.Exif()
+    exif[0x0112] = 3                                 # "turn 180° to show": same size
+    stored.save(tmp_path / "upside.jpg", quality=95, exif=exif.tobytes())
+    job = restored_job(tmp_path / "upside.jpg", stored)
+    window = open_job(qtbot, make_window, job)
+    notes = window.findChild(QLabel, "resultNotesText")
+    qtbot.waitUntil(notes.isVisible, timeout=5000)
+    assert notes.text() == ("The cut-out is upside down compared with the original: HitPaw "
+                            "may have turned it.")
+    assert "180\u00b0" in window.findChild(QPushButton, "rotateToMatchButton").text()
+
+
+def test_a_cutout_the_service_turned_upright_needs_no_sentence(qtbot, make_window, tmp_path):
+    from PySide6.QtWidgets import QWidget
+
+    stored = quadrants((400, 300))
+    exif = Image.Exif()
+    exif[0x0112] = 3
+    stored.save(tmp_path / "upside.jpg", quality=95, exif=exif.tobytes())
+    upright = stored.transpose(Image.Transpose.ROTATE_180)     # the service applied EXIF
+    job = restored_job(tmp_path / "upside.jpg", upright)
+    window = open_job(qtbot, make_window, job)
+    assert window.results.has_previews(job.id)
+    assert not window.findChild(QWidget, "resultNotes").isVisible()

@@ -166,6 +166,7 @@ class Header:
     height: int
     format: str
     frames: int = 1
+    orientation: int = 1     # EXIF orientation (1: stored upright)
 
 
 def peek(path: Path | str) -> Header:
@@ -177,7 +178,11 @@ def peek(path: Path | str) -> Header:
         if _orientation_swaps(img):
             width, height = height, width
         frames = getattr(img, "n_frames", 1) or 1
-        return Header(width, height, img.format or "?", frames)
+        try:
+            orientation = int(img.getexif().get(0x0112, 1) or 1)
+        except Exception:  # noqa: BLE001 - a broken EXIF block means "upright"
+            orientation = 1
+        return Header(width, height, img.format or "?", frames, orientation)
 
 
 def has_transparency(img: Image.Image) -> bool:

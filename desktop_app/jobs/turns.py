@@ -95,8 +95,8 @@ def check_result(job: ResultLike, previews: tuple[Path, Path | None] | None = No
         return ResultCheck(size, turned=turned)
     check = ResultCheck(size, (other.width, other.height), other.format, other.frames,
                         turned=turned)
-    if turned or check.original_size == size:
-        return check
+    if turned or (check.original_size == size and other.orientation == 1):
+        return check          # same shape, and no EXIF turn a service could have missed
     small_cutout, small_original = previews if previews and previews[1] else (cutout,
                                                                                original)
     return ResultCheck(size, check.original_size, other.format, other.frames,

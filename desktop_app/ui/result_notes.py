@@ -34,6 +34,10 @@ def note_sentences(job: Job, check: ResultCheck | None) -> list[str]:
     if check.turned:
         notes.append(f"The cut-out was turned {_TURN_WORDS.get(check.turned, '')} to match "
                      "the original; saving and copying use the turned copy.")
+    elif check.turn and not check.sizes_differ:
+        way = "upside down" if check.turn == 180 else "turned"
+        notes.append(f"The cut-out is {way} compared with the original: {service} may have "
+                     "turned it.")
     elif check.sizes_differ and check.original_size is not None:
         sizes = (f"The cut-out is {_size(check.cutout_size)} but the original is "
                  f"{_size(check.original_size)}")
