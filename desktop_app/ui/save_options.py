@@ -74,68 +74,14 @@ class SaveOptionsDialog(QDialog):
         label = "cut-out" if kind == "cutout" else "mask"
         self.setWindowTitle(f"Save {label}")
         self.setObjectName("saveOptionsDialog")
-
-        self.format_combo = QComboBox()
-        self.format_combo.setObjectName("saveFormatCombo")
-        self.format_combo.setAccessibleName("Format")
-        for text, value in FORMAT_CHOICES:
-            self.format_combo.addItem(text, value)
-        self.background_button = QPushButton()
-        self.background_button.setObjectName("saveBackgroundButton")
-        self.background_button.setAccessibleName("JPEG background colour")
-        self.background_button.setToolTip("JPEG has no transparency: the cut-out is laid on "
-                                          "this colour. Click to pick another.")
-        self.viewer_button = QPushButton("Same as the viewer")
-        self.viewer_button.setObjectName("saveViewerBackgroundButton")
-        self.viewer_button.setToolTip("Use the colour the viewer shows the cut-out on"
-                                      if viewer_background else
-                                      "The viewer shows a checkerboard or an image, not a "
-                                      "colour: choose one in View \u203a Background")
-        self.viewer_button.setEnabled(viewer_background is not None)
-        background_row = QHBoxLayout()
-        background_row.addWidget(self.background_button)
-        background_row.addWidget(self.viewer_button)
-        background_row.addStretch(1)
-
-        self.quality_slider = QSlider(Qt.Orientation.Horizontal)
-        self.quality_slider.setObjectName("saveQualitySlider")
-        self.quality_spin = QSpinBox()
-        self.quality_spin.setObjectName("saveQualitySpin")
-        self.quality_spin.setAccessibleName("JPEG quality")
-        for control in (self.quality_slider, self.quality_spin):
-            control.setRange(1, 95)
-            control.setToolTip("Higher keeps more detail in larger files; 90 suits most "
-                               "uses, 95 is the most that helps")
-        self.quality_slider.valueChanged.connect(self.quality_spin.setValue)
-        self.quality_spin.valueChanged.connect(self.quality_slider.setValue)
-        quality_row = QHBoxLayout()
-        quality_row.addWidget(self.quality_slider, 1)
-        quality_row.addWidget(self.quality_spin)
-
-        self.crop_check = QCheckBox("Crop to the subject")
-        self.crop_check.setObjectName("saveCropCheck")
-        self.crop_check.setToolTip("Trim the empty space around the subject, as the mask "
-                                   "shows it")
-        self.padding_spin = QSpinBox()
-        self.padding_spin.setObjectName("savePaddingSpin")
-        self.padding_spin.setAccessibleName("Padding around the subject")
-        self.padding_spin.setRange(0, 2000)
-        self.padding_spin.setSuffix(" px")
-        self.padding_spin.setToolTip("Space kept around the subject when cropping (never "
-                                     "beyond the image's edge)")
-        crop_row = QHBoxLayout()
-        crop_row.addWidget(self.crop_check)
-        crop_row.addSpacing(12)
-        crop_row.addWidget(QLabel("Padding:"))
-        crop_row.addWidget(self.padding_spin)
-        crop_row.addStretch(1)
-
+        self.setMinimumWidth(380)
         form = QFormLayout()
-        if kind == "cutout":
-            form.addRow("Format:", self.format_combo)
-            form.addRow("JPEG background:", background_row)
-            form.addRow("JPEG quality:", quality_row)
-        form.addRow("", crop_row)
+        form.addRow("Format:", self._build_format())
+        form.addRow("JPEG background:", self._build_background_row())
+        form.addRow("JPEG quality:", self._build_quality_row())
+        form.addRow("", self._build_crop_row())
+        for row in range(3):                 # a mask is a PNG: only cropping applies
+            form.setRowVisible(row, kind == "cutout")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -159,6 +105,71 @@ class SaveOptionsDialog(QDialog):
         self.format_combo.currentIndexChanged.connect(self._refresh)
         self.crop_check.toggled.connect(self._refresh)
         self._refresh()
+
+    def _build_format(self) -> QComboBox:
+        self.format_combo = QComboBox()
+        self.format_combo.setObjectName("saveFormatCombo")
+        self.format_combo.setAccessibleName("Format")
+        for text, value in FORMAT_CHOICES:
+            self.format_combo.addItem(text, value)
+        return self.format_combo
+
+    def _build_background_row(self) -> QHBoxLayout:
+        viewer_background = self._viewer_background
+        self.background_button = QPushButton()
+        self.background_button.setObjectName("saveBackgroundButton")
+        self.background_button.setAccessibleName("JPEG background colour")
+        self.background_button.setToolTip("JPEG has no transparency: the cut-out is laid on "
+                                          "this colour. Click to pick another.")
+        self.viewer_button = QPushButton("Same as the viewer")
+        self.viewer_button.setObjectName("saveViewerBackgroundButton")
+        self.viewer_button.setToolTip("Use the colour the viewer shows the cut-out on"
+                                      if viewer_background else
+                                      "The viewer shows a checkerboard or an image, not a "
+                                      "colour: choose one in View \u203a Background")
+        self.viewer_button.setEnabled(viewer_background is not None)
+        background_row = QHBoxLayout()
+        background_row.addWidget(self.background_button)
+        background_row.addWidget(self.viewer_button)
+        background_row.addStretch(1)
+        return background_row
+
+    def _build_quality_row(self) -> QHBoxLayout:
+        self.quality_slider = QSlider(Qt.Orientation.Horizontal)
+        self.quality_slider.setObjectName("saveQualitySlider")
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setObjectName("saveQualitySpin")
+        self.quality_spin.setAccessibleName("JPEG quality")
+        for control in (self.quality_slider, self.quality_spin):
+            control.setRange(1, 95)
+            control.setToolTip("Higher keeps more detail in larger files; 90 suits most "
+                               "uses, 95 is the most that helps")
+        self.quality_slider.valueChanged.connect(self.quality_spin.setValue)
+        self.quality_spin.valueChanged.connect(self.quality_slider.setValue)
+        quality_row = QHBoxLayout()
+        quality_row.addWidget(self.quality_slider, 1)
+        quality_row.addWidget(self.quality_spin)
+        return quality_row
+
+    def _build_crop_row(self) -> QHBoxLayout:
+        self.crop_check = QCheckBox("Crop to the subject")
+        self.crop_check.setObjectName("saveCropCheck")
+        self.crop_check.setToolTip("Trim the empty space around the subject, as the mask "
+                                   "shows it")
+        self.padding_spin = QSpinBox()
+        self.padding_spin.setObjectName("savePaddingSpin")
+        self.padding_spin.setAccessibleName("Padding around the subject")
+        self.padding_spin.setRange(0, 2000)
+        self.padding_spin.setSuffix(" px")
+        self.padding_spin.setToolTip("Space kept around the subject when cropping (never "
+                                     "beyond the image's edge)")
+        crop_row = QHBoxLayout()
+        crop_row.addWidget(self.crop_check)
+        crop_row.addSpacing(12)
+        crop_row.addWidget(QLabel("Padding:"))
+        crop_row.addWidget(self.padding_spin)
+        crop_row.addStretch(1)
+        return crop_row
 
     def set_background(self, colour: str) -> None:
         self._background = "#{:02x}{:02x}{:02x}".format(*parse_colour(colour))
