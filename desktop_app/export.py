@@ -119,11 +119,12 @@ def write_image(source: Path, target: Path, mode: str, fmt: str = "PNG") -> Path
     """Write ``source`` as ``fmt`` in ``mode`` at ``target`` (the CLI's plain copy)."""
     source, target = Path(source), Path(target)
     with _read(source, "result") as img:
-        if img.format == fmt and img.mode == mode:
+        if img.format == fmt and img.mode == mode and not _grey_with_profile(img):
             # already right: keep the bytes as they are
             return _atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
         img = img.convert(mode)
-    return _atomic_write(target, lambda tmp: img.save(tmp, fmt))
+    extra = _NO_PROFILE if img.mode in _GREY_MODES else {}
+    return _atomic_write(target, lambda tmp: img.save(tmp, fmt, **extra))
 
 
 def export_cutout(cutout_path: str | Path, mask_path: str | Path | None, target: str | Path,
@@ -167,12 +168,22 @@ def export_mask(mask_path: str | Path, target: str | Path,
     with _read(mask_path, "mask") as src:
         box = subject_box(src, options.padding) if options.crop_to_subject else None
         if (box is None and src.format == "PNG" and src.mode == "L"
-                and not _rotated(src)):
+                and not _rotated(src) and not _grey_with_profile(src)):
             return _atomic_write(target, lambda tmp: shutil.copyfile(mask_path, tmp))
         img = _upright(src).convert("L")
     if box is not None:
         img = img.crop(box)
-    return _atomic_write(target, lambda tmp: img.save(tmp, "PNG"))
+    return _atomic_write(target, lambda tmp: img.save(tmp, "PNG", **_NO_PROFILE))
+
+
+# A mask is grey: an RGB colour profile in a grey PNG is invalid (libpng warns about it, and
+# some apps refuse the file), and a grey one says nothing a mask needs. None is written.
+_GREY_MODES = ("1", "L", "LA", "I", "I;16")
+_NO_PROFILE = {"icc_profile": None}
+
+
+def _grey_with_profile(img: Image.Image) -> bool:
+    return img.mode in _GREY_MODES and bool(img.info.get("icc_profile"))
 
 
 def subject_box(mask: Image.Image, padding: int = 0

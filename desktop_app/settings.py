@@ -125,6 +125,15 @@ class Settings:
         self._set("export/background", value)
 
     @property
+    def export_jpeg_quality(self) -> int:
+        """JPEG quality for saved cut-outs, 1-95."""
+        return min(95, max(1, self._get("export/jpeg_quality", 92, int)))
+
+    @export_jpeg_quality.setter
+    def export_jpeg_quality(self, value: int) -> None:
+        self._set("export/jpeg_quality", int(value))
+
+    @property
     def export_crop(self) -> bool:
         """Crop saved cut-outs and masks to the subject's bounding box."""
         return str(self._qs.value("export/crop", "false")).lower() in ("true", "1")
@@ -174,6 +183,24 @@ class Settings:
     @view_background.setter
     def view_background(self, value: dict) -> None:
         self._set_dict("view/background", value)
+
+    @property
+    def view_mode(self) -> str:
+        """The viewer's layout: "all" (side by side), "original", "cutout", "mask", "compare"."""
+        return self._get("view/mode", "all", str)
+
+    @view_mode.setter
+    def view_mode(self, value: str) -> None:
+        self._set("view/mode", str(value))
+
+    @property
+    def compare_divider(self) -> float:
+        """Where the compare divider was left, as a share of the pane's width."""
+        return min(1.0, max(0.0, self._get("view/compare_divider", 0.5, float)))
+
+    @compare_divider.setter
+    def compare_divider(self, value: float) -> None:
+        self._set("view/compare_divider", float(value))
 
     def policy(self) -> Policy:
         from desktop_app.jobs.control import Policy  # read when the queue is built

@@ -420,3 +420,43 @@ def test_a_mask_carried_in_transparency_crops_too(results, tmp_path):
     target = export_cutout(*results, tmp_path / "out.png", ExportOptions(crop_to_subject=True))
     with Image.open(target) as img:
         assert img.size == (SUBJECT[2] - SUBJECT[0], SUBJECT[3] - SUBJECT[1])
+
+
+def test_a_written_mask_never_carries_a_colour_profile(tmp_path):
+    """HitPaw's masks may come with the photo's RGB profile; an RGB profile is invalid in a
+    grey PNG (libpng warns). Every mask Cutout writes, copied or converted, has none."""
+    from PIL import ImageCms
+
+    from desktop_app.jobs.previews import ensure_previews
+    from desktop_app.sandbox.samples import encode_png
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    mask = Image.new("L", (W, H), 0)
+    ImageDraw.Draw(mask).rectangle((30, 20, 69, 59), fill=255)
+    mask.save(tmp_path / "mask.png", icc_profile=srgb)
+    Image.new("RGB", (W, H), 0).save(tmp_path / "mask.jpg", icc_profile=srgb)
+    cutout = Image.new("RGBA", (W, H), (200, 0, 0, 255))
+    cutout.save(tmp_path / "cutout.png", icc_profile=srgb)
+    with Image.open(tmp_path / "mask.png") as img:
+        assert img.info.get("icc_profile")                      # the trap is really there
+
+    written = [export_mask(tmp_path / "mask.png", tmp_path / "out-copy.png"),
+               export_mask(tmp_path / "mask.png", tmp_path / "out-crop.png",
+                           ExportOptions(crop_to_subject=True, padding=2)),
+               export_mask(tmp_path / "mask.jpg", tmp_path / "out-jpg.png"),
+               write_image(tmp_path / "mask.png", tmp_path / "cli-mask.png", "L")]
+    (tmp_path / "sandbox.png").write_bytes(encode_png(Image.open(tmp_path / "mask.png")))
+    written.append(tmp_path / "sandbox.png")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    files = ensure_previews(cache, tmp_path / "cutout.png", tmp_path / "mask.png", None)
+    written.append(files.mask)
+    for path in written:
+        with Image.open(path) as im:
+            assert im.mode == "L", path
+            assert "icc_profile" not in im.info, path
+    # the cut-out is colour: its profile is kept
+    export_cutout(tmp_path / "cutout.png", tmp_path / "mask.png", tmp_path / "c.png",
+                  ExportOptions(crop_to_subject=True))
+    with Image.open(tmp_path / "c.png") as im:
+        assert im.info.get("icc_profile") == srgb

@@ -162,7 +162,8 @@ def test_save_all_controls_follow_their_switches(qtbot, monkeypatch):
     assert dialog.background() == "#ff8800"                  # cancelled: unchanged
 
 
-def test_save_all_folder_is_chosen_and_must_exist(qtbot, tmp_path, monkeypatch):
+def test_save_all_folder_is_chosen_and_a_missing_one_is_offered_to_be_made(qtbot, tmp_path,
+                                                                          monkeypatch):
     dialog = make_dialog(qtbot)
     assert not dialog.ok_button.isEnabled()                  # no folder yet
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
@@ -170,12 +171,20 @@ def test_save_all_folder_is_chosen_and_must_exist(qtbot, tmp_path, monkeypatch):
     qtbot.mouseClick(dialog.browse_button, Qt.MouseButton.LeftButton)
     assert dialog.folder() == tmp_path / "gone" and dialog.ok_button.isEnabled()
     dialog.show()
+    seen = {}
+    answer_modal(qtbot, "cancelButton", seen)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "does not exist" in seen["text"] and "Create folder" in seen["buttons"]
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
-    assert "does not exist" in dialog.preview.text()
-    (tmp_path / "gone").mkdir()
+    answer_modal(qtbot, "createFolderButton", seen)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
+    assert not (tmp_path / "gone").exists()                  # made when saving, in a worker
+    (tmp_path / "file").write_bytes(b"x")
+    dialog.folder_edit.setText(str(tmp_path / "file"))
+    dialog.show()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "is a file, not a folder" in dialog.preview.text()
 
 
 # -- the overwrite question --------------------------------------------------------------------

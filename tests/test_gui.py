@@ -190,6 +190,13 @@ def test_expired_result_links_say_so(qtbot, make_window, connected):
     assert "expired" in window.model.data(window.model.index(0)).lower()
 
 
+def accept_save_options(monkeypatch) -> None:
+    """Answer the save-options dialog (format, crop...) with what it shows, as OK would."""
+    from desktop_app.ui.save_options import SaveOptionsDialog
+
+    monkeypatch.setattr(SaveOptionsDialog, "exec", lambda dialog: 1)
+
+
 def test_save_buttons_write_png_files_with_alpha(qtbot, make_window, connected, tmp_path,
                                                  monkeypatch):
     window = make_window()
@@ -203,6 +210,7 @@ def test_save_buttons_write_png_files_with_alpha(qtbot, make_window, connected, 
         return str(tmp_path / ("out-mask" if "mask" in title.lower() else "out-cutout")), ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    accept_save_options(monkeypatch)
     matted_button = window.findChild(QPushButton, "saveMattedButton")
     assert matted_button.isEnabled()
     matted_button.click()
@@ -239,6 +247,7 @@ def test_saving_into_a_read_only_folder_says_so(qtbot, make_window, connected, t
     warnings = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a: (str(target_dir / "x.png"), "")))
+    accept_save_options(monkeypatch)
     monkeypatch.setattr(QMessageBox, "warning",
                         staticmethod(lambda parent, title, text: warnings.append(text)))
     window.findChild(QPushButton, "saveMattedButton").click()

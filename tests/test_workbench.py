@@ -310,6 +310,9 @@ def test_single_save_follows_the_export_settings(qtbot, make_window, connected, 
     target = tmp_path / "cut.jpg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a: (str(target), "JPEG image (*.jpg)")))
+    from desktop_app.ui.save_options import SaveOptionsDialog
+
+    monkeypatch.setattr(SaveOptionsDialog, "exec", lambda dialog: 1)  # as the settings say
     window.commands.save_matted.trigger()
     qtbot.waitUntil(target.exists, timeout=WAIT_MS)
     with Image.open(target) as img:

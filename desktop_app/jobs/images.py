@@ -151,3 +151,80 @@ def _os_reason(err: OSError) -> str:
     if err.errno in (errno.EACCES, errno.EPERM):
         return "you do not have permission to open it"
     return (err.strerror or str(err)).lower()
+
+
+# -- showing any image as it is -----------------------------------------------------------
+_ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+_DEEP_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}
+
+
+@dataclass(frozen=True)
+class Header:
+    """What an image file's header tells, without decoding it: its upright size and frames."""
+
+    width: int
+    height: int
+    format: str
+    frames: int = 1
+    orientation: int = 1     # EXIF orientation (1: stored upright)
+
+
+def peek(path: Path | str) -> Header:
+    """The upright size and frame count of any image Pillow opens (an original downloaded
+    from a link may be a GIF or a BMP); OSError or ValueError when it is not an image."""
+    register_heif()
+    with Image.open(path) as img:
+        width, height = img.size
+        if _orientation_swaps(img):
+            width, height = height, width
+        frames = getattr(img, "n_frames", 1) or 1
+        try:
+            orientation = int(img.getexif().get(0x0112, 1) or 1)
+        except Exception:  # noqa: BLE001 - a broken EXIF block means "upright"
+            orientation = 1
+        return Header(width, height, img.format or "?", frames, orientation)
+
+
+def has_transparency(img: Image.Image) -> bool:
+    """Whether some pixels may be see-through: an alpha channel or a transparent colour."""
+    return img.mode in _ALPHA_MODES or "transparency" in img.info
+
+
+def to_display(img: Image.Image) -> Image.Image:
+    """The picture in 8-bit ``L``, ``RGB`` or ``RGBA``, as a designer expects to see it.
+
+    Transparency is kept (never flattened onto the colour hidden under it, nor onto black),
+    and deep images (16-bit greys, 32-bit integers, floats) are scaled to 8 bits, not clipped:
+    Pillow's own ``convert("L")`` clips a 16-bit grey to white. A 48-bit RGB PNG already
+    opens as 8-bit RGB; CMYK and palette images are converted to RGB.
+    """
+    if img.mode in ("L", "RGB", "RGBA"):
+        return img.convert("RGBA") if "transparency" in img.info else img
+    if img.mode in _DEEP_MODES:
+        return _scaled_grey(img)
+    if has_transparency(img):
+        return img.convert("RGBA")
+    if img.mode == "1":
+        return img.convert("L")
+    return img.convert("RGB")
+
+
+def _scaled_grey(img: Image.Image) -> Image.Image:
+    import numpy as np
+
+    data = np.asarray(img)
+    if img.mode.startswith("I;16"):
+        grey = (data.astype(np.uint32) * 255 + 32767) // 65535
+        return Image.fromarray(grey.astype(np.uint8))
+    values = data.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if img.mode == "F" and low >= 0.0 and high <= 1.0:
+        low, high = 0.0, 1.0                      # a float image in 0..1
+    elif low >= 0 and high <= 255:
+        low, high = 0.0, 255.0                    # already 8-bit values
+    elif low >= 0 and high <= 65535:
+        low, high = 0.0, 65535.0                  # a 16-bit image read as 32-bit integers
+    span = (high - low) or 1.0
+    scaled = np.clip((np.nan_to_num(values, nan=low) - low) * (255.0 / span), 0, 255)
+    return Image.fromarray(np.rint(scaled).astype(np.uint8))

@@ -12,7 +12,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import Image
+
+from desktop_app.jobs.images import register_heif, to_display
 
 PREVIEW_SIZE = 1600
 THUMB_SIZE = 96
@@ -58,7 +60,8 @@ def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | No
     targets = [(Path(cutout), workdir / "preview-cutout.png", "RGBA"),
                (Path(mask), workdir / "preview-mask.png", "L")]
     if original is not None and Path(original).exists():
-        targets.append((Path(original), workdir / "preview-original.png", "RGB"))
+        # "display": the original as it is, transparency and deep tones included
+        targets.append((Path(original), workdir / "preview-original.png", "display"))
     thumb = workdir / "thumb.png"
     missing = [(source, target, mode) for source, target, mode in targets
                if not target.exists() or (target.name == "preview-cutout.png"
@@ -70,19 +73,26 @@ def ensure_previews(workdir: Path, cutout: Path, mask: Path, original: Path | No
 
 
 def _make(targets: list[tuple[Path, Path, str]], thumb: Path) -> None:
+    register_heif()                      # a local original may be a phone's HEIC
     for source, target, mode in targets:
         with Image.open(source) as img:
-            img.draft(mode if mode != "RGBA" else "RGB", (PREVIEW_SIZE, PREVIEW_SIZE))
+            img.draft("RGB" if mode == "RGBA" else None if mode == "display" else mode,
+                      (PREVIEW_SIZE, PREVIEW_SIZE))
             img.load()
+            turn = _TURNS.get(_orientation(img))
             # Every full-size copy of a 24-megapixel result is ~100 MB that Pillow allocates
             # and zeroes while holding the GIL, which stalls the GUI thread for tens of
             # milliseconds: so convert only when the mode differs, shrink in place, and turn
             # by the EXIF orientation only once the picture is small.
-            if img.mode != mode:
+            if mode == "display":
+                img = to_display(img)
+            elif img.mode != mode:
                 img = img.convert(mode)
             img.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.BILINEAR,
                           reducing_gap=2.0)
-            ImageOps.exif_transpose(img, in_place=True)
+            if turn is not None:
+                img = img.transpose(turn)
+            img.info.pop("exif", None)       # the preview is upright: no orientation to redo
             _save_png(img, target)
             if mode == "RGBA":
                 small = img.copy()
@@ -90,11 +100,27 @@ def _make(targets: list[tuple[Path, Path, str]], thumb: Path) -> None:
                 _save_png(small, thumb)
 
 
+_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+          6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_90}
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation, read before a conversion can drop it (as ``exif_transpose``)."""
+    try:
+        return int(img.getexif().get(0x0112, 1) or 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block means "upright"
+        return 1
+
+
 def _save_png(img: Image.Image, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        img.save(tmp, "PNG", compress_level=1)
+        # no colour profile on a grey preview: an RGB one would be invalid there (libpng warns)
+        extra = {"icc_profile": None} if img.mode in ("L", "LA") else {}
+        img.save(tmp, "PNG", compress_level=1, **extra)
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)

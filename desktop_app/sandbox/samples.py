@@ -47,7 +47,9 @@ def encode_png(image: Image.Image) -> bytes:
     """PNG bytes, fast for big images (the sandbox favours latency over a few megabytes)."""
     buffer = io.BytesIO()
     level = 1 if image.width * image.height > _FAST_ENCODE_PIXELS else 6
-    image.save(buffer, format="PNG", compress_level=level)
+    # a mask never carries a colour profile: an RGB one is invalid in a grey PNG
+    extra = {"icc_profile": None} if image.mode in ("1", "L", "LA") else {}
+    image.save(buffer, format="PNG", compress_level=level, **extra)
     return buffer.getvalue()
 
 

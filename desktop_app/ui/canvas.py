@@ -37,12 +37,27 @@ def floor_half(value: float) -> int:
     return math.floor(value + 0.5)
 
 
+def placed_rect(source: ImageSource, frame: QSize) -> QRectF:
+    """Where ``source`` sits in the frame, in full pixels: the whole frame, or, when its shape
+    differs from the frame's (a service that turned the result, or did not), its own shape
+    fitted and centred inside it. A picture is never stretched to another one's shape."""
+    image, fw, fh = source.image(), frame.width(), frame.height()
+    iw, ih = max(1, image.width()), max(1, image.height())
+    if abs(iw * fh - ih * fw) <= 0.02 * iw * fh:
+        return QRectF(0, 0, fw, fh)
+    scale = min(fw / iw, fh / ih)
+    width, height = iw * scale, ih * scale
+    return QRectF((fw - width) / 2, (fh - height) / 2, width, height)
+
+
 def draw_source(painter: QPainter, source: ImageSource, frame: QSize, origin: QPointF,
                 zoom: float, visible: QRectF) -> None:
     """Draw the visible part of ``source``; the painter works in device pixels."""
-    level = source.level_for(frame.width(), zoom)
-    kx = zoom * frame.width() / level.width()       # device pixels per level pixel
-    ky = zoom * frame.height() / level.height()
+    place = placed_rect(source, frame)
+    origin = QPointF(origin.x() + place.x() * zoom, origin.y() + place.y() * zoom)
+    level = source.level_for(max(1, round(place.width())), zoom)
+    kx = zoom * place.width() / level.width()       # device pixels per level pixel
+    ky = zoom * place.height() / level.height()
     sx0 = max(0, math.floor((visible.left() - origin.x()) / kx))
     sy0 = max(0, math.floor((visible.top() - origin.y()) / ky))
     sx1 = min(level.width(), math.ceil((visible.right() - origin.x()) / kx))
@@ -51,7 +66,7 @@ def draw_source(painter: QPainter, source: ImageSource, frame: QSize, origin: QP
         return
     target = QRectF(origin.x() + sx0 * kx, origin.y() + sy0 * ky,
                     (sx1 - sx0) * kx, (sy1 - sy0) * ky)
-    real_pixels = level.width() >= frame.width() and zoom >= 1.0 - 1e-9
+    real_pixels = level.width() >= place.width() and zoom >= 1.0 - 1e-9
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not real_pixels)
     painter.drawImage(target, level, QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0))
 
@@ -124,6 +139,13 @@ class Canvas(QWidget):
         right = floor_half(origin.x() + frame.width() * zoom)
         bottom = floor_half(origin.y() + frame.height() * zoom)
         return QRectF(origin.x(), origin.y(), right - origin.x(), bottom - origin.y())
+
+    def source_rect(self, source: ImageSource) -> QRectF:
+        """Where ``source`` is drawn, in device pixels (``placed_rect`` at this zoom)."""
+        place, zoom, origin = placed_rect(source, self.state.full_size()), self.state.zoom(), \
+            self.origin()
+        return QRectF(origin.x() + place.x() * zoom, origin.y() + place.y() * zoom,
+                      place.width() * zoom, place.height() * zoom)
 
     def _device_rect(self) -> QRectF:
         dpr = self.devicePixelRatioF()
@@ -404,8 +426,10 @@ class ImageCanvas(Canvas):
         painter.save()
         self._device_painter(painter)
         visible = self.image_rect().intersected(self._device_rect())
-        if self._backdrop is not None:
-            self._paint_backdrop(painter, self._backdrop, visible)
+        if self._backdrop is not None and self._source.image().hasAlphaChannel():
+            # under see-through pixels only: an opaque picture needs no checkerboard
+            self._paint_backdrop(painter, self._backdrop,
+                                 visible.intersected(self.source_rect(self._source)))
         draw_source(painter, self._source, self.state.full_size(), self.origin(),
                     self.state.zoom(), visible)
         painter.restore()

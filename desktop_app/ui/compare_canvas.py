@@ -10,6 +10,7 @@ from desktop_app.ui.canvas import Canvas, draw_source, floor_half
 from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
 
 DIVIDER_STEP = 0.05             # arrow keys move the compare divider by this share
+_CHECKER = Backdrop()           # under an original's transparent pixels, whatever the cut-out's
 
 
 class CompareCanvas(Canvas):
@@ -125,12 +126,16 @@ class CompareCanvas(Canvas):
         if not left.isEmpty() and self._original is not None:
             painter.save()
             painter.setClipRect(left)
+            if self._original.image().hasAlphaChannel():     # see-through: a checkerboard
+                self._paint_backdrop(painter, _CHECKER,
+                                     left.intersected(self.source_rect(self._original)))
             draw_source(painter, self._original, frame, origin, zoom, left)
             painter.restore()
         if not right.isEmpty():
             painter.save()
             painter.setClipRect(right)
-            self._paint_backdrop(painter, self._backdrop, right)
+            self._paint_backdrop(painter, self._backdrop, right if self._cutout is None else
+                                 right.intersected(self.source_rect(self._cutout)))
             if self._cutout is not None:
                 draw_source(painter, self._cutout, frame, origin, zoom, right)
             painter.restore()

@@ -53,32 +53,42 @@ def full_levels(image: QImage, preview_width: int) -> list[QImage]:
 
 
 def pil_to_qimage(img: Image.Image) -> QImage:
-    """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go)."""
+    """A Pillow image as a paint-ready QImage (a deep copy; the Pillow image can go).
+
+    Any mode is shown as it is (``jobs.images.to_display``): transparency stays transparent,
+    so the panes paint their checkerboard under it, and deep images keep their tones.
+    """
+    from desktop_app.jobs.images import to_display
+
+    img = to_display(img)
     width, height = img.size
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-            img.mode == "P" and "transparency" in img.info):
-        data = img.convert("RGBA").tobytes()
+    if img.mode == "RGBA":
+        data = img.tobytes()
         image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888)
-    elif img.mode in ("1", "L", "I", "I;16", "F"):
-        data = img.convert("L").tobytes()
+    elif img.mode == "L":
+        data = img.tobytes()
         image = QImage(data, width, height, width, QImage.Format.Format_Grayscale8)
     else:
-        data = img.convert("RGB").tobytes()
+        data = img.tobytes()
         image = QImage(data, width, height, width * 3, QImage.Format.Format_RGB888)
     return paint_ready(image)        # converting copies out of ``data`` before it goes
 
 
 def read_image(path: str | Path, max_side: int | None = None) -> QImage:
-    """Decode an image file as the previews are made (EXIF-rotated), ready to paint.
+    """Decode an image file as the previews are made (upright by its EXIF orientation, its
+    first frame, HEIC too), ready to paint.
 
     Slow for big files: call it in a worker. Pillow's decompression-bomb guard stays on.
     """
     from PIL import Image, ImageOps
 
+    from desktop_app.jobs.images import register_heif, to_display
+
+    register_heif()
     with Image.open(path) as img:
         if max_side:
             img.draft(None, (max_side, max_side))
-        img = ImageOps.exif_transpose(img)
+        img = to_display(ImageOps.exif_transpose(img))
         if max_side and max(img.size) > max_side:
             img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         return pil_to_qimage(img)

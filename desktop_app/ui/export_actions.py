@@ -6,10 +6,13 @@ and reports back in sentences through ``message`` (status bar) and ``problem`` (
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
 
 from desktop_app.export import (
     EXTENSIONS,
@@ -22,6 +25,30 @@ from desktop_app.jobs.model import Job
 from desktop_app.save_all import plan_save_all, run_plan
 from desktop_app.settings import Settings
 from desktop_app.ui.tasks import run_task
+
+
+def result_files(job: Job) -> tuple[Path, Path]:
+    """The cut-out and mask saving uses: ``jobs.turns.result_files`` (imported on first save:
+    it brings Pillow)."""
+    from desktop_app.jobs.turns import result_files as files
+
+    return files(job)
+
+
+def _resolved(job: Job) -> SimpleNamespace:
+    """The job as Save all plans it: its stem and the files saving uses (``result_files``)."""
+    cutout, mask = result_files(job)
+    return SimpleNamespace(stem=job.stem, cutout_path=cutout, mask_path=mask)
+
+
+def create_folder(folder: Path) -> None:
+    """Make a Save all folder (and its parents), or raise ExportError with a sentence."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = (err.strerror or str(err)).rstrip(".").lower()
+        raise ExportError(f"Could not create the folder {folder}: {reason}. Choose another "
+                          "folder.", "folder") from None
 
 
 def export_dialogs():
@@ -42,7 +69,10 @@ class ExportActions(QObject):
 
     # -- one file --------------------------------------------------------------------
     def save_cutout(self, job: Job) -> None:
-        fmt = self._settings.export_format
+        options = self._ask_options("cutout")
+        if options is None:
+            return
+        fmt = options.format
         folder = Path(self._settings.last_save_dir)
         answer = export_dialogs().ask_save_path(
             self._window, "Save cut-out", folder / f"{job.stem}-cutout.{EXTENSIONS[fmt]}", fmt)
@@ -50,25 +80,50 @@ class ExportActions(QObject):
             return
         target, fmt = answer
         self._settings.export_format = fmt       # the format used last is the next default
-        options = self._options(fmt)
-        cutout, mask = Path(job.cutout_path), Path(job.mask_path)
-        self._write("cut-out", target, lambda: export_cutout(cutout, mask, target, options))
+        options = replace(options, format=fmt)
+        snapshot = job.snapshot()
+        self._write("cut-out", target, lambda: export_cutout(*result_files(snapshot), target,
+                                                             options))
 
     def save_mask(self, job: Job) -> None:
+        options = self._ask_options("mask")
+        if options is None:
+            return
         folder = Path(self._settings.last_save_dir)
         answer = export_dialogs().ask_save_path(
             self._window, "Save mask", folder / f"{job.stem}-mask.png", "PNG", formats=("PNG",))
         if answer is None:
             return
         target, _ = answer
-        mask = Path(job.mask_path)
-        options = self._options("PNG")
-        self._write("mask", target, lambda: export_mask(mask, target, options))
+        snapshot = job.snapshot()
+        self._write("mask", target, lambda: export_mask(result_files(snapshot)[1], target,
+                                                        options))
 
     def _options(self, fmt: str) -> ExportOptions:
         s = self._settings
         return ExportOptions(format=fmt, background=s.export_background,
-                             crop_to_subject=s.export_crop, padding=s.export_padding)
+                             crop_to_subject=s.export_crop, padding=s.export_padding,
+                             jpeg_quality=s.export_jpeg_quality)
+
+    def _ask_options(self, kind: str) -> ExportOptions | None:
+        """The format, JPEG background and quality, crop and padding for one file (None when
+        cancelled); what was chosen is the next default."""
+        from desktop_app.ui.save_options import SaveOptionsDialog, viewer_colour
+
+        s = self._settings
+        dialog = SaveOptionsDialog(kind, self._options(s.export_format),
+                                   viewer_colour(s.view_background), self._window)
+        try:
+            if not dialog.exec():
+                return None
+            options = dialog.options()
+        finally:
+            dialog.deleteLater()
+        s.export_crop, s.export_padding = options.crop_to_subject, options.padding
+        if kind == "cutout":
+            s.export_background, s.export_jpeg_quality = options.background, \
+                options.jpeg_quality
+        return options
 
     def _write(self, label: str, target: Path, work) -> None:
         self._settings.last_save_dir = str(target.parent)
@@ -91,7 +146,8 @@ class ExportActions(QObject):
             self._settings.save_all_state = dialog.state()
             self._settings.export_background = dialog.background()
             try:
-                plan = plan_save_all(jobs, dialog.folder(), dialog.pattern(), dialog.options(),
+                plan = plan_save_all([_resolved(j) for j in jobs], dialog.folder(),
+                                     dialog.pattern(), dialog.options(),
                                      dialog.include_masks(), dialog.mask_pattern())
             except (ValueError, ExportError) as err:
                 self.problem.emit("Not saved", str(err))
@@ -104,20 +160,40 @@ class ExportActions(QObject):
         if answer == "cancel":
             return
         self._settings.last_save_dir = str(folder)
+        self._run_save_all(plan, folder, answer == "replace")
+
+    def _run_save_all(self, plan, folder: Path, replace_existing: bool) -> None:
+        """Write the plan in a worker while a progress dialog shows it and offers Stop."""
+        from desktop_app.ui.save_all_progress import SaveAllProgress
+
+        dialog = SaveAllProgress(len(plan), folder, self._window)
+        progress, stop = dialog.progress, dialog.stop_requested
+        make_folder = not folder.is_dir()     # the person agreed to create it in the dialog
         self.message.emit(f"Saving {len(plan)} files\u2026", 0)
+
+        def work():
+            if make_folder:
+                create_folder(folder)
+            return run_plan(plan, replace_existing, progress=progress.progressed.emit,
+                            should_stop=stop.is_set)
 
         def done(report) -> None:
             self.message.emit(report.summary(), 0 if not report.ok else 10000)
-            if not report.ok:
-                self.problem.emit("Some files were not saved",
-                                  report.summary() + "\n\n" + "\n".join(report.details()))
+            if isValid(dialog):                  # it may have been closed meanwhile
+                dialog.finish(report)
 
-        run_task(self, lambda: run_plan(plan, answer == "replace"), done,
-                 lambda sentence: self.problem.emit("Not saved", sentence))
+        def failed(sentence: str) -> None:
+            self.message.emit(sentence, 0)
+            if isValid(dialog):
+                dialog.fail(sentence)
+
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        run_task(self, work, done, failed)
 
     # -- the clipboard -------------------------------------------------------------------
     def copy(self, job: Job, kind: str) -> None:
-        path = Path(job.cutout_path if kind == "cutout" else job.mask_path)
+        snapshot, which = job.snapshot(), 0 if kind == "cutout" else 1
         label = "cut-out" if kind == "cutout" else "mask"
         self.message.emit(f"Copying the {label}\u2026", 0)
 
@@ -128,6 +204,7 @@ class ExportActions(QObject):
             self.message.emit(f"Copied the {label} ({clip.image.width()} \u00d7 "
                               f"{clip.image.height()} px).", 8000)
 
-        run_task(self, lambda: dialogs.load_for_clipboard(path, kind), copied,
+        run_task(self,
+                 lambda: dialogs.load_for_clipboard(result_files(snapshot)[which], kind), copied,
                  lambda sentence: self.problem.emit("Not copied", sentence))
 

@@ -356,11 +356,15 @@ class SaveAllDialog(QDialog):
         folder = self.folder()
         if not self.folder_edit.text().strip():
             return
-        if not folder.is_dir():
-            self.preview.setText(f"The folder {folder} does not exist: choose another, or "
-                                 "make it with Choose\u2026.")
+        if folder.exists() and not folder.is_dir():
+            self.preview.setText(f"{folder} is a file, not a folder: choose a folder.")
             self.preview.setStyleSheet("color: #b00020;")
             return
+        if not folder.exists():
+            from desktop_app.ui.save_all_progress import offer_to_create_folder
+
+            if not offer_to_create_folder(self, folder):   # made when saving, in a worker
+                return
         super().accept()
 
 

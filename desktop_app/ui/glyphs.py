@@ -99,6 +99,11 @@ def compare_glyph(p: QPainter, color: QColor) -> None:
     p.drawLine(QPointF(8, 1.5), QPointF(8, 14.5))
 
 
+def side_by_side_glyph(p: QPainter, color: QColor) -> None:
+    for x in (1.5, 6.5, 11.5):
+        p.drawRect(QRectF(x, 4.5, 3, 7))
+
+
 def swatch(backdrop: Backdrop, frame: QColor) -> QIcon:
     """The backdrop in small, framed, so the Background button shows what is chosen."""
     icon = QIcon()

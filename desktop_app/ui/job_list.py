@@ -6,6 +6,7 @@ scroll, and only rows of running jobs repaint while the spinner turns.
 
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSize, Qt, QTimer
@@ -62,7 +63,9 @@ class JobListModel(QAbstractListModel):
                 days = max(0, int((expires - time.time()) // 86400))
                 lines.append(f"Result links valid for {days} more day{'s' if days != 1 else ''}"
                              " (a copy is kept on this computer).")
-            return "\n".join(lines)
+            # rich text, so a long failure sentence wraps in the tooltip instead of running
+            # off the screen; escaped, so a link with & or < shows as it is
+            return "<qt>" + "<br>".join(html.escape(line) for line in lines) + "</qt>"
         return None
 
     # -- updates from the controller ---------------------------------------------------

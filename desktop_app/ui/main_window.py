@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from desktop_app.ui.connection import ConnectionPanel
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
+from desktop_app.ui.status_line import StatusBar
 from desktop_app.ui.window_actions import WindowActions, is_finished
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        status = QStatusBar()
+        status = StatusBar()       # a long message is elided, never hiding the counters
         status.setObjectName("statusBar")
         status.setAccessibleName("Status")
         self.setStatusBar(status)
@@ -151,12 +151,14 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.controller import JobController
         from desktop_app.ui.export_actions import ExportActions
         from desktop_app.ui.results_page import ResultsPage
+        from desktop_app.ui.view_modes import keep_in_settings
 
         self.exporter = ExportActions(self, self.settings)
         self.controller = JobController(self.settings.policy(), self.settings.concurrency,
                                         store=HistoryStore(self._history_path), parent=self)
         self.results = ResultsPage(self.settings.view_background)
         self.viewer = self.results.viewer
+        keep_in_settings(self.viewer, self.settings)   # the layout and the compare divider
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
         self.clock = RowClock(self.model)
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
         self.viewer.background_changed.connect(self._background_changed)
+        self.results.results_changed.connect(self._results_changed)
         view = self.jobs_panel.view
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         view.customContextMenuRequested.connect(self._context_menu)
@@ -380,6 +383,11 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.about import about_text
 
         QMessageBox.about(self, "About Cutout", about_text())
+
+    def _results_changed(self, job_id: str) -> None:
+        """A result was turned (or turned back): show and list the files saving now uses."""
+        self.results.forget([job_id])
+        self.controller.request_previews(job_id)
 
     def _background_changed(self, state: dict) -> None:
         self.settings.view_background = state

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLay
 
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.ui.decode import read_full_images
+from desktop_app.ui.result_notes import ResultNotes
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.viewer import Viewer
 
@@ -52,6 +53,7 @@ def detail_text(job: Job) -> str:
 
 class ResultsPage(QWidget):
     message = Signal(str, int)  # a sentence for the status bar, milliseconds (0: stays)
+    results_changed = Signal(str)  # a job's result files changed (turned): previews are stale
 
     def __init__(self, background_state: dict | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +63,9 @@ class ResultsPage(QWidget):
         self.viewer.set_background_state(background_state)
         self.viewer.background_failed.connect(lambda text: self.message.emit(text, 10000))
         self.viewer.full_resolution_wanted.connect(self._load_full_images)
+        self.notes = ResultNotes()       # a size or orientation mismatch, an animated original
+        self.notes.message.connect(self.message)
+        self.notes.results_changed.connect(self.results_changed)
         self.detail_label = QLabel()
         self.detail_label.setObjectName("jobDetail")
         self.detail_label.setWordWrap(True)
@@ -77,6 +82,7 @@ class ResultsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.viewer, 1)
+        layout.addWidget(self.notes)
         layout.addLayout(save_row)
 
     def _save_button(self, name: str, object_name: str, tip: str) -> QPushButton:
@@ -98,15 +104,19 @@ class ResultsPage(QWidget):
         previews = self._previews.get(job.id)
         if previews is not None and job.state == JobState.DONE:
             self._previews.move_to_end(job.id)
-            self.viewer.show_previews(previews, QSize(job.width, job.height)
-                                      if job.width and job.height else None)
+            check = getattr(previews, "check", None)
+            size = check.cutout_size if check is not None else (job.width, job.height)
+            self.viewer.show_previews(previews, QSize(*size) if all(size) else None)
+            self.notes.show_for(job, check)
         else:
             self.viewer.show_placeholder(WAITING.get(job.state, job.message or job.status_text))
+            self.notes.show_for(None, None)
         self.detail_label.setText(detail_text(job))
 
     def clear(self) -> None:
         self._job = None
         self.viewer.clear()
+        self.notes.show_for(None, None)
 
     def shown_id(self) -> str | None:
         return self._job.id if self._job is not None else None
@@ -132,9 +142,12 @@ class ResultsPage(QWidget):
         job = self._job
         if job is None or not job.has_results:
             return
-        job_id, files = job.id, (job.original_path, job.cutout_path, job.mask_path)
+        from desktop_app.jobs.turns import result_files
+
+        job_id, snapshot = job.id, job.snapshot()
         self.message.emit("Loading the full-size images\u2026", 5000)
-        run_task(self, lambda: read_full_images(*files),
+        run_task(self, lambda: read_full_images(snapshot.original_path,
+                                                *result_files(snapshot)),
                  lambda images: self._full_images_loaded(job_id, images),
                  lambda text: self.message.emit(
                      f"The full-size images could not be loaded: {text}", 8000))

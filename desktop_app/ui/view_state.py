@@ -28,6 +28,7 @@ from desktop_app.ui.decode import halve, paint_ready
 
 CHECKER = 8                     # logical pixels per checkerboard square
 MAX_ZOOM = 32.0
+MIN_SHOWN_PIXELS = 16           # zooming out never makes an image smaller than this
 
 
 def checkerboard(size: int = CHECKER, dark: bool = False) -> QPixmap:
@@ -153,7 +154,16 @@ class ViewState(QObject):
                              for v in self._viewports.values()))
 
     def zoom_limits(self) -> tuple[float, float]:
-        return min(0.1, self.fit_zoom() * 0.5), MAX_ZOOM
+        """How far out and in a designer may zoom.
+
+        Out: to 10 % or half the fitted zoom, but a tiny image (down to 1x1) never shrinks
+        below a few device pixels. In: to 3200 %, or as far as fitting already went (a 1x1
+        image fitted into a pane is far beyond 3200 %, and zooming in must not shrink it).
+        """
+        fit = self.fit_zoom()
+        longest = max(self._full.width(), self._full.height(), 1)
+        low = max(min(0.1, fit * 0.5), min(fit, MIN_SHOWN_PIXELS / longest))
+        return low, max(MAX_ZOOM, fit)
 
     def fit(self) -> None:
         was_fit = self._fit

@@ -39,10 +39,12 @@ from desktop_app.ui.glyphs import (
     drawn_icon,
     fit_glyph,
     magnifier,
+    side_by_side_glyph,
     swatch,
 )
 from desktop_app.ui.image_pane import ImagePane
 from desktop_app.ui.tasks import run_task
+from desktop_app.ui.view_modes import ViewModes
 from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
 
 log = logging.getLogger(__name__)
@@ -63,10 +65,12 @@ class Viewer(QWidget):
     - ``full_resolution_ready()``: the full-size images are prepared and painted from now on.
     - ``background_changed(dict)``: the backdrop changed; the dict is ``background_state()``.
     - ``background_failed(str)``: a background image could not be used (one sentence).
+    - ``view_mode_changed(str)``: another layout is shown (``view_modes.VIEW_MODES``).
     """
 
     full_resolution_wanted = Signal()
     full_resolution_ready = Signal()
+    view_mode_changed = Signal(str)
     background_changed = Signal(dict)
     background_failed = Signal(str)
 
@@ -91,7 +95,7 @@ class Viewer(QWidget):
     def _build(self) -> None:
         hint = "Scroll or pinch to zoom, drag to move, double-click for 100 %"
         self.original_pane = ImagePane("Original", "originalView", "Original image",
-                                       state=self.state)
+                                       checkered=True, state=self.state)
         self.matted_pane = ImagePane("Cut-out", "mattedView",
                                      "Cut-out on transparent background", checkered=True,
                                      state=self.state)
@@ -116,6 +120,10 @@ class Viewer(QWidget):
         self.stack.addWidget(panes)
         self.stack.addWidget(self.compare_pane)
         self._panes_page = panes
+        self.modes = ViewModes(self, {"original": self.original_pane,
+                                      "cutout": self.matted_pane, "mask": self.mask_pane},
+                               panes, self.stack, self.compare_pane)
+        self.modes.changed.connect(self._mode_changed)
 
         self.zoom_label = QLabel()
         self.zoom_label.setObjectName("zoomLabel")
@@ -153,10 +161,7 @@ class Viewer(QWidget):
         self.act_zoom_in = self._action("Zoom &in", ["Ctrl++", "Ctrl+="], self.zoom_in,
                                         "Zoom in")
         self.act_zoom_out = self._action("Zoom &out", ["Ctrl+-"], self.zoom_out, "Zoom out")
-        self.act_compare = self._action(
-            "&Compare before and after", ["Ctrl+B"], self.set_compare,
-            "Show the original and the cut-out in one pane with a divider to drag",
-            checkable=True)
+        self.act_compare = self.modes.actions["compare"]
         self._separator = QAction(self)
         self._separator.setSeparator(True)
 
@@ -180,12 +185,7 @@ class Viewer(QWidget):
         self.actual_button.setObjectName("actualSizeButton")
         self.zoom_out_button.setObjectName("zoomOutButton")
         self.zoom_in_button.setObjectName("zoomInButton")
-        self.compare_button = QToolButton()
-        self.compare_button.setObjectName("compareButton")
-        self.compare_button.setDefaultAction(self.act_compare)
-        self.act_compare.setIconText("Compare")
-        self.compare_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.compare_button.setAutoRaise(True)
+        self.compare_button = self.modes.buttons["compare"]
         self.background_button = QToolButton()
         self.background_button.setObjectName("backgroundButton")
         self.background_button.setAccessibleName("Background behind the cut-out")
@@ -202,7 +202,8 @@ class Viewer(QWidget):
         self.toolbar.addWidget(self.zoom_label)
         self.toolbar.addWidget(self.zoom_in_button)
         self.toolbar.addStretch(1)
-        self.toolbar.addWidget(self.compare_button)
+        self.toolbar.addWidget(self.modes.bar)
+        self.toolbar.addSpacing(8)
         self.toolbar.addWidget(self.background_button)
 
     def _refresh_icons(self) -> None:
@@ -211,14 +212,16 @@ class Viewer(QWidget):
                                   (self.act_actual, "zoom-original", actual_glyph),
                                   (self.act_zoom_in, "zoom-in", magnifier(True)),
                                   (self.act_zoom_out, "zoom-out", magnifier(False)),
-                                  (self.act_compare, "", compare_glyph)):
+                                  (self.act_compare, "", compare_glyph),
+                                  (self.modes.actions["all"], "", side_by_side_glyph)):
             drawn = drawn_icon(glyph, color)
             act.setIcon(QIcon.fromTheme(theme, drawn) if theme else drawn)
 
     def actions_for_menu(self) -> list[QAction]:
         """The view's actions for a View menu (the same objects the toolbar uses)."""
         return [self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out,
-                self._separator, self.act_compare, self.background_menu.menuAction()]
+                self._separator, *self.modes.actions.values(),
+                self.background_menu.menuAction()]
 
     # -- pictures ----------------------------------------------------------------------
     def show_previews(self, previews: Any, full_size: QSize | None = None) -> None:
@@ -299,8 +302,9 @@ class Viewer(QWidget):
             source = self._sources.get(name)
             if source is None or image is None or image.isNull():
                 continue
-            if abs(image.width() * frame.height() - image.height() * frame.width()) \
-                    > 0.02 * image.width() * frame.height():
+            shown = source.image()      # each picture keeps its own shape (see placed_rect)
+            if abs(image.width() * shown.height() - image.height() * shown.width()) \
+                    > 0.02 * image.width() * shown.height():
                 log.warning("full-size %s does not match the shown picture; ignored", name)
                 continue
             work[name] = (image, source.image().width())
@@ -328,7 +332,7 @@ class Viewer(QWidget):
 
     def zoom_in(self) -> None:
         zoom = self.state.zoom()
-        target = next((z for z in ZOOM_PRESETS if z > zoom * 1.001), ZOOM_PRESETS[-1])
+        target = next((z for z in ZOOM_PRESETS if z > zoom * 1.001), zoom)  # past 3200 %: stay
         self.state.set_view(target, self.state.center())
 
     def zoom_out(self) -> None:
@@ -341,14 +345,20 @@ class Viewer(QWidget):
         return self.stack.currentWidget() is self.compare_pane
 
     def set_compare(self, on: bool) -> None:
-        """One before/after pane instead of three (the zoom and centre stay)."""
-        on = bool(on)
-        if self.act_compare.isChecked() != on:
-            self.act_compare.setChecked(on)       # comes back here through ``toggled``
-            return
-        self.stack.setCurrentWidget(self.compare_pane if on else self._panes_page)
-        if on:
+        """One before/after pane instead of the panes (the zoom and centre stay)."""
+        self.modes.set_mode("compare" if on else self.modes.layout())
+
+    def view_mode(self) -> str:
+        """"all", "original", "cutout", "mask" or "compare" (see ``view_modes``)."""
+        return self.modes.mode()
+
+    def set_view_mode(self, mode: str) -> None:
+        self.modes.set_mode(mode)
+
+    def _mode_changed(self, mode: str) -> None:
+        if mode == "compare":
             self.compare_view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.view_mode_changed.emit(mode)
 
     def _view_changed(self) -> None:
         zoom = self.state.zoom()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from desktop_app.jobs.previews import PreviewFiles
     from desktop_app.storage import Storage
+    from desktop_app.jobs.turns import ResultCheck
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Previews:
     cutout: QImage
     mask: QImage
     thumb: QImage
+    check: ResultCheck | None = None    # sizes, frames, the turn that matches (jobs.turns)
 
 
 def load_previews(files: PreviewFiles) -> Previews:
@@ -56,13 +58,23 @@ def load_previews(files: PreviewFiles) -> Previews:
 
 
 def previews_for(job: Job, workdir: Path) -> Previews:
-    """Make (once) and load the previews of a finished job. Runs in a worker thread."""
+    """Make (once) and load the previews of a finished job, of the result that saving uses
+    (``jobs.turns.result_files``), and check it against its original. Runs in a worker."""
+    from dataclasses import replace
+
     from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
+    from desktop_app.jobs.turns import check_result, result_files
 
     use_big_image_blocks()
-    files = ensure_previews(workdir, Path(job.cutout_path), Path(job.mask_path),
+    cutout, mask = result_files(job)
+    files = ensure_previews(workdir, cutout, mask,
                             Path(job.original_path) if job.original_path else None)
-    return load_previews(files)
+    previews = load_previews(files)
+    try:
+        return replace(previews, check=check_result(job, (files.cutout, files.original)))
+    except (OSError, ValueError, SyntaxError) as err:   # the pictures still show
+        log.warning("checking the result against its original failed: %s", err)
+        return previews
 
 
 @dataclass(frozen=True)

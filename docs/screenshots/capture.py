@@ -91,6 +91,20 @@ def main() -> int:
     window.viewer.set_compare(False)
     window.viewer.set_background_state({"kind": "checker"})
 
+    sandbox.processing_time = 1.0         # a portrait in one large pane (keys 0-4)
+    window.intake.url_input.setPlainText(sandbox.sample_url("portrait-tall.jpg", 900, 1200))
+    window.intake.submit()
+    wait_for(lambda: all(j.state == JobState.DONE for j in window.controller.jobs.values()),
+             60)
+    window.jobs_panel.select_job(list(window.controller.jobs)[-1])
+    wait_for(lambda: window.viewer.matted_pane.canvas.image() is not None
+             and window.viewer.matted_pane.canvas.image().height() >
+             window.viewer.matted_pane.canvas.image().width())
+    window.viewer.set_view_mode("cutout")
+    wait(0.5)
+    window.grab().save(str(out / "single-pane.png"))
+    window.viewer.set_view_mode("all")
+
     sandbox.processing_time = 1.0
     window.intake.url_input.setPlainText(sandbox.sample_url("not-an-image.png"))
     window.intake.submit()
