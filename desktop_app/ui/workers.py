@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     import requests
 
     from desktop_app.jobs.previews import PreviewFiles
-    from desktop_app.storage import Storage
     from desktop_app.jobs.turns import ResultCheck
+    from desktop_app.storage import Storage
 
 log = logging.getLogger(__name__)
 
