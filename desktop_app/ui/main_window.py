@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         from desktop_app.secrets import KeyStore
         from desktop_app.ui.controller import JobController
         from desktop_app.ui.export_actions import ExportActions
+        from desktop_app.ui.refusals import RefusalsButton
         from desktop_app.ui.results_page import ResultsPage
 
         self.exporter = ExportActions(self, self.settings)
@@ -160,10 +161,12 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
         self.clock = RowClock(self.model)
+        self.refusals = RefusalsButton()  # hidden until something is refused
+        self.statusBar().insertPermanentWidget(0, self.refusals)
         self._connect_parts()
         self._connect_commands()
         self._connect_controller()
-        self.intake.attach(self.controller)
+        self.intake.attach(self.controller, self.settings)
         self.connection.attach(self.controller, KeyStore())
         self.controller.load_history(self.settings.history_days)
         self._update_actions()
@@ -190,6 +193,7 @@ class MainWindow(QMainWindow):
         self.exporter.problem.connect(self._export_problem)
         self.intake.results_reused.connect(self.jobs_panel.select_job)
         self.intake.jobs_queued.connect(self.jobs_panel.select_if_none)
+        self.intake.refused.connect(self.refusals.show_problems)
         self.connection.sandbox_started.connect(self.intake.offer_links)
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
@@ -208,6 +212,8 @@ class MainWindow(QMainWindow):
                 (c.pause_selected,
                  lambda: self.controller.pause_jobs(self.jobs_panel.selected_ids())),
                 (c.submit, self.intake.submit),
+                (c.open_images, self.intake.open_images),
+                (c.cut_out_here, self.cut_out_here),
                 (c.save_matted, lambda: self._with_result(exporter.save_cutout)),
                 (c.save_mask, lambda: self._with_result(exporter.save_mask)),
                 (c.save_all, lambda: exporter.save_all(
@@ -237,7 +243,7 @@ class MainWindow(QMainWindow):
         c.queue_resumed.connect(self._queue_resumed)
         c.activity_changed.connect(self._update_activity)
 
-    # -- links in ------------------------------------------------------------------------
+    # -- images in: links, files and folders ------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self._ready and (event.mimeData().hasUrls() or event.mimeData().hasText()):
             event.acceptProposedAction()
@@ -345,6 +351,15 @@ class MainWindow(QMainWindow):
             self.controller.resume_queue()
         else:
             self.controller.pause_all()
+
+    def cut_out_here(self) -> None:
+        """The selected jobs, cut out on this computer for free (see JobQueue.cut_out_here)."""
+        switched, added = self.controller.cut_out_here(self.jobs_panel.selected_ids())
+        n = len(switched) + len(added)
+        if n:
+            self.statusBar().showMessage(
+                f"{n} job{'s' if n != 1 else ''} will be cut out on this computer, for free"
+                + (f" ({len(added)} added again as new jobs)." if added else "."), 8000)
 
     def open_settings(self) -> None:
         from desktop_app.ui.settings_dialog import SettingsDialog
