@@ -116,7 +116,9 @@ def test_the_results_page_keeps_the_previews_of_the_last_four_jobs(qtbot):
     here = Job(url=path, state=JobState.DONE, engine=Engine.LOCAL, coins=0, width=3024,
                height=4032, completed_at=time.time())
     line = detail_text(here)
-    assert line.startswith("/home/ana/Pic") and "\u2026/summer photo.heic \u00b7" in line
+    shown = line.split(" \u00b7 ")[0]
+    assert shown.startswith("/home/ana/Pic") and shown.endswith("/summer photo.heic")
+    assert "\u2026" in shown and len(shown) <= 72
     assert " \u00b7 On this computer \u00b7 free \u00b7 3024 \u00d7 4032 px" in line
     assert "HitPaw" not in line and "coins" not in line
     page.show_job(job(JobState.QUEUED))
