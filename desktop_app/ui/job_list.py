@@ -42,6 +42,14 @@ def engine_text(job: Job) -> str:
     return " \u00b7 ".join(w for w in engine_words(job) if w)
 
 
+def elide_middle(text: str, limit: int = 72) -> str:
+    """/home/ana/Pi…/summer/photo.jpg: the start and the file name, which say the most."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit // 2, min(len(text.rsplit("/", 1)[-1]) + 1, limit - 12))
+    return text[: limit - tail - 1] + "\u2026" + text[-tail:]
+
+
 class JobListModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

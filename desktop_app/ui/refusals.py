@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.job_list import elide_middle
+
 if TYPE_CHECKING:
     from desktop_app.jobs.sources import Problem
 
@@ -76,7 +78,10 @@ class RefusalsDialog(QDialog):
         self.list.setAlternatingRowColors(True)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         for problem in problems:
-            item = QListWidgetItem(problem.sentence)
+            text = problem.sentence
+            if problem.item not in text:  # a file: its folder tells two "photo.jpg" apart
+                text += f"\n{elide_middle(problem.item, 90)}"
+            item = QListWidgetItem(text)
             item.setToolTip(problem.item)
             self.list.addItem(item)
         heading.setBuddy(self.list)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLay
 
 from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.ui.decode import read_full_images
-from desktop_app.ui.job_list import engine_text
+from desktop_app.ui.job_list import elide_middle, engine_text
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.viewer import Viewer
 
@@ -48,14 +48,6 @@ def detail_text(job: Job) -> str:
         detail.append(f"HitPaw's links valid {int(days) + 1} more day{'s' if days >= 1 else ''}"
                       if days > 0 else "HitPaw's links expired; the copy here is kept")
     return " \u00b7 ".join(detail)
-
-
-def elide_middle(text: str, limit: int = 72) -> str:
-    """/home/ana/Pi…/summer/photo.jpg: the start and the file name, which say the most."""
-    if len(text) <= limit:
-        return text
-    tail = max(limit // 2, min(len(text.rsplit("/", 1)[-1]) + 1, limit - 12))
-    return text[: limit - tail - 1] + "\u2026" + text[-tail:]
 
 
 class ResultsPage(QWidget):
