@@ -150,7 +150,6 @@ class MainWindow(QMainWindow):
         from desktop_app.secrets import KeyStore
         from desktop_app.ui.controller import JobController
         from desktop_app.ui.export_actions import ExportActions
-        from desktop_app.ui.refusals import RefusalsButton
         from desktop_app.ui.results_page import ResultsPage
 
         self.exporter = ExportActions(self, self.settings)
@@ -161,8 +160,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
         self.clock = RowClock(self.model)
-        self.refusals = RefusalsButton()  # hidden until something is refused
-        self.statusBar().insertPermanentWidget(0, self.refusals)
+        self.refusals = None  # the status bar's "3 items not added…", made when first needed
         self._connect_parts()
         self._connect_commands()
         self._connect_controller()
@@ -193,7 +191,7 @@ class MainWindow(QMainWindow):
         self.exporter.problem.connect(self._export_problem)
         self.intake.results_reused.connect(self.jobs_panel.select_job)
         self.intake.jobs_queued.connect(self.jobs_panel.select_if_none)
-        self.intake.refused.connect(self.refusals.show_problems)
+        self.intake.refused.connect(self._show_refused)
         self.connection.sandbox_started.connect(self.intake.offer_links)
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
@@ -251,6 +249,17 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.intake.take_mime(event.mimeData())
         event.acceptProposedAction()
+
+    def _show_refused(self, problems: list) -> None:
+        """Every item the latest intake refused, a click away in the status bar."""
+        if self.refusals is None:
+            if not problems:
+                return
+            from desktop_app.ui.refusals import RefusalsButton
+
+            self.refusals = RefusalsButton(self.coins_label.sizeHint().height())
+            self.statusBar().insertPermanentWidget(0, self.refusals)
+        self.refusals.show_problems(problems)
 
     # -- controller events -------------------------------------------------------------
     def _jobs_added(self, jobs: list[Job]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,13 +32,17 @@ def count_text(n: int) -> str:
     return f"{n} item{'s' if n != 1 else ''} not added"
 
 
-class RefusalsButton(QPushButton):
-    """The status bar's way to every refusal of the latest intake; hidden when none."""
+class RefusalsButton(QToolButton):
+    """The status bar's way to every refusal of the latest intake; hidden when none. As
+    tall as the status bar's text (``height``), so the bar does not grow when it shows."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, height: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("refusalsButton")
-        self.setFlat(True)
+        self.setAutoRaise(True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setFixedHeight(height + 2)
+        self.setIconSize(QSize(height - 4, height - 4))
         self.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
         self.setToolTip("Show every item that was not added, and why")
         self.problems: list[Problem] = []
@@ -76,6 +80,7 @@ class RefusalsDialog(QDialog):
         self.list.setAccessibleName("Items not added")
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
+        self.list.setSpacing(3)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         for problem in problems:
             text = problem.sentence

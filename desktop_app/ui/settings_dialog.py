@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -93,13 +92,14 @@ class SettingsDialog(QDialog):
         self.local_engine.setObjectName("localEngineCombo")
         self.local_engine.setAccessibleName("Files on this computer are cut out")
         for label, value in LOCAL_ENGINES:
+            if value == "auto":  # say what "automatically" means today
+                label += (" (with HitPaw, through your storage)" if ready else
+                          " (on this computer until your storage is set up)")
             self.local_engine.addItem(label, value)
         hitpaw = self.local_engine.model().item(self.local_engine.findData("hitpaw"))
         hitpaw.setEnabled(ready)
         hitpaw.setToolTip("" if ready else "HitPaw fetches images by link, so it needs your "
                           "own storage to share a file: set it up first")
-        self.local_engine.setItemData(0, "With HitPaw through your storage when it is set up, "
-                                      "else on this computer", Qt.ItemDataRole.ToolTipRole)
         wanted = self.settings.local_engine
         if wanted == "hitpaw" and not ready:
             wanted = "auto"
