@@ -109,8 +109,8 @@ class WindowActions(QObject):
         self.focus = action("Focus the link box", "Ctrl+L", "Type or paste links")
         self.pause_selected = action("Pa&use", "Ctrl+Shift+P", "Pause the selected jobs; Retry "
                                      "resumes them", Icon.SP_MediaPause)
-        self.paste = action("&Paste links", QKeySequence.StandardKey.Paste,
-                            "Add the links on the clipboard as jobs")
+        self.paste = action("&Paste links or files", QKeySequence.StandardKey.Paste,
+                            "Add the links, image files and folders on the clipboard as jobs")
         self.settings = action("&Settings\u2026", QKeySequence.StandardKey.Preferences,
                                "API address, timing, export defaults and history")
         self.settings.setShortcuts([QKeySequence("Ctrl+,")])
