@@ -29,9 +29,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="check this installation: run one sample job against the built-in "
                         "sandbox in throw-away folders, save a screenshot of the window to PATH "
                         "(default: cutout-smoke.png) and exit 0, or 1 on failure")
-    parser.add_argument("links", nargs="*", metavar="URL",
-                        help="image links to add as jobs when the window opens")
+    parser.add_argument("links", nargs="*", metavar="SOURCE",
+                        help="image links, files or folders to add as jobs when the window "
+                        "opens")
     args, qt_args = parser.parse_known_args(argv)
+    # Relative paths mean this terminal's folder, which the running window does not share.
+    from desktop_app.jobs.sources import local_path
+
+    args.links = [str(local_path(a, cwd=Path.cwd()) or a) for a in args.links]
 
     if args.smoke_test is not None:
         from desktop_app.smoke import run_smoke_test

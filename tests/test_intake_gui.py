@@ -28,7 +28,10 @@ def image(path: Path, size=(8, 6)) -> Path:
 
 
 def drop(window: MainWindow, *items: Path | str) -> None:
-    """Drag over the window and drop, as a file manager or a browser does."""
+    """Drag over the window and drop, as a file manager or a browser does (offscreen, Qt
+    cannot start a real drag: the events it would deliver are sent to the drop site)."""
+    assert window.acceptDrops()  # without it, Qt delivers no drag events at all
+    assert not window.jobs_panel.view.viewport().acceptDrops()  # the list passes them up
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(i)) if isinstance(i, Path) else QUrl(i)
                   for i in items])

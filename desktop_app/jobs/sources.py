@@ -25,8 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from desktop_app.jobs.images import LocalImageError, inspect, is_image_name
 from desktop_app.jobs.links import clean_link, link_candidates
+
+# jobs.images (Pillow) is imported by the steps that touch the disk: reading the words is
+# light enough for the window's first frame and the launcher.
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # several bare paths on one line ("/a/x.jpg /b/y.jpg"); a space inside a file name stays
@@ -229,6 +231,8 @@ def expand(found: Sources) -> Sources:
 def _images_in(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The image files under ``folder``, and a sentence for each sub-folder that could not
     be read. Symbolic links to folders are not followed (no loops)."""
+    from desktop_app.jobs.images import is_image_name
+
     images: list[Path] = []
     trouble: list[tuple[Path, str]] = []
 
@@ -252,6 +256,8 @@ def _sort_key(name: str) -> tuple[str, str]:
 def check(found: Sources) -> Sources:
     """Inspect every pending file (cheap: no decode); each bad one gets its sentence, and a
     file reached twice (pasted twice, or by a link to it) is added once. Touches the disk."""
+    from desktop_app.jobs.images import LocalImageError, inspect
+
     files = list(found.files)
     problems = list(found.problems)
     seen = {os.path.realpath(p) for p in files}

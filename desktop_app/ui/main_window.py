@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self._complete_planned = False
         self._ready = False
         self._build_first_screen()
+        self.setAcceptDrops(True)  # files, folders and links from anywhere over the window
         self._apply_theme()
         geometry = self.settings.window_geometry
         if geometry is None or not self.restoreGeometry(geometry):
