@@ -247,6 +247,7 @@ class LinkIntake(QWidget):
         controller = self._controller
         reused = [job for job in map(controller.done_today, found.sources)
                   if job and (job.finished_at or 0) >= modified.get(job.url, 0)]
+        taken = bool(found.sources)
         if reused and ask_reuse(self, reused, len(found.sources)) == "reuse":
             done = {job.url for job in reused}
             found.links = [u for u in found.links if u not in done]
@@ -255,8 +256,8 @@ class LinkIntake(QWidget):
             self.message.emit(
                 f"{len(reused)} image{'s were' if len(reused) != 1 else ' was'} already cut "
                 "out today: showing those results, no coins spent.", 8000)
-            if not found.sources and not found.problems:
-                self._settle(found, box_text, added=True)
+            if not found.sources:
+                self._settle(found, box_text, taken=True)
                 return
         engine, note = self._file_engine() if found.files else (Engine.HITPAW, "")
         engines = [Engine.HITPAW] * len(found.links) + [engine] * len(found.files)
@@ -267,12 +268,13 @@ class LinkIntake(QWidget):
         if found.links and not controller.has_key:
             message += " Links start once an API key is entered."
         self.message.emit(message, 0 if found.problems else 8000)
-        self._settle(found, box_text, added=bool(found.sources))
+        self._settle(found, box_text, taken=taken)
 
-    def _settle(self, found: Sources, box_text: str | None, *, added: bool) -> None:
-        """Say what was refused; the box keeps only that (unless it was edited meanwhile)."""
+    def _settle(self, found: Sources, box_text: str | None, *, taken: bool) -> None:
+        """Say what was refused; once something was taken, the box keeps only that (unless
+        it was edited meanwhile)."""
         self.refused.emit(list(found.problems))
-        if added and box_text is not None and self.url_input.toPlainText() == box_text:
+        if taken and box_text is not None and self.url_input.toPlainText() == box_text:
             self.url_input.setPlainText(found.refused_text)
 
     def _file_engine(self) -> tuple[Engine, str]:
