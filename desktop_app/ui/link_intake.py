@@ -75,7 +75,7 @@ def ask_reuse(parent: QWidget, reused: list[Job], total: int) -> str:
     return "reuse" if box.clickedButton() is reuse else "send"
 
 
-def ask_many(parent: QWidget, folders: list[Folder], count: int,
+def ask_many(parent: QWidget, folders: list[Folder], count: int, engine: Engine,
              answered: Callable[[bool], None]) -> QMessageBox:
     """Ask before a dropped folder adds more than ``MANY_IMAGES`` jobs. Window-modal and
     not blocking (``open``): ``answered(True)`` only when the designer agrees."""
@@ -86,7 +86,10 @@ def ask_many(parent: QWidget, folders: list[Folder], count: int,
                       f"{where} hold{'s' if len(folders) == 1 else ''} {count} images, "
                       "counting every folder inside. Add them all?", parent=parent)
     box.setObjectName("manyImagesQuestion")
-    box.setInformativeText("Each image becomes a job in the list.")
+    box.setInformativeText("Each image becomes a job in the list, cut out on this computer "
+                           "for free." if engine == Engine.LOCAL else
+                           "Each image becomes a job in the list, and HitPaw charges coins "
+                           "for each.")
     add = box.addButton(f"Add {count} images", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(add)
@@ -225,7 +228,7 @@ class LinkIntake(QWidget):
                 self._check(found, box_text)
             else:
                 self.message.emit("Nothing was added.", 5000)
-        ask_many(self, found.folders, count, answered)
+        ask_many(self, found.folders, count, self._file_engine()[0], answered)
 
     def _check(self, found: Sources, box_text: str | None) -> None:
         from desktop_app.jobs.sources import check
