@@ -20,6 +20,14 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
+def absolute_sources(sources: list[str], cwd: Path) -> list[str]:
+    """Links as they are; paths made absolute here, since a relative path means this
+    terminal's folder, which the running window (it may get them) does not share."""
+    from desktop_app.jobs.sources import local_path
+
+    return [str(local_path(s, cwd=cwd) or s) for s in sources]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cutout", description="Remove image backgrounds "
                                      "with the HitPaw API.")
@@ -33,10 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="image links, files or folders to add as jobs when the window "
                         "opens")
     args, qt_args = parser.parse_known_args(argv)
-    # Relative paths mean this terminal's folder, which the running window does not share.
-    from desktop_app.jobs.sources import local_path
-
-    args.links = [str(local_path(a, cwd=Path.cwd()) or a) for a in args.links]
+    args.links = absolute_sources(args.links, Path.cwd())
 
     if args.smoke_test is not None:
         from desktop_app.smoke import run_smoke_test

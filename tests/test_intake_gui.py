@@ -11,9 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QListWidget, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QListWidget,
+    QMenu,
+    QMessageBox,
+)
 
 from desktop_app.jobs.model import Engine, JobState
 from desktop_app.ui.main_window import MainWindow
@@ -179,6 +186,21 @@ def test_cut_out_on_this_computer_switches_a_waiting_link_and_adds_an_ended_one_
     view.selectAll()
     action = window.commands.cut_out_here
     assert action.isEnabled() and action in window.commands.jobs_menu.actions()
+    assert action.shortcut().toString() == "Ctrl+Shift+L"
+    shown = []  # the right-click menu runs its own loop: read it and close it from there
+
+    def read_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        if isinstance(menu, QMenu):
+            shown.extend(menu.actions())
+            menu.close()
+        else:
+            QTimer.singleShot(20, read_menu)
+
+    QTimer.singleShot(20, read_menu)
+    rect = view.visualRect(view.model().index(0, 0))
+    window._context_menu(rect.center())
+    assert action in shown and "Copy link" in [a.text() for a in shown]
     action.trigger()
     assert window.controller.jobs[first.id].engine == Engine.LOCAL
     assert window.controller.jobs[second.id].engine == Engine.HITPAW

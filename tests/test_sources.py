@@ -114,6 +114,15 @@ def test_local_path_for_the_cli(tmp_path):
     assert found.sources == ["https://example.com/a.png", str(tmp_path / "in here.png")]
 
 
+def test_sources_given_to_the_cutout_command_are_made_absolute_in_its_folder(tmp_path):
+    from desktop_app.__main__ import absolute_sources
+
+    assert absolute_sources(["photo.jpg", "../b/x.png", "https://a.example.com/c.png",
+                             "/abs/d.jpg", (tmp_path / "e f.jpg").as_uri()], tmp_path / "a") == [
+        str(tmp_path / "a" / "photo.jpg"), str(tmp_path / "b" / "x.png"),
+        "https://a.example.com/c.png", "/abs/d.jpg", str(tmp_path / "e f.jpg")]
+
+
 @pytest.mark.parametrize("item, words", [
     ("photo.jpg", "file name without its folder"),
     ("file://nas/photos/a.jpg", "file on another computer"),
