@@ -31,8 +31,9 @@ from desktop_app.jobs.links import clean_link, link_candidates
 # light enough for the window's first frame and the launcher.
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-# several bare paths on one line ("/a/x.jpg /b/y.jpg"); a space inside a file name stays
-_NEXT_PATH = re.compile(r"\s+(?=(?:/|~/|file:/))")
+# several bare paths (or a path and a link) on one line ("/a/x.jpg /b/y.jpg"); a space
+# inside a file name stays
+_NEXT_PATH = re.compile(r"(?i)\s+(?=(?:/|~/|file:/|https?://))")
 _IMAGE_NAME = re.compile(r"(?i)^[^\s/]+\.(?:jpe?g|jpe|png|webp|heic|heif|hif|tiff?)$")
 FORMATS_SENTENCE = "JPG, PNG, WebP, HEIC or TIFF"
 
