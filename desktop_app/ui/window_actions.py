@@ -89,7 +89,8 @@ class WindowActions(QObject):
                                    "Cut out the selected jobs on this computer, for free: "
                                    "one not sent yet switches, one that has ended is added "
                                    "again (nothing is sent to HitPaw again)", Icon.SP_ComputerIcon)
-        self.submit = action("&Remove backgrounds", "Ctrl+Return", "Send every link in the box",
+        self.submit = action("&Remove backgrounds", "Ctrl+Return",
+                             "Add every link and file in the box as a job",
                              Icon.SP_ArrowRight)
         self.save_matted = action("Save &cut-out\u2026", QKeySequence.StandardKey.Save,
                                   "Save the cut-out as a PNG", Icon.SP_DialogSaveButton)
