@@ -222,7 +222,7 @@ TIMED = {
     "desktop_app.ui.main_window:MainWindow": [
         "_complete", "_warm_up", "_jobs_added", "_job_changed", "_previews_ready",
         "_selection_changed", "_show_job", "_update_actions", "_update_activity"],
-    "desktop_app.ui.link_intake:LinkIntake": ["take_links"],
+    "desktop_app.ui.link_intake:LinkIntake": ["submit", "_add"],
     "desktop_app.ui.link_intake:LinkInput": ["setPlainText"],
     "desktop_app.jobs.queue:JobQueue": ["add", "restore", "pump", "job_changed", "ended"],
     "desktop_app.ui.controller:JobController": [

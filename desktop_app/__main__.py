@@ -20,6 +20,14 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
+def absolute_sources(sources: list[str], cwd: Path) -> list[str]:
+    """Links as they are; paths made absolute here, since a relative path means this
+    terminal's folder, which the running window (it may get them) does not share."""
+    from desktop_app.jobs.sources import local_path
+
+    return [str(local_path(s, cwd=cwd) or s) for s in sources]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cutout", description="Remove image backgrounds "
                                      "with the HitPaw API.")
@@ -29,9 +37,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="check this installation: run one sample job against the built-in "
                         "sandbox in throw-away folders, save a screenshot of the window to PATH "
                         "(default: cutout-smoke.png) and exit 0, or 1 on failure")
-    parser.add_argument("links", nargs="*", metavar="URL",
-                        help="image links to add as jobs when the window opens")
+    parser.add_argument("links", nargs="*", metavar="SOURCE",
+                        help="image links, files or folders to add as jobs when the window "
+                        "opens")
     args, qt_args = parser.parse_known_args(argv)
+    args.links = absolute_sources(args.links, Path.cwd())
 
     if args.smoke_test is not None:
         from desktop_app.smoke import run_smoke_test

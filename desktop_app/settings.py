@@ -202,6 +202,28 @@ class Settings:
     def compare_divider(self, value: float) -> None:
         self._set("view/compare_divider", float(value))
 
+    # -- files on this computer -----------------------------------------------------------
+    @property
+    def local_engine(self) -> str:
+        """Who cuts out files from this computer: "auto" (HitPaw through the designer's own
+        storage when it is set up, else this computer), "local" or "hitpaw". Links always
+        go to HitPaw unless the designer asks otherwise, job by job."""
+        value = self._get("engine/local_files", "auto", str)
+        return value if value in ("auto", "local", "hitpaw") else "auto"
+
+    @local_engine.setter
+    def local_engine(self, value: str) -> None:
+        self._set("engine/local_files", value)
+
+    @property
+    def last_open_dir(self) -> str:
+        """The folder File > Open images showed last."""
+        return self._get("files/last_open_dir", str(Path.home()), str)
+
+    @last_open_dir.setter
+    def last_open_dir(self, value: str) -> None:
+        self._set("files/last_open_dir", value)
+
     def policy(self) -> Policy:
         from desktop_app.jobs.control import Policy  # read when the queue is built
 

@@ -80,7 +80,7 @@ def test_invalid_link_fails_alone_with_a_sentence(qtbot, make_window, connected)
 def test_bad_input_gets_one_sentence_and_sends_nothing(qtbot, make_window, connected):
     window = make_window()
     paste(window, "just some words, no links at all")
-    assert "No image links found" in status_text(window)
+    assert "No images found" in status_text(window)
     paste(window, "ftp://example.com/a.png javascript:alert(1) https://example.com/a.gif")
     assert "3 items were not added" in status_text(window)
     assert window.controller.jobs == {}

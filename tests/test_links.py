@@ -71,14 +71,6 @@ def test_links_that_are_not_web_links_are_refused_with_a_sentence(text, words):
     assert found.summary.startswith("Added 1 image link.")
 
 
-def test_local_files_dropped_on_the_window_are_explained():
-    found = extract_links("", local_paths=["/home/ana/Pictures/cat.jpg"])
-    assert found.urls == []
-    assert "cat.jpg" in found.problems[0]
-    assert "file on this computer" in found.problems[0]
-    assert_sentence(found.summary)
-
-
 def test_a_link_with_spaces_on_its_own_line_is_one_link():
     found = extract_links("https://a.example.com/summer shoot/my holiday photo.jpg\n"
                           "https://a.example.com/2.png")

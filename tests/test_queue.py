@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.jobs.control import Stopper
-from desktop_app.jobs.model import RESULT_LIFETIME, Job, JobState
+from desktop_app.jobs.model import RESULT_LIFETIME, Engine, Job, JobState
 from desktop_app.jobs.queue import CRASHED, JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 
@@ -406,3 +406,47 @@ def test_runs_reporting_from_many_threads_each_start_once(tmp_path):
     assert sorted(started) == sorted(ids(jobs))
     assert all(job.state == JobState.DONE for job in queue.jobs.values())
 
+
+
+# -- engines: HitPaw or this computer ---------------------------------------------------------
+def test_jobs_are_added_with_their_engine_and_stored_with_it(driver, tmp_path, store):
+    queue = make_queue(driver, tmp_path, store=store, connected=False)
+    link, photo = queue.add(["https://a.example.com/1.png", "/home/ana/Pictures/cat #1.jpg"],
+                            [Engine.HITPAW, Engine.LOCAL])
+    assert (link.engine, photo.engine) == (Engine.HITPAW, Engine.LOCAL)
+    assert photo.is_local_file and photo.name == "cat #1.jpg" and photo.stem == "cat--1"
+    store.flush()
+    stored = {j.id: j.engine for j in store.load_all()}
+    assert stored == {link.id: Engine.HITPAW, photo.id: Engine.LOCAL}
+    assert queue.add(["https://a.example.com/2.png"])[0].engine == Engine.HITPAW
+
+
+def test_cut_out_here_switches_unsent_jobs_and_adds_sent_or_ended_ones_again(driver, tmp_path):
+    queue = make_queue(driver, tmp_path, concurrency=1)
+    running, waiting, paid, failed, held = queue.add(
+        [f"https://a.example.com/{n}.png" for n in range(5)])
+    report(queue, running.id, JobState.CONVERTING, job_id="hp-1", coins=20)
+    queue.pause_jobs([held.id])                        # paused before its submit
+    for job, state in ((paid, JobState.DONE), (failed, JobState.FAILED)):
+        queue.jobs[job.id].state = state
+        queue.jobs[job.id].job_id = f"hp-{job.id}" if state == JobState.DONE else None
+        queue._pending.remove(job.id)
+    switched, added = queue.cut_out_here([running.id, waiting.id, paid.id, failed.id, held.id])
+    assert ids(switched) == [waiting.id, held.id]
+    assert queue.jobs[waiting.id].engine == Engine.LOCAL
+    assert queue.jobs[held.id].engine == Engine.LOCAL
+    assert queue.jobs[held.id].state == JobState.PAUSED   # keeps its place and its pause
+    assert queue.jobs[running.id].engine == Engine.HITPAW  # HitPaw is at it: left alone
+    assert queue.jobs[paid.id].engine == Engine.HITPAW    # its paid result stays
+    assert [j.url for j in added] == [paid.url, failed.url]
+    assert all(j.engine == Engine.LOCAL and j.state == JobState.QUEUED for j in added)
+    assert queue.waiting_jobs()[-2:] == [queue.jobs[j.id] for j in added]
+    assert queue.cut_out_here([added[0].id]) == ([], [])  # already on this computer
+
+
+def test_a_job_on_this_computer_never_counts_coins(driver, tmp_path):
+    queue = make_queue(driver, tmp_path)
+    local, = queue.add(["/tmp/a.jpg"], [Engine.LOCAL])
+    report(queue, local.id, JobState.DONE, coins=0)
+    report(queue, local.id, JobState.DONE, coins=5)   # whatever a pipeline says
+    assert queue.session_coins == 0

@@ -11,7 +11,7 @@ import time
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMainWindow
 
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.settings import Settings
 from desktop_app.ui.connection import ConnectionPanel
 from desktop_app.ui.job_list import JobListModel, RowClock
@@ -110,7 +110,17 @@ def test_the_results_page_keeps_the_previews_of_the_last_four_jobs(qtbot):
     assert not page.has_previews(ids[-1])
     done = job(JobState.DONE, results=True, coins=20, width=800, height=600,
                completed_at=time.time())
-    assert detail_text(done).startswith(f"{done.url} \u00b7 20 coins \u00b7 800 \u00d7 600 px")
+    assert detail_text(done).startswith(
+        f"{done.url} \u00b7 HitPaw \u00b7 20 coins \u00b7 800 \u00d7 600 px")
+    path = "/home/ana/Pictures/" + "a very long folder name/" * 4 + "summer photo.heic"
+    here = Job(url=path, state=JobState.DONE, engine=Engine.LOCAL, coins=0, width=3024,
+               height=4032, completed_at=time.time())
+    line = detail_text(here)
+    shown = line.split(" \u00b7 ")[0]
+    assert shown.startswith("/home/ana/Pic") and shown.endswith("/summer photo.heic")
+    assert "\u2026" in shown and len(shown) <= 72
+    assert " \u00b7 On this computer \u00b7 free \u00b7 3024 \u00d7 4032 px" in line
+    assert "HitPaw" not in line and "coins" not in line
     page.show_job(job(JobState.QUEUED))
     assert page.shown_id() is not None
     page.clear()

@@ -64,8 +64,8 @@ def inspect(path: Path | str) -> ImageInfo:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise LocalImageError(f"{name} is no longer there: it was moved, renamed or "
-                              "deleted.") from None
+        raise LocalImageError(f"{name} was not found: it was moved, renamed or deleted, "
+                              "or its path is mistyped.") from None
     except OSError as err:
         raise LocalImageError(f"{name} cannot be read ({_os_reason(err)}).") from None
     if path.is_dir():
@@ -117,7 +117,7 @@ def open_upright(path: Path | str) -> Image.Image:
         try:
             with Image.open(info.path) as img:
                 img.load()
-                upright = ImageOps.exif_transpose(img)
+                upright = img if img.format == "HEIF" else ImageOps.exif_transpose(img)
                 if upright is img:
                     upright = img.copy()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -128,10 +128,20 @@ def open_upright(path: Path | str) -> Image.Image:
 
 
 def _orientation_swaps(img: Image.Image) -> bool:
+    """Whether the EXIF orientation turns the picture a quarter and ``img.size`` does not show
+    it yet. Not for HEIF: libheif has already applied the file's own rotation (its irot/imir
+    boxes, which phones write beside the same EXIF tag). Not for a TIFF whose size Pillow
+    already reports turned (Pillow 11 and later read the orientation tag themselves)."""
+    if img.format == "HEIF":
+        return False
     try:
-        return img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        turns = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
     except Exception:  # a broken EXIF block is not worth refusing a photo for
         return False
+    if turns and img.format == "TIFF":
+        tags = getattr(img, "tag_v2", {})
+        return img.size == (tags.get(256), tags.get(257))  # the stored width and height
+    return turns
 
 
 def _looks_truncated(path: Path, fmt: str, size: int) -> bool:

@@ -44,41 +44,44 @@ class PastedLinks:
         return " ".join(parts)
 
 
-def extract_links(text: str, *, local_paths: list[str] | None = None) -> PastedLinks:
-    """Pull every http(s) link out of ``text``; explain everything that was left out."""
+def link_candidates(line: str) -> list[str]:
+    """The link-like words in one line of pasted text, as written (schemes of every kind, so
+    that a ``javascript:`` or ``ftp:`` link is refused with a sentence, not ignored)."""
+    line = line.strip()
+    if _SPACED_LINE.match(line):
+        return [line]
+    return [m.group(0).rstrip(_TRAILING) for m in _URL.finditer(line)]
+
+
+def clean_link(raw: str) -> tuple[str | None, str | None]:
+    """``(link, None)`` for a web link that may be sent (percent-encoded, IDNA host), else
+    ``(None, sentence)``. ``file:`` links are local files: see ``jobs.sources``."""
+    scheme = raw.split(":", 1)[0].lower()
+    if scheme == "file":
+        return None, (f"\u201c{_short(raw)}\u201d is a file on this computer: HitPaw can only "
+                      "fetch images from public web links.")
+    if scheme not in ("http", "https"):
+        return None, (f"\u201c{_short(raw)}\u201d is not a web link: only http:// and "
+                      "https:// links can be sent.")
+    url = _requote(_ascii_host(raw))
+    problem = check_link(url)
+    return (None, problem) if problem else (url, None)
+
+
+def extract_links(text: str) -> PastedLinks:
+    """Pull every http(s) link out of ``text``; explain everything that was left out.
+
+    Links only: the window and (once it takes files) the CLI read files too, through
+    ``jobs.sources.read_text`` and ``jobs.sources.collect``, which use the two functions above.
+    """
     result = PastedLinks()
-    seen: set[str] = set()
-    for path in local_paths or []:
-        name = PurePosixPath(path).name or path
-        result.problems.append(f"\u201c{name}\u201d is a file on this computer: HitPaw can only "
-                               "fetch images from public web links, so upload it somewhere "
-                               "public and paste that link.")
-    candidates: list[str] = []
     for line in (text or "").splitlines():
-        line = line.strip()
-        if _SPACED_LINE.match(line):
-            candidates.append(line)
-        else:
-            candidates.extend(m.group(0).rstrip(_TRAILING) for m in _URL.finditer(line))
-    for raw in candidates:
-        scheme = raw.split(":", 1)[0].lower()
-        if scheme == "file":
-            result.problems.append(
-                f"\u201c{_short(raw)}\u201d is a file on this computer: HitPaw can only fetch "
-                "images from public web links.")
-            continue
-        if scheme not in ("http", "https"):
-            result.problems.append(f"\u201c{_short(raw)}\u201d is not a web link: only http:// "
-                                   "and https:// links can be sent.")
-            continue
-        url = _requote(_ascii_host(raw))
-        problem = check_link(url)
-        if problem:
-            result.problems.append(problem)
-            continue
-        if url not in seen:
-            seen.add(url)
-            result.urls.append(url)
+        for raw in link_candidates(line):
+            url, problem = clean_link(raw)
+            if problem:
+                result.problems.append(problem)
+            elif url not in result.urls:
+                result.urls.append(url)
     return result
 
 

@@ -154,7 +154,9 @@ class Job:
 
     @property
     def name(self) -> str:
-        """The link's file name ("photo.jpg"), for titles."""
+        """The file name ("photo.jpg") of the link or the local file, for titles."""
+        if self.is_local_file:
+            return PurePosixPath(self.url).name or self.url
         name = PurePosixPath(unquote(urlsplit(self.url).path)).name
         return name or urlsplit(self.url).netloc or self.url
 
@@ -174,8 +176,10 @@ class Job:
 
 
 def url_stem(url: str) -> str:
-    """A safe file-name stem from the link's last path segment ("photo.jpg" -> "photo")."""
-    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    """A safe file-name stem from the link's last path segment ("photo.jpg" -> "photo"), or
+    from a local file's name (where "#" and "%" are part of the name, not of a link)."""
+    local = not url.lower().startswith(("http://", "https://"))
+    name = PurePosixPath(url if local else unquote(urlsplit(url).path)).name
     stem = name.rsplit(".", 1)[0] if "." in name else name
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem).strip("-._")
     return safe[:80] or "image"

@@ -32,6 +32,7 @@ from desktop_app.jobs.model import (
     RESUMABLE_STATES,
     RETRYABLE_STATES,
     USER_PAUSED,
+    Engine,
     Job,
     JobState,
     cancelled_sentence,
@@ -158,10 +159,12 @@ class JobQueue:
         self.pump()
 
     @_locked
-    def add(self, urls: list[str]) -> list[Job]:
-        """New jobs at the end of the line. Not started here: the driver calls ``pump``
-        when it suits it (the window first paints the new rows)."""
-        jobs = [Job(url) for url in urls]
+    def add(self, urls: list[str], engines: list[Engine] | None = None) -> list[Job]:
+        """New jobs at the end of the line, each cut out by its engine (HitPaw when
+        ``engines`` is None). Not started here: the driver calls ``pump`` when it suits it
+        (the window first paints the new rows)."""
+        engines = engines or [Engine.HITPAW] * len(urls)
+        jobs = [Job(url, engine=engine) for url, engine in zip(urls, engines, strict=True)]
         for job in jobs:
             self.jobs[job.id] = job
             self._pending.append(job.id)
@@ -169,6 +172,32 @@ class JobQueue:
             self.store.save_many_later(jobs)
         self.events.jobs_added([j.snapshot() for j in jobs])
         return jobs
+
+    @_locked
+    def cut_out_here(self, job_ids: list[str]) -> tuple[list[Job], list[Job]]:
+        """Have these jobs cut out on this computer, for free: ``(switched, added)``.
+
+        A job HitPaw has not taken yet (waiting, or paused before its submit) simply changes
+        engine, keeping its place. One HitPaw has taken or that has ended (done, failed,
+        cancelled, unknown, expired, or paused with a job id) stays as it is, with whatever it
+        cost, and the same source is added again as a new job on this computer: nothing is
+        sent to HitPaw again, and no paid result is thrown away. Running jobs and jobs
+        already on this computer are left alone.
+        """
+        switched, again = [], []
+        for job_id in job_ids:
+            job = self.jobs.get(job_id)
+            if job is None or job.engine == Engine.LOCAL or job_id in self._running:
+                continue
+            if job.state in (JobState.QUEUED, JobState.PAUSED) and not job.job_id:
+                job.engine = Engine.LOCAL
+                self._write(job, job.state, job.message, pause_kind=job.pause_kind)
+                switched.append(job.snapshot())
+            elif not job.is_active:
+                again.append(job.url)
+        added = self.add(again, [Engine.LOCAL] * len(again)) if again else []
+        self.events.activity()
+        return switched, added
 
     def read_history(self, retention_days: int = 0) -> list[Job]:
         """The stored jobs, without finished ones older than ``retention_days`` (0 keeps all),
@@ -235,8 +264,8 @@ class JobQueue:
         old = self.jobs.get(snapshot.id)
         if old is None:
             return  # removed meanwhile
-        if snapshot.coins and not old.coins:
-            self.session_coins += snapshot.coins
+        if snapshot.coins and not old.coins and snapshot.engine == Engine.HITPAW:
+            self.session_coins += snapshot.coins  # a job on this computer costs nothing
         self.jobs[snapshot.id] = snapshot
         self.events.job_changed(snapshot)
         if (snapshot.state in (JobState.DOWNLOADING, JobState.DONE)

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from desktop_app import paths
 from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
-from desktop_app.jobs.model import Job
+from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
@@ -185,12 +185,21 @@ class JobController(QObject):
             self._run_task(lambda: delete_uploads(storage, keys), lambda _: None)
 
     # -- adding and restoring ------------------------------------------------------------
-    def add_urls(self, urls: list[str]) -> list[Job]:
-        jobs = self.queue.add(urls)
+    def add_urls(self, urls: list[str], engines: list[Engine] | None = None) -> list[Job]:
+        """Queue sources (links or local paths), each cut out by its engine (HitPaw when
+        ``engines`` is None)."""
+        jobs = self.queue.add(urls, engines)
         # Started on the next turn of the event loop: the window first paints the new rows,
         # without the new worker threads competing with it for the GIL.
         QTimer.singleShot(0, self, self.queue.pump)
         return jobs
+
+    def cut_out_here(self, job_ids: list[str]) -> tuple[list[Job], list[Job]]:
+        """Have these jobs cut out on this computer, for free: ``(switched, added)`` (the
+        queue's rule: see ``JobQueue.cut_out_here``)."""
+        switched, added = self.queue.cut_out_here(job_ids)
+        QTimer.singleShot(0, self, self.queue.pump)
+        return switched, added
 
     def load_history(self, retention_days: int = 0) -> None:
         """Read the history off the GUI thread, then show it and resume unfinished jobs.

@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSiz
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop_app.jobs.model import RESUMABLE_STATES, Job, JobState, format_duration
+from desktop_app.jobs.model import RESUMABLE_STATES, Engine, Job, JobState, format_duration
 
 JobRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
@@ -28,6 +28,27 @@ STATE_COLOURS = {
     JobState.UNKNOWN: "#b26a00",
     JobState.CANCELLED: None,
 }
+
+
+def engine_words(job: Job) -> tuple[str, str]:
+    """Who cuts the job out, and what it costs: ("On this computer", "free") or ("HitPaw",
+    "20 coins"); the cost is empty while HitPaw has not said it."""
+    if job.engine == Engine.LOCAL:
+        return "On this computer", "free"
+    return "HitPaw", f"{job.coins} coins" if job.coins is not None else ""
+
+
+def engine_text(job: Job) -> str:
+    """"On this computer \u00b7 free", "HitPaw \u00b7 20 coins", or "HitPaw"."""
+    return " \u00b7 ".join(w for w in engine_words(job) if w)
+
+
+def elide_middle(text: str, limit: int = 72) -> str:
+    """/home/ana/Pi…/summer/photo.jpg: the start and the file name, which say the most."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit // 2, min(len(text.rsplit("/", 1)[-1]) + 1, limit - 12))
+    return text[: limit - tail - 1] + "\u2026" + text[-tail:]
 
 
 class JobListModel(QAbstractListModel):
@@ -51,14 +72,13 @@ class JobListModel(QAbstractListModel):
         if role == ThumbRole:
             return self._thumbs.get(job.id)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{job.url}, {job.status_text}"
+            return f"{job.url}, {job.status_text}, {engine_text(job)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [job.url, job.status_text]
             if job.state == JobState.PAUSED and job.message:
                 lines[1] = job.message
-            if job.coins is not None:
-                lines.append(f"{job.coins} coins")
-            expires = job.links_expire_at()
+            lines.append(engine_text(job))
+            expires = job.links_expire_at() if job.engine == Engine.HITPAW else None
             if expires and job.state == JobState.DONE:
                 days = max(0, int((expires - time.time()) // 86400))
                 lines.append(f"Result links valid for {days} more day{'s' if days != 1 else ''}"
@@ -164,7 +184,8 @@ class RowClock(QObject):
 
 
 class JobDelegate(QStyledItemDelegate):
-    """Paints thumbnail, link, state in words, elapsed time and coins; a spinner while busy."""
+    """Paints thumbnail, file name, state in words, and on the right the elapsed time, the
+    engine and its cost; a spinner while busy."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
         return QSize(200, ROW_HEIGHT)  # the view gives rows its full width
@@ -226,7 +247,7 @@ class JobDelegate(QStyledItemDelegate):
         text_role = (QPalette.ColorRole.HighlightedText if selected
                      else QPalette.ColorRole.Text)
         text_left = rect.left()
-        right_w = 96
+        right_w = 120
         fm = QFontMetrics(option.font)
         link_rect = QRect(text_left, rect.top(), rect.right() - text_left - right_w, fm.height())
         state_rect = QRect(text_left, link_rect.bottom() + 6,
@@ -248,8 +269,8 @@ class JobDelegate(QStyledItemDelegate):
                          | Qt.TextFlag.TextWordWrap, status)
         painter.setPen(palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText))
         meta_rect = QRect(rect.right() - right_w, rect.top(), right_w, rect.height())
-        meta = [format_duration(job.elapsed())]
-        if job.coins is not None:
-            meta.append(f"{job.coins} coins")
+        engine, cost = engine_words(job)
+        meta = [format_duration(job.elapsed()), engine, cost]
         painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                         "\n".join(m for m in meta if m))
+                         "\n".join(fm.elidedText(m, Qt.TextElideMode.ElideRight, right_w)
+                                   for m in meta if m))

@@ -1,5 +1,5 @@
-"""Getting links in: the link box and its button, paste and drop, and the question about links
-already cut out today.
+"""Getting images in: the link box and its button, paste, drop and File > Open, the question
+before a big folder, and the one about images already cut out today.
 
 Built with the window's first frame, from light modules only. It takes links only once
 ``attach`` has handed it the queue: text typed before the window is complete stays in the box,
@@ -8,6 +8,7 @@ because there is nowhere to send it yet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, Qt, Signal
@@ -21,9 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.jobs.model import Engine, Job, choose_engine
+from desktop_app.ui.tasks import run_task
+
 if TYPE_CHECKING:
-    from desktop_app.jobs.links import PastedLinks
+    from desktop_app.jobs.sources import Folder, Sources
+    from desktop_app.settings import Settings
     from desktop_app.ui.controller import JobController
+
+MANY_IMAGES = 100  # more than this from dropped folders: ask first
+OPEN_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.JPG *.JPEG "
+               "*.PNG *.WEBP *.HEIC *.HEIF *.TIF *.TIFF);;All files (*)")
 
 
 class LinkInput(QPlainTextEdit):
@@ -39,50 +48,85 @@ class LinkInput(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
-        if source.hasUrls() and not source.hasText():
-            self.insertPlainText("\n".join(u.toString() for u in source.urls()))
+        if source.hasUrls() and not source.hasText():  # files as paths, links as links
+            self.insertPlainText("\n".join(u.toLocalFile() if u.isLocalFile() else
+                                           u.toString() for u in source.urls()))
             return
         super().insertFromMimeData(source)
 
 
-def ask_reuse(parent: QWidget, reused: int, total: int) -> str:
-    """Ask whether links already cut out today should be sent (and paid for) again."""
+def ask_reuse(parent: QWidget, reused: list[Job], total: int) -> str:
+    """Ask whether sources already cut out today should be cut out again (HitPaw charges
+    again for those it would take)."""
     box = QMessageBox(parent)
     box.setWindowTitle("Already cut out today")
     box.setIcon(QMessageBox.Icon.Question)
-    which = "This link was" if total == 1 else f"{reused} of these {total} links were"
-    box.setText(f"{which} already cut out today. Use the results you have, or send "
-                f"{'it' if reused == 1 else 'them'} again (HitPaw charges again)?")
+    count = len(reused)
+    which = "This image was" if total == 1 else f"{count} of these {total} images were"
+    paid = any(job.engine == Engine.HITPAW for job in reused)
+    box.setText(f"{which} already cut out today. Use the results you have, or cut "
+                f"{'it' if count == 1 else 'them'} out again"
+                f"{' (HitPaw charges again)' if paid else ''}?")
     reuse = box.addButton("Use the results I have", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Send again", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Send again" if paid else "Cut out again",
+                  QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(reuse)
     box.exec()
     return "reuse" if box.clickedButton() is reuse else "send"
 
 
+def ask_many(parent: QWidget, folders: list[Folder], count: int, engine: Engine,
+             answered: Callable[[bool], None]) -> QMessageBox:
+    """Ask before a dropped folder adds more than ``MANY_IMAGES`` jobs. Window-modal and
+    not blocking (``open``): ``answered(True)`` only when the designer agrees."""
+    name = f"\u201c{folders[0].path.name or folders[0].path}\u201d"
+    where = name if len(folders) == 1 else (
+        f"{name} and {len(folders) - 1} other folder{'s' if len(folders) > 2 else ''}")
+    box = QMessageBox(QMessageBox.Icon.Question, "Add all these images?",
+                      f"{where} hold{'s' if len(folders) == 1 else ''} {count} images, "
+                      "counting every folder inside. Add them all?", parent=parent)
+    box.setObjectName("manyImagesQuestion")
+    box.setInformativeText("Each image becomes a job in the list, cut out on this computer "
+                           "for free." if engine == Engine.LOCAL else
+                           "Each image becomes a job in the list, and HitPaw charges coins "
+                           "for each.")
+    add = box.addButton(f"Add {count} images", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(add)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.finished.connect(lambda _: answered(box.clickedButton() is add))
+    box.finished.connect(box.deleteLater)
+    box.open()
+    return box
+
+
 class LinkIntake(QWidget):
-    """The row at the top of the window, and every other way links come in (paste, drop, the
-    command line), all turned into jobs the same way."""
+    """The row at the top of the window, and every other way images come in (paste, drop,
+    File > Open, the command line), all turned into jobs the same way: ``jobs.sources``
+    sorts them, folders are read and files checked in a worker, then the jobs are added."""
 
     results_reused = Signal(str)   # the designer chose results they have: show this job
     jobs_queued = Signal(str)      # new jobs are in the queue; the id of the first one
     message = Signal(str, int)     # a sentence for the status bar, milliseconds (0: stays)
+    refused = Signal(list)         # list[Problem] of the latest intake ([]: nothing refused)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller: JobController | None = None
+        self._settings: Settings | None = None
         self.url_input = LinkInput()
         self.url_input.setObjectName("urlInput")
-        self.url_input.setAccessibleName("Image links")
-        self.url_input.setPlaceholderText("Paste image links here, one or many (JPG, PNG or "
-                                          "WebP), then press Enter")
-        self.url_input.setToolTip("Any text with http(s) links works: each link becomes a "
+        self.url_input.setAccessibleName("Image links or file paths")
+        self.url_input.setPlaceholderText("Paste image links or file paths here, one or many, "
+                                          "then press Enter; or drop images and folders")
+        self.url_input.setToolTip("Links (http or https), paths of image files or folders "
+                                  "on this computer, or file:// links: each image becomes a "
                                   "job. Shift+Enter starts a new line.")
         self.url_input.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 16)
         self.submit_button = QPushButton("Remove backgrounds")
         self.submit_button.setObjectName("submitButton")
         self.submit_button.setAccessibleName("Remove backgrounds")
-        self.submit_button.setToolTip("Send every link in the box (Enter)")
+        self.submit_button.setToolTip("Add every link and file in the box (Enter)")
         self.submit_button.setIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowRight))
         self.submit_button.setDefault(True)
@@ -93,63 +137,168 @@ class LinkIntake(QWidget):
         layout.addWidget(self.url_input, 1)
         layout.addWidget(self.submit_button)
 
-    def attach(self, controller: JobController) -> None:
-        """From now on links become jobs in ``controller``'s queue."""
+    def attach(self, controller: JobController, settings: Settings) -> None:
+        """From now on links and files become jobs in ``controller``'s queue."""
         self._controller = controller
+        self._settings = settings
         self.url_input.submitted.connect(self.submit)
         self.submit_button.clicked.connect(self.submit)
 
     # -- the ways in -------------------------------------------------------------------
     def submit(self) -> None:
-        """Send what is in the box; the box empties only when something was taken."""
-        if self._controller is not None and self.take_links(self.url_input.toPlainText()).urls:
-            self.url_input.clear()
+        """Add what is in the box; the box then keeps only what could not be added."""
+        if self._controller is not None:
+            from desktop_app.jobs.sources import read_text
+
+            text = self.url_input.toPlainText()
+            self._take(read_text(text), box_text=text)
 
     def add_text(self, text: str) -> None:
-        """Links from outside the window (the command line, a file manager's "Open with")."""
+        """Links or paths from outside the window (the command line, "Open with")."""
         if self._controller is not None:
-            self.take_links(text)
+            from desktop_app.jobs.sources import read_text
+
+            self._take(read_text(text))
 
     def paste_clipboard(self) -> None:
-        """Ctrl+V anywhere outside a text field: the clipboard's links become jobs."""
+        """Ctrl+V anywhere outside a text field: the clipboard's links and files become jobs."""
         self.take_mime(QApplication.clipboard().mimeData())
 
     def take_mime(self, mime: QMimeData) -> None:
-        """Links dropped or pasted: remote URLs or text become jobs; local files are refused
-        with a sentence (HitPaw fetches images by link)."""
+        """Dropped or pasted: files and folders from a file manager, links from a browser,
+        or text with links and paths in it."""
         if self._controller is None:
             return
-        local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        remote = [u.toString() for u in mime.urls() if not u.isLocalFile()]
-        self.take_links("\n".join(remote) if mime.hasUrls() else mime.text(), local)
+        from desktop_app.jobs.sources import read_items, read_text
+
+        if mime.hasUrls():
+            self._take(read_items([u.toLocalFile() if u.isLocalFile() else u.toString()
+                                   for u in mime.urls()]))
+        else:
+            self._take(read_text(mime.text()))
+
+    def open_images(self) -> None:
+        """File > Open images: several files at once, from the folder shown last time."""
+        if self._controller is None:
+            return
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        settings = self._settings
+        paths, _ = QFileDialog.getOpenFileNames(self.window(), "Open images",
+                                                settings.last_open_dir, OPEN_FILTER)
+        if paths:
+            settings.last_open_dir = str(Path(paths[0]).parent)
+            self.take_files(paths)
+
+    def take_files(self, paths: list[str]) -> None:
+        """Files chosen in File > Open images."""
+        if self._controller is not None and paths:
+            from desktop_app.jobs.sources import read_items
+
+            self._take(read_items(paths))
 
     def offer_links(self, links: list[str]) -> None:
         """Put links in the box for the designer to send (the sandbox's samples)."""
         self.url_input.setPlainText("\n".join(links))
         self.url_input.setFocus()
 
-    def take_links(self, text: str, local_paths: list[str] | None = None) -> PastedLinks:
-        """Turn the links in ``text`` into jobs (asking first about links done today), and
-        say what was taken and what was refused."""
-        from desktop_app.jobs.links import extract_links
+    # -- reading the disk, in workers ------------------------------------------------------
+    def _take(self, found: Sources, box_text: str | None = None) -> None:
+        """Links only: added at once. Files and folders: listed and checked in workers
+        first (the GUI thread never waits on the disk), asking before a big folder."""
+        if not found.needs_disk:
+            self._add(found, {}, box_text)
+            return
+        from desktop_app.jobs.sources import expand
+
+        self.message.emit("Reading the files\u2026", 0)
+        run_task(self, lambda: expand(found), lambda listed: self._listed(listed, box_text),
+                 self._read_failed)
+
+    def _listed(self, found: Sources, box_text: str | None) -> None:
+        count = sum(folder.images for folder in found.folders)
+        if count <= MANY_IMAGES:
+            self._check(found, box_text)
+            return
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self._check(found, box_text)
+            else:
+                self.message.emit("Nothing was added.", 5000)
+        ask_many(self, found.folders, count, self._file_engine()[0], answered)
+
+    def _check(self, found: Sources, box_text: str | None) -> None:
+        from desktop_app.jobs.sources import check
+
+        n = len(found.pending)
+        self.message.emit(f"Checking {n} file{'s' if n != 1 else ''}\u2026", 0)
+        run_task(self, lambda: _checked(check(found)),
+                 lambda result: self._add(*result, box_text), self._read_failed)
+
+    def _read_failed(self, reason: str) -> None:
+        self.message.emit(f"The files could not be read ({reason}); nothing was added.", 0)
+
+    # -- adding ----------------------------------------------------------------------------
+    def _add(self, found: Sources, modified: dict[str, float], box_text: str | None) -> None:
+        """Turn what was found into jobs (asking first about images done today), say what was
+        added and what was refused, and leave only the refused items in the box."""
+        from desktop_app.jobs.sources import summary
 
         controller = self._controller
-        found = extract_links(text, local_paths=local_paths)
-        reused = [job for job in map(controller.done_today, found.urls) if job]
-        if reused and ask_reuse(self, len(reused), len(found.urls)) == "reuse":
-            done_urls = {job.url for job in reused}
-            found.urls = [u for u in found.urls if u not in done_urls]
+        reused = [job for job in map(controller.done_today, found.sources)
+                  if job and (job.finished_at or 0) >= modified.get(job.url, 0)]
+        taken = bool(found.sources)
+        if reused and ask_reuse(self, reused, len(found.sources)) == "reuse":
+            done = {job.url for job in reused}
+            found.links = [u for u in found.links if u not in done]
+            found.files = [p for p in found.files if str(p) not in done]
             self.results_reused.emit(reused[0].id)
             self.message.emit(
-                f"{len(reused)} link{'s were' if len(reused) != 1 else ' was'} already cut out "
-                "today: showing those results, no coins spent.", 8000)
-            if not found.urls and not found.problems:
-                return found
-        if found.urls:
-            jobs = controller.add_urls(found.urls)
+                f"{len(reused)} image{'s were' if len(reused) != 1 else ' was'} already cut "
+                "out today: showing those results, no coins spent.", 8000)
+            if not found.sources:
+                self._settle(found, box_text, taken=True)
+                return
+        engine, note = self._file_engine() if found.files else (Engine.HITPAW, "")
+        engines = [Engine.HITPAW] * len(found.links) + [engine] * len(found.files)
+        if found.sources:
+            jobs = controller.add_urls(found.sources, engines)
             self.jobs_queued.emit(jobs[0].id)
-        message = found.summary
-        if found.urls and not controller.has_key:
-            message += " They will start once an API key is entered."
+        message = summary(len(found.links), len(found.files), found.problems) + note
+        if found.links and not controller.has_key:
+            message += " Links start once an API key is entered."
         self.message.emit(message, 0 if found.problems else 8000)
-        return found
+        self._settle(found, box_text, taken=taken)
+
+    def _settle(self, found: Sources, box_text: str | None, *, taken: bool) -> None:
+        """Say what was refused; once something was taken, the box keeps only that (unless
+        it was edited meanwhile)."""
+        self.refused.emit(list(found.problems))
+        if taken and box_text is not None and self.url_input.toPlainText() == box_text:
+            self.url_input.setPlainText(found.refused_text)
+
+    def _file_engine(self) -> tuple[Engine, str]:
+        """Who cuts out the designer's files, by the setting, and a note when the setting
+        cannot be followed (HitPaw needs the storage, which is not set up)."""
+        settings = self._settings
+        engine = choose_engine(True, settings.local_engine,
+                               storage_ready=settings.storage_ready)
+        if engine == Engine.HITPAW and not settings.storage_ready:
+            return Engine.LOCAL, (" Your storage is not set up, so files are cut out on this "
+                                  "computer.")
+        return engine, ""
+
+
+def _checked(found: Sources) -> tuple[Sources, dict[str, float]]:
+    """In the worker: the checked sources, and when each file last changed (a file edited
+    since it was cut out today is not the same image)."""
+    modified = {}
+    for path in found.files:
+        try:
+            modified[str(path)] = path.stat().st_mtime
+        except OSError:
+            pass
+    return found, modified

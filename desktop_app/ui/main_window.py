@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self._complete_planned = False
         self._ready = False
         self._build_first_screen()
+        self.setAcceptDrops(True)  # files, folders and links from anywhere over the window
         self._apply_theme()
         geometry = self.settings.window_geometry
         if geometry is None or not self.restoreGeometry(geometry):
@@ -162,10 +163,11 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
         self.clock = RowClock(self.model)
+        self.refusals = None  # the status bar's "3 items not added…", made when first needed
         self._connect_parts()
         self._connect_commands()
         self._connect_controller()
-        self.intake.attach(self.controller)
+        self.intake.attach(self.controller, self.settings)
         self.connection.attach(self.controller, KeyStore())
         self.controller.load_history(self.settings.history_days)
         self.controller.load_storage(self.settings)   # storage (issue 15)
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
         self.exporter.problem.connect(self._export_problem)
         self.intake.results_reused.connect(self.jobs_panel.select_job)
         self.intake.jobs_queued.connect(self.jobs_panel.select_if_none)
+        self.intake.refused.connect(self._show_refused)
         self.connection.sandbox_started.connect(self.intake.offer_links)
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
@@ -212,6 +215,8 @@ class MainWindow(QMainWindow):
                 (c.pause_selected,
                  lambda: self.controller.pause_jobs(self.jobs_panel.selected_ids())),
                 (c.submit, self.intake.submit),
+                (c.open_images, self.intake.open_images),
+                (c.cut_out_here, self.cut_out_here),
                 (c.save_matted, lambda: self._with_result(exporter.save_cutout)),
                 (c.save_mask, lambda: self._with_result(exporter.save_mask)),
                 (c.save_all, lambda: exporter.save_all(
@@ -241,7 +246,7 @@ class MainWindow(QMainWindow):
         c.queue_resumed.connect(self._queue_resumed)
         c.activity_changed.connect(self._update_activity)
 
-    # -- links in ------------------------------------------------------------------------
+    # -- images in: links, files and folders ------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self._ready and (event.mimeData().hasUrls() or event.mimeData().hasText()):
             event.acceptProposedAction()
@@ -249,6 +254,17 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.intake.take_mime(event.mimeData())
         event.acceptProposedAction()
+
+    def _show_refused(self, problems: list) -> None:
+        """Every item the latest intake refused, a click away in the status bar."""
+        if self.refusals is None:
+            if not problems:
+                return
+            from desktop_app.ui.refusals import RefusalsButton
+
+            self.refusals = RefusalsButton(self.coins_label.sizeHint().height())
+            self.statusBar().insertPermanentWidget(0, self.refusals)
+        self.refusals.show_problems(problems)
 
     # -- controller events -------------------------------------------------------------
     def _jobs_added(self, jobs: list[Job]) -> None:
@@ -349,6 +365,15 @@ class MainWindow(QMainWindow):
             self.controller.resume_queue()
         else:
             self.controller.pause_all()
+
+    def cut_out_here(self) -> None:
+        """The selected jobs, cut out on this computer for free (see JobQueue.cut_out_here)."""
+        switched, added = self.controller.cut_out_here(self.jobs_panel.selected_ids())
+        n = len(switched) + len(added)
+        if n:
+            self.statusBar().showMessage(
+                f"{n} job{'s' if n != 1 else ''} will be cut out on this computer, for free"
+                + (f" ({len(added)} added again as new jobs)." if added else "."), 8000)
 
     def open_settings(self) -> None:
         from desktop_app.ui.settings_dialog import SettingsDialog

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.ui.decode import read_full_images
 from desktop_app.ui.result_notes import ResultNotes
+from desktop_app.ui.job_list import elide_middle, engine_text
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.viewer import Viewer
 
@@ -35,15 +36,14 @@ WAITING = {JobState.QUEUED: "Waiting for its turn\u2026",
 
 
 def detail_text(job: Job) -> str:
-    """One line under the images: the link, the cost, the size, how long HitPaw keeps it."""
-    detail = [job.url]
-    if job.coins is not None:
-        detail.append(f"{job.coins} coins")
+    """One line under the images: the link or the file's path (its middle left out when
+    long), the engine and the cost, the size, how long HitPaw keeps it."""
+    detail = [elide_middle(job.url) if job.is_local_file else job.url, engine_text(job)]
     if job.width and job.height:
         detail.append(f"{job.width} \u00d7 {job.height} px")
     if job.state == JobState.DONE and job.message:
         detail.append(job.message)
-    expires = job.links_expire_at()
+    expires = job.links_expire_at() if job.engine == Engine.HITPAW else None
     if job.state == JobState.DONE and expires:
         days = (expires - time.time()) / 86400
         detail.append(f"HitPaw's links valid {int(days) + 1} more day{'s' if days >= 1 else ''}"
@@ -112,6 +112,7 @@ class ResultsPage(QWidget):
             self.viewer.show_placeholder(WAITING.get(job.state, job.message or job.status_text))
             self.notes.show_for(None, None)
         self.detail_label.setText(detail_text(job))
+        self.detail_label.setToolTip(job.url)
 
     def clear(self) -> None:
         self._job = None

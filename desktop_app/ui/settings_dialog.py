@@ -30,6 +30,8 @@ from desktop_app.settings import Settings, is_plain_http_remote
 
 RETENTION = [("Keep everything", 0), ("30 days", 30), ("90 days", 90), ("7 days", 7),
              ("1 day", 1)]
+LOCAL_ENGINES = [("Automatically", "auto"), ("On this computer (free)", "local"),
+                 ("With HitPaw (needs your storage)", "hitpaw")]
 FORMATS = [("PNG (transparent)", "PNG"), ("WebP (transparent)", "WEBP"),
            ("JPEG (on a background colour)", "JPEG")]
 
@@ -44,6 +46,7 @@ class SettingsDialog(QDialog):
         override = settings.base_url_override
         self._make_service_fields(bool(override))
         self._make_export_fields()
+        self._make_engine_field()
         self._lay_out(bool(override))
 
     def _make_service_fields(self, overridden: bool) -> None:
@@ -84,6 +87,29 @@ class SettingsDialog(QDialog):
         self.retention.setCurrentIndex(max(0, index))
         self.retention.setToolTip("Finished jobs older than this are removed from the history "
                                   "and the cache when Cutout starts")
+
+    def _make_engine_field(self) -> None:
+        """Who cuts out files from this computer; HitPaw needs the designer's own storage."""
+        ready = self.settings.storage_ready
+        self.local_engine = QComboBox()
+        self.local_engine.setObjectName("localEngineCombo")
+        self.local_engine.setAccessibleName("Files on this computer are cut out")
+        for label, value in LOCAL_ENGINES:
+            if value == "auto":  # say what "automatically" means today
+                label += (" (with HitPaw, through your storage)" if ready else
+                          " (on this computer until your storage is set up)")
+            self.local_engine.addItem(label, value)
+        hitpaw = self.local_engine.model().item(self.local_engine.findData("hitpaw"))
+        hitpaw.setEnabled(ready)
+        hitpaw.setToolTip("" if ready else "HitPaw fetches images by link, so it needs your "
+                          "own storage to share a file: set it up first")
+        wanted = self.settings.local_engine
+        if wanted == "hitpaw" and not ready:
+            wanted = "auto"
+        self.local_engine.setCurrentIndex(max(0, self.local_engine.findData(wanted)))
+        self.local_engine.setToolTip("Who cuts out images you open, drop or paste from this "
+                                     "computer. Links always go to HitPaw; any job can also "
+                                     "be cut out on this computer from the Jobs menu.")
 
     def _make_export_fields(self) -> None:
         settings = self.settings
@@ -132,6 +158,7 @@ class SettingsDialog(QDialog):
         form.addRow("Check status every:", self.poll)
         form.addRow("Jobs at once:", self.concurrency)
         form.addRow("Give up after:", self.limit)
+        form.addRow("Files on this computer:", self.local_engine)
         form.addRow("Default format:", self.format)
         form.addRow("JPEG background:", self.background)
         form.addRow("Cropping:", self._crop_row)
@@ -200,5 +227,6 @@ class SettingsDialog(QDialog):
         s.export_crop = self.crop.isChecked()
         s.export_padding = self.padding.value()
         s.history_days = self.retention.currentData()
+        s.local_engine = self.local_engine.currentData()
         s.sync()
         super().accept()

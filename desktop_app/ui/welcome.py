@@ -13,7 +13,7 @@ class WelcomePage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcomePage")
-        title = QLabel("Remove the background of any image link")
+        title = QLabel("Remove the background of any image")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
@@ -48,9 +48,10 @@ class WelcomePage(QWidget):
 
     def update_for(self, has_key: bool, sandbox_running: bool) -> None:
         if has_key:
-            self.text.setText("Paste image links above and press Enter. Cutout sends each one "
-                              "to HitPaw and shows the original, the cut-out and its mask "
-                              "side by side.")
+            self.text.setText("Paste image links above and press Enter, or open (Ctrl+O) or "
+                              "drop image files and folders. Links go to HitPaw; files can "
+                              "be cut out on this computer, for free. Each shows the "
+                              "original, the cut-out and its mask side by side.")
         else:
             self.text.setText("Cutout needs a HitPaw API key to remove backgrounds. Enter "
                               "yours, or try the app first with the built-in sandbox (no key, "

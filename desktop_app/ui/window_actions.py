@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QStyle, QWidget
 
-from desktop_app.jobs.model import RESUMABLE_STATES, RETRYABLE_STATES, Job, JobState
+from desktop_app.jobs.model import RESUMABLE_STATES, RETRYABLE_STATES, Engine, Job, JobState
 
 if TYPE_CHECKING:  # names for hints only: each Qt class costs a little on first use
     from PySide6.QtCore import QPoint
@@ -27,6 +27,11 @@ Icon = QStyle.StandardPixmap
 def is_finished(job: Job | None) -> bool:
     """Done, with its result files here: something to look at, save or copy."""
     return job is not None and job.state == JobState.DONE and job.has_results
+
+
+def can_cut_out_here(job: Job) -> bool:
+    """A HitPaw job that is not running: it can switch, or be added again, on this computer."""
+    return job.engine == Engine.HITPAW and not job.is_active
 
 
 def is_pausable(job: Job) -> bool:
@@ -77,7 +82,15 @@ class WindowActions(QObject):
     def complete(self, viewer_actions: list[QAction]) -> None:
         """Make the actions the first frame did not need, and fill the menus."""
         action = self._action
-        self.submit = action("&Remove backgrounds", "Ctrl+Return", "Send every link in the box",
+        self.open_images = action("&Open images\u2026", QKeySequence.StandardKey.Open,
+                                  "Add image files from this computer (JPG, PNG, WebP, HEIC, "
+                                  "TIFF), several at once", Icon.SP_DialogOpenButton)
+        self.cut_out_here = action("Cut out on this c&omputer", "Ctrl+Shift+L",
+                                   "Cut out the selected jobs on this computer, for free: "
+                                   "one not sent yet switches, one that has ended is added "
+                                   "again (nothing is sent to HitPaw again)", Icon.SP_ComputerIcon)
+        self.submit = action("&Remove backgrounds", "Ctrl+Return",
+                             "Add every link and file in the box as a job",
                              Icon.SP_ArrowRight)
         self.save_matted = action("Save &cut-out\u2026", QKeySequence.StandardKey.Save,
                                   "Save the cut-out as a PNG", Icon.SP_DialogSaveButton)
@@ -97,8 +110,8 @@ class WindowActions(QObject):
         self.focus = action("Focus the link box", "Ctrl+L", "Type or paste links")
         self.pause_selected = action("Pa&use", "Ctrl+Shift+P", "Pause the selected jobs; Retry "
                                      "resumes them", Icon.SP_MediaPause)
-        self.paste = action("&Paste links", QKeySequence.StandardKey.Paste,
-                            "Add the links on the clipboard as jobs")
+        self.paste = action("&Paste links or files", QKeySequence.StandardKey.Paste,
+                            "Add the links, image files and folders on the clipboard as jobs")
         self.settings = action("&Settings\u2026", QKeySequence.StandardKey.Preferences,
                                "API address, timing, export defaults and history")
         self.settings.setShortcuts([QKeySequence("Ctrl+,")])
@@ -108,6 +121,8 @@ class WindowActions(QObject):
         self._fill_menus(viewer_actions)
 
     def _fill_menus(self, viewer_actions: list[QAction]) -> None:
+        self.file_menu.addAction(self.open_images)
+        self.file_menu.addSeparator()
         self.file_menu.addActions([self.save_matted, self.save_mask, self.save_all])
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit)
@@ -120,6 +135,7 @@ class WindowActions(QObject):
         self.jobs_menu.addAction(self.submit)
         self.jobs_menu.addSeparator()
         self.jobs_menu.addActions([self.retry, self.pause_selected, self.cancel, self.remove])
+        self.jobs_menu.addAction(self.cut_out_here)
         self.jobs_menu.addSeparator()
         self.jobs_menu.addActions([self.pause, self.clear])
         self.jobs_menu.addSeparator()
@@ -141,6 +157,7 @@ class WindowActions(QObject):
         self.cancel.setEnabled(any(is_pausable(j) or j.state == JobState.PAUSED
                                    for j in selected))
         self.remove.setEnabled(any(not j.is_active for j in selected))
+        self.cut_out_here.setEnabled(any(can_cut_out_here(j) for j in selected))
         self.pause.setEnabled(paused or any(is_pausable(j) for j in jobs))
 
     def show_paused(self, paused: bool) -> None:
@@ -150,15 +167,19 @@ class WindowActions(QObject):
             Icon.SP_MediaPlay if paused else Icon.SP_MediaPause))
 
     def exec_context_menu(self, view: QAbstractItemView, pos: QPoint, links: list[str]) -> None:
-        """The job list's right-click menu, over a row; ``links`` are the selected jobs'."""
+        """The job list's right-click menu, over a row; ``links`` are the selected jobs'
+        sources (web links or paths of files on this computer)."""
         if not view.indexAt(pos).isValid():
             return
         menu = QMenu(view)
         menu.addActions([self.copy_cutout, self.copy_mask, self.save_matted])
         menu.addSeparator()
         menu.addActions([self.retry, self.pause_selected, self.cancel, self.remove])
+        menu.addAction(self.cut_out_here)
         menu.addSeparator()
-        copy = menu.addAction("Copy link")
+        web = [link.lower().startswith(("http://", "https://")) for link in links]
+        copy = menu.addAction("Copy link" if all(web) else "Copy path" if not any(web)
+                              else "Copy links and paths")
         copy.triggered.connect(lambda: QApplication.clipboard().setText("\n".join(links)))
         menu.exec(view.viewport().mapToGlobal(pos))
         menu.deleteLater()
