@@ -74,6 +74,9 @@ def run_local_job(job: Job, workdir: Path, *, store: HistoryStore | None = None,
         run.go()
     except _Stop:
         run.stopped()
+    finally:
+        if run.session is not None and session is None:
+            run.session.close()   # made for this job's download
     return job
 
 

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from desktop_app import paths
 from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
-from desktop_app.jobs.model import Job
+from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
@@ -79,6 +79,8 @@ class JobController(QObject):
         self._loading_previews = False
         self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
         self._wanted_previews: str | None = None
+        self._engine_warming = False
+        self.jobs_added.connect(self._warm_engine_for)
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -104,8 +106,10 @@ class JobController(QObject):
         return self._connection.api_key if self._connection else None
 
     # -- adding and restoring ------------------------------------------------------------
-    def add_urls(self, urls: list[str]) -> list[Job]:
-        jobs = self.queue.add(urls)
+    def add_urls(self, urls: list[str], engines: list[Engine] | None = None) -> list[Job]:
+        """Queue sources (links or local paths), each cut out by its engine (HitPaw when
+        ``engines`` is None)."""
+        jobs = self.queue.add(urls, engines)
         # Started on the next turn of the event loop: the window first paints the new rows,
         # without the new worker threads competing with it for the GIL.
         QTimer.singleShot(0, self, self.queue.pump)
@@ -138,6 +142,23 @@ class JobController(QObject):
         for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
         """
         self._run_task(_import_job_stack, lambda _: None)
+
+    def _warm_engine_for(self, jobs: list[Job]) -> None:
+        """Load the on-device model in a worker as soon as a job needs it (added or restored),
+        not before the window's first paint and never on the GUI thread. onnxruntime's own
+        threads are made by the thread that loads it and inherit its lower priority."""
+        if self._engine_warming or not any(job.engine == Engine.LOCAL for job in jobs):
+            return
+        self._engine_warming = True
+
+        def warm() -> None:
+            from desktop_app.engine import warm_up
+
+            warm_up()
+
+        self._run_task(warm, lambda _: None,
+                       lambda reason: log.warning("the cut-out model did not load: %s",
+                                                  reason))
 
     def request_previews(self, job_id: str) -> None:
         """Load a finished job's previews from the cache, off the GUI thread.
