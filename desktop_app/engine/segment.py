@@ -1,0 +1,98 @@
+"""From an image to its soft mask: the model's pre- and post-processing.
+
+The model sees the photo shrunk to a small square; what happens around that (the size, how
+the photo is fitted into the square, flip averaging, how the soft output becomes a mask) is
+a ``Recipe``. ``DEFAULT`` is the one measured best on the dev set (see
+``benchmarks/bench_engine_quality.py`` and ``benchmarks/results.md``); the others exist so the
+benchmark can compare them with the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from . import session
+from .errors import Cancel
+
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one prediction is made. ``size`` is the model's square input side; ``flip``
+    averages the prediction with that of the mirrored photo; ``fast_shrink`` lets Pillow
+    reduce a large photo in integer steps before the final filter (much faster at 24 MP)."""
+
+    size: int = 320     # the bundled ONNX file is fixed at 1×3×320×320
+    flip: bool = False
+    fast_shrink: bool = True
+    low: float = 0.0    # soft values at or below ``low`` become 0 …
+    high: float = 1.0   # … at or above ``high`` become 1, linear between
+
+
+ANCHOR = Recipe(size=320, flip=False, fast_shrink=False)  # as rembg runs u2netp
+DEFAULT = Recipe(size=320, flip=False, fast_shrink=True)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode as 8-bit RGB (16-bit, CMYK, palette, greyscale, with or without alpha)."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(image, dtype=np.float32)
+        top = float(arr.max()) or 1.0
+        scale = 255.0 / (65535.0 if top > 255 else 255.0)
+        grey = Image.fromarray(np.clip(arr * scale, 0, 255).astype(np.uint8), "L")
+        return grey.convert("RGB")
+    if image.mode == "F":
+        arr = np.asarray(image, dtype=np.float32)
+        lo, hi = float(arr.min()), float(arr.max())
+        span = (hi - lo) or 1.0
+        return Image.fromarray(((arr - lo) / span * 255).astype(np.uint8), "L").convert("RGB")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def model_input(rgb: Image.Image, recipe: Recipe) -> np.ndarray:
+    """The photo as the model's 1×3×S×S normalised float32 batch (2×… with the mirror)."""
+    side = (recipe.size, recipe.size)
+    gap = 2.0 if recipe.fast_shrink else None
+    small = rgb.resize(side, Image.LANCZOS, reducing_gap=gap)
+    arr = np.asarray(small, dtype=np.float32)
+    top = float(arr.max()) or 1.0  # rembg divides by the brightest value, not 255
+    arr = (arr / top - MEAN) / STD
+    chw = arr.transpose(2, 0, 1)
+    if recipe.flip:
+        return np.ascontiguousarray(np.stack([chw, chw[:, :, ::-1]]))
+    return np.ascontiguousarray(chw[None])
+
+
+def soft_mask(rgb: Image.Image, recipe: Recipe, cancel: Cancel | None = None) -> np.ndarray:
+    """The model's S×S prediction in 0…1 (min-max normalised as rembg does)."""
+    batch = model_input(rgb, recipe)
+    # The bundled model takes exactly one 320×320 image per run, so the mirror is a second run.
+    preds = [session.run(np.ascontiguousarray(item[None]), cancel)[0] for item in batch]
+    pred = preds[0] if len(preds) == 1 else (preds[0] + preds[1][:, ::-1]) / 2.0
+    lo, hi = float(pred.min()), float(pred.max())
+    if hi - lo < 1e-6:  # a flat prediction: nothing stands out, so nothing is kept
+        return np.zeros_like(pred, dtype=np.float32)
+    pred = (pred - lo) / (hi - lo)
+    if recipe.low > 0.0 or recipe.high < 1.0:
+        pred = np.clip((pred - recipe.low) / max(recipe.high - recipe.low, 1e-6), 0.0, 1.0)
+    return pred.astype(np.float32)
+
+
+def predict(image: Image.Image, recipe: Recipe = DEFAULT,
+            cancel: Cancel | None = None) -> Image.Image:
+    """The mask (mode 'L', the image's size) of the subject of an upright image."""
+    if cancel is not None:
+        cancel.check()
+    rgb = to_rgb(image)
+    pred = soft_mask(rgb, recipe, cancel)
+    small = Image.fromarray((pred * 255).astype(np.uint8), "L")
+    return small.resize(image.size, Image.LANCZOS)
