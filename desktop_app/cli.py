@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in sources.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     if not sources.items and not sources.bad_files:
-        print("cutout-cli: no images to process: give links that start with http:// or "
-              "https://, or image files.", file=sys.stderr)
+        print("cutout-cli: no image links or files to process: give links that start with "
+              "http:// or https://, or image files.", file=sys.stderr)
         return EXIT_USAGE
     engines = [choose_engine(not _is_link(item), args.engine) for item in sources.items]
     if args.engine == Engine.HITPAW and (sources.bad_files or any(
