@@ -102,6 +102,23 @@ def test_a_rotated_phone_photo_is_cut_out_upright(tmp_path):
         assert mask.size == (240, 320)
 
 
+def test_a_phone_heic_is_cut_out_and_its_original_kept_as_a_jpeg_anyone_can_read(tmp_path):
+    from desktop_app.jobs.images import register_heif
+
+    register_heif()
+    source = tmp_path / "IMG_0001.HEIC"
+    exif = Image.Exif()
+    exif[0x0112] = 6                                  # portrait, as phones store it
+    render_sample("phone.png", 320, 240).save(source, "HEIF", quality=90, exif=exif.tobytes())
+    job = go(local_job(source), tmp_path)
+    assert job.state == JobState.DONE, job.message
+    assert (job.width, job.height) == (240, 320)
+    # readable without pillow-heif (a later start, Qt): a JPEG of the upright pixels
+    assert Path(job.original_path).read_bytes()[:3] == b"\xff\xd8\xff"
+    with Image.open(job.original_path) as original:
+        assert original.format == "JPEG" and original.size == (240, 320)
+
+
 def test_a_link_is_cut_out_on_this_computer_without_hitpaw(tmp_path):
     with SandboxServer(processing_time=0.05) as srv:
         url = srv.sample_url("dog.png", 300, 200)
