@@ -17,7 +17,6 @@ a process that loaded pillow-heif can read it, so its upright pixels are saved a
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import time
@@ -40,12 +39,10 @@ if TYPE_CHECKING:
 
     from desktop_app.jobs.store import HistoryStore
 
-log = logging.getLogger(__name__)
-
 ORIGINAL = "original"
 _RESULTS = ("cutout.png", "mask.png", ORIGINAL)
-_NOT_FOUND = ("The link did not lead to an image (the server said it is not there or not "
-              "public); check the link, then Retry.")
+_NOT_FOUND = ("The link did not lead to an image (its server says it is not there, or not "
+              "public); check the link.")
 _NOT_AN_IMAGE = ("The link leads to something that is not an image (perhaps a web page); "
                  "use the image's own address.")
 
