@@ -9,10 +9,12 @@ state is written to the history before anyone hears of it; a job interrupted by 
 stored as "cutting out", and the queue puts it back in line on the next start.
 
 ``original``: a byte copy of the user's file, not a path to it (a history outlives files
-that are moved, renamed or edited) and not a re-encoded upright copy (on a 24-megapixel photo
-that costs as much as the whole cut-out). The copy keeps its EXIF orientation, which every
-reader of ``original`` applies (previews, full-size views). HEIC/HEIF is the exception: only
-a process that loaded pillow-heif can read it, so its upright pixels are saved as a JPEG.
+that are moved, renamed or edited) and not a re-encoded upright copy. Measured on a 24 MP
+photo: the copy takes 6 ms, a JPEG 0.1 s (and loses quality), a PNG 2.5 s, against 1.7 s for
+the bare decode-to-mask and 3.4 s for the whole job, which stays at 2x the bare time only
+with the copy. It keeps its EXIF orientation, which every reader of ``original`` applies
+(previews, full-size views). HEIC/HEIF is the exception: only a process that loaded
+pillow-heif can read it, so its upright pixels are saved as a JPEG.
 """
 
 from __future__ import annotations
