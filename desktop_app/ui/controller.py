@@ -144,10 +144,17 @@ class JobController(QObject):
         self._run_task(_import_job_stack, lambda _: None)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
-        """Load the on-device model in a worker as soon as a job needs it (added or restored),
-        not before the window's first paint and never on the GUI thread. onnxruntime's own
-        threads are made by the thread that loads it and inherit its lower priority."""
-        if self._engine_warming or not any(job.engine == Engine.LOCAL for job in jobs):
+        if any(job.engine == Engine.LOCAL for job in jobs):
+            self.warm_engine()
+
+    def warm_engine(self) -> None:
+        """Load the on-device model in a worker, once: called as soon as a job needs it
+        (added or restored), never before the window's first paint and never on the GUI
+        thread. onnxruntime's threads are made by the thread that loads it and inherit its
+        lower priority. Loading it holds the GIL for up to a tenth of a second (its library's
+        initialisation), so a part that knows a local job is coming (a file dialog, a drag
+        entering the window) may call this earlier, where a stall is not seen."""
+        if self._engine_warming:
             return
         self._engine_warming = True
 
