@@ -132,11 +132,14 @@ def test_a_link_is_cut_out_on_this_computer_without_hitpaw(tmp_path):
         assert original.format == "PNG" and original.size == (300, 200)
 
 
-def test_a_link_that_is_gone_fails_with_a_sentence_and_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("where,words", [("/no/such/picture.jpg", "check the link"),
+                                         ("/samples/not-an-image.png", "not an image")],
+                         ids=["gone", "web-page"])
+def test_a_bad_link_fails_with_a_sentence_and_leaves_nothing(tmp_path, where, words):
     with SandboxServer(processing_time=0.05) as srv:
-        job = go(local_job(f"{srv.base_url}/no/such/picture.jpg"), tmp_path)
+        job = go(local_job(f"{srv.base_url}{where}"), tmp_path)
     assert job.state == JobState.FAILED
-    assert_sentence(job.message, "link")
+    assert_sentence(job.message, "link", words)
     assert "HitPaw" not in job.message and "8 days" not in job.message
     assert written(tmp_path, job) == []
 
