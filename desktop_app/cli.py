@@ -116,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         print("cutout-cli: no image links or files to process: give links that start with "
               "http:// or https://, or image files.", file=sys.stderr)
         return EXIT_USAGE
-    engines = [choose_engine(not _is_link(item), args.engine) for item in sources.items]
-    if args.engine == Engine.HITPAW and (sources.bad_files or any(
+    storage_ready = _storage_ready()
+    engines = [choose_engine(not _is_link(item), args.engine, storage_ready=storage_ready)
+               for item in sources.items]
+    if args.engine == Engine.HITPAW and not storage_ready and (sources.bad_files or any(
             not _is_link(item) for item in sources.items)):
         print("cutout-cli: --engine hitpaw sends files through your own storage, which is not "
               f"set up: set {STORAGE_ENV} and your storage's AWS settings, or use --engine "
@@ -178,6 +180,12 @@ def read_sources(args: list[str]) -> Sources:
         if str(path) not in sources.items:
             sources.items.append(str(path))
     return sources
+
+
+def _storage_ready() -> bool:
+    """Whether files can go to HitPaw through the user's own storage (``CUTOUT_UPLOAD_BUCKET``
+    and the AWS settings, issue 15); until the storage module answers, they cannot."""
+    return False
 
 
 def _is_link(source: str) -> bool:
