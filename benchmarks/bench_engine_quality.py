@@ -7,6 +7,10 @@ pets = cat and furred horse), the worst item, mean alpha error, and the time per
 The model's output is computed once per distinct pre-processing and reused by the choices
 that differ only after it (curves, edge refinement), so the table is cheap to extend.
 
+    .venv/bin/python benchmarks/bench_engine_quality.py          anchor and default (run_all)
+    .venv/bin/python benchmarks/bench_engine_quality.py --all    every choice below
+    .venv/bin/python benchmarks/bench_engine_quality.py flip     the choices whose label has "flip"
+
 Anchor: u2netp run exactly as rembg runs it. The engine's default must beat it here; the
 figure reported to run_all is the default's mean IoU against the anchor's, in one run.
 """
@@ -38,6 +42,11 @@ CHOICES: list[tuple[str, Recipe]] = [
     ("flip averaging", Recipe(flip=True)),
     ("letterbox", Recipe(letterbox=True)),
     ("letterbox + flip", Recipe(letterbox=True, flip=True)),
+    ("margin 5%", Recipe(margin=0.05)),
+    ("margin 10%", Recipe(margin=0.1)),
+    ("letterbox + margin 5%", Recipe(letterbox=True, margin=0.05)),
+    ("letterbox + margin 10%", Recipe(letterbox=True, margin=0.1)),
+    ("letterbox + margin 5% + holes", Recipe(letterbox=True, margin=0.05, holes=True)),
     ("curve 0.1-0.9", Recipe(low=0.1, high=0.9)),
     ("curve 0.2-0.8", Recipe(low=0.2, high=0.8)),
     ("threshold 0.3 (curve 0.1-0.5)", Recipe(low=0.1, high=0.5)),
@@ -54,6 +63,7 @@ CHOICES: list[tuple[str, Recipe]] = [
     ("fill holes + drop islands", Recipe(holes=True, islands=True)),
     ("flip + fill holes", Recipe(flip=True, holes=True)),
     ("flip + holes + islands", Recipe(flip=True, holes=True, islands=True)),
+    ("flip + holes + guided r4", Recipe(flip=True, holes=True, refine=4)),
     ("holes + islands + curve 0.1-0.9", Recipe(holes=True, islands=True, low=0.1, high=0.9)),
     ("holes + islands + guided r4", Recipe(holes=True, islands=True, refine=4)),
     ("letterbox + holes", Recipe(letterbox=True, holes=True)),
@@ -133,14 +143,21 @@ def main() -> None:
 
     session.get_session()
     items = load_devset()
-    rows = evaluate(items)
+    wanted = sys.argv[1:]
+    if "--all" in wanted:
+        choices = CHOICES
+    elif wanted:  # labels (or parts of them) picked on the command line
+        choices = [c for c in CHOICES if any(w in c[0] for w in wanted)] or CHOICES[:1]
+    else:  # run_all's quick run: the anchor and the engine's default only
+        choices = [CHOICES[0], ("engine default", segment.DEFAULT)]
+    rows = evaluate(items, choices)
     lines = table(rows, items)
     print(f"dev set: {len(items)} items ({sum(i['kind'] == 'photo' for i in items)} photos, "
           f"{sum(i['kind'] == 'composite' for i in items)} composites); "
           f"onnxruntime threads {session.intra_op_threads()}")
     print("\n".join(lines))
     anchor = next(r for r in rows if r["label"].startswith("anchor"))
-    default_label = next((label for label, rec in CHOICES if rec == segment.DEFAULT), None)
+    default_label = next((label for label, rec in choices if rec == segment.DEFAULT), None)
     default = next((r for r in rows if r["label"] == default_label), None)
     if default is None:
         default = evaluate(items, [("engine default", segment.DEFAULT)])[0]

@@ -45,6 +45,8 @@ COFFEE = [("poly", [(77, 240), (80, 195), (90, 160), (110, 130), (140, 100), (17
           ("ellipse", (172, 18, 408, 208)),
           ("poly", [(396, 75), (410, 66), (424, 72), (418, 100), (405, 135), (395, 140)])]
 
+CAT_CROPS = {"right": (230, 0, 451, 300), "ear": (250, 0, 451, 150),
+             "cheek": (280, 100, 451, 300), "topleft": (0, 0, 200, 150)}
 BACKGROUNDS = ["brick", "grass", "gravel", "astronaut", "rocket", "camera", "table", "hubble"]
 
 
@@ -135,6 +137,11 @@ def build(out_dir: Path, cache: Path) -> list[dict]:
     cat_mask, cup_mask = draw_mask(chelsea.size, CHELSEA), draw_mask(coffee.size, COFFEE)
     items = [("photo_cat_chelsea", chelsea.convert("RGB"), cat_mask, "photo", "cat"),
              ("photo_cup_coffee", coffee.convert("RGB"), cup_mask, "photo", "cup")]
+    # Reframed crops of the real cat photo: the real fur-against-blur outline takes a larger
+    # share of each frame, as in pet photos where the animal does not fill the picture.
+    for tag, box in CAT_CROPS.items():
+        items.append((f"photo_cat_{tag}", chelsea.convert("RGB").crop(box), cat_mask.crop(box),
+                      "photo", "cat"))
     subjects = {"cat": (cut(chelsea, cat_mask), True), "cup": (cut(coffee, cup_mask), False),
                 "horse": (furred_horse(horse, chelsea), False)}
     bgs = backgrounds(zf, coffee)

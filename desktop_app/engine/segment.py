@@ -33,6 +33,7 @@ class Recipe:
     low: float = 0.0    # soft values at or below ``low`` become 0 …
     high: float = 1.0   # … at or above ``high`` become 1, linear between
     letterbox: bool = False  # keep the aspect ratio (pad to a square) instead of squashing
+    margin: float = 0.0  # a border of this fraction of the side on every side, in edge colour
     refine: int = 0     # guided-filter radius for edge refinement, 0 = none
     bilinear: bool = False  # blow the mask up with BILINEAR (half LANCZOS's cost at 24 MP)
     holes: bool = False   # fill background enclosed by the subject
@@ -41,7 +42,11 @@ class Recipe:
 
 
 ANCHOR = Recipe(size=320, flip=False, fast_shrink=False)  # as rembg runs u2netp
-DEFAULT = Recipe(size=320, flip=False, fast_shrink=True)
+# Letterboxing won on the dev set: mean IoU 0.915 against the anchor's 0.873, worst item 0.377
+# against 0.073; on real photos where the animal fills the frame the squashed thumbnail loses
+# the subject (the model picks an eye, or the background), while the letterboxed one keeps it.
+# Flip averaging, curves, hole filling and the guided filter did not pay (results.md).
+DEFAULT = Recipe(size=320, letterbox=True, fast_shrink=True)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -67,9 +72,9 @@ def to_rgb(image: Image.Image) -> Image.Image:
 def model_input(rgb: Image.Image, recipe: Recipe) -> np.ndarray:
     """The photo as the model's 1×3×S×S normalised float32 batch (2×… with the mirror)."""
     gap = 2.0 if recipe.fast_shrink else None
-    if recipe.letterbox:
+    if recipe.letterbox or recipe.margin > 0:
         small = Image.new("RGB", (recipe.size, recipe.size), _edge_colour(rgb))
-        box = _letterbox(rgb.size, recipe.size)
+        box = _placement(rgb.size, recipe)
         small.paste(rgb.resize(box[2:], Image.LANCZOS, reducing_gap=gap), box[:2])
     else:
         small = rgb.resize((recipe.size, recipe.size), Image.LANCZOS, reducing_gap=gap)
@@ -82,11 +87,17 @@ def model_input(rgb: Image.Image, recipe: Recipe) -> np.ndarray:
     return np.ascontiguousarray(chw[None])
 
 
-def _letterbox(size: tuple[int, int], side: int) -> tuple[int, int, int, int]:
-    """(left, top, width, height) of an image of ``size`` fitted into a ``side`` square."""
+def _placement(size: tuple[int, int], recipe: Recipe) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of the photo inside the model's square: within the margin,
+    squashed to the inner square or fitted into it keeping its aspect ratio."""
+    side = recipe.size
+    inner = max(1, round(side * (1 - 2 * recipe.margin)))
     w, h = size
-    scale = side / max(w, h)
-    fw, fh = max(1, round(w * scale)), max(1, round(h * scale))
+    if recipe.letterbox:
+        scale = inner / max(w, h)
+        fw, fh = max(1, round(w * scale)), max(1, round(h * scale))
+    else:
+        fw = fh = inner
     return (side - fw) // 2, (side - fh) // 2, fw, fh
 
 
@@ -128,8 +139,8 @@ def finish(pred: np.ndarray, rgb: Image.Image, recipe: Recipe,
     if recipe.holes:
         pred = refine.fill_holes(pred)
     small = Image.fromarray((pred * 255).astype(np.uint8), "L")
-    if recipe.letterbox:
-        left, top, fw, fh = _letterbox(rgb.size, recipe.size)
+    if recipe.letterbox or recipe.margin > 0:
+        left, top, fw, fh = _placement(rgb.size, recipe)
         small = small.crop((left, top, left + fw, top + fh))
     mask = small.resize(rgb.size, Image.BILINEAR if recipe.bilinear else Image.LANCZOS)
     if recipe.refine:
