@@ -10,10 +10,11 @@ stored as "cutting out", and the queue puts it back in line on the next start.
 
 ``original``: a byte copy of the user's file, not a path to it (a history outlives files
 that are moved, renamed or edited) and not a re-encoded upright copy. Measured on a 24 MP
-photo: the copy takes 6 ms, a JPEG 0.1 s (and loses quality), a PNG 2.5 s, against 1.7 s for
-the bare decode-to-mask and 3.4 s for the whole job, which stays at 2x the bare time only
-with the copy. It keeps its EXIF orientation, which every reader of ``original`` applies
-(previews, full-size views). HEIC/HEIF is the exception: only a process that loaded
+photo on a busy two-core machine: the copy takes under 10 ms, a JPEG 0.1-0.2 s (and loses
+quality), a PNG 2.5-3.5 s, against 1.7-2.2 s for the bare decode-to-mask as rembg runs it
+and 3.4-4.9 s for the whole job (2.0-2.5 times the bare time; the two PNGs the engine writes
+are most of the rest). It keeps its EXIF orientation, which every reader of ``original``
+applies (previews, full-size views). HEIC/HEIF is the exception: only a process that loaded
 pillow-heif can read it, so its upright pixels are saved as a JPEG.
 """
 
