@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 import time
 from pathlib import Path
 
@@ -42,6 +43,8 @@ CHOICES: list[tuple[str, Recipe]] = [
     ("flip averaging", Recipe(flip=True)),
     ("letterbox", Recipe(letterbox=True)),
     ("letterbox + flip", Recipe(letterbox=True, flip=True)),
+    ("letterbox, grey padding", Recipe(letterbox=True, pad="grey")),
+    ("letterbox, black padding", Recipe(letterbox=True, pad="black")),
     ("margin 5%", Recipe(margin=0.05)),
     ("margin 10%", Recipe(margin=0.1)),
     ("letterbox + margin 5%", Recipe(letterbox=True, margin=0.05)),
@@ -96,7 +99,9 @@ def evaluate(items: list[dict], choices=CHOICES) -> list[dict]:
     cache: dict[tuple, tuple[np.ndarray, float]] = {}
     rows = []
     for label, recipe in choices:
-        key_fields = (recipe.size, recipe.flip, recipe.fast_shrink, recipe.letterbox)
+        # what the model sees: the recipe with every after-the-model field at its default
+        key_fields = (replace(recipe, low=0.0, high=1.0, refine=0, refine_eps=1e-3,
+                              bilinear=False, holes=False, islands=False),)
         ious, maes, secs, per_item = [], [], [], {}
         for item in items:
             key = key_fields + (item["name"],)

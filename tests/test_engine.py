@@ -9,6 +9,7 @@ a mask not resized back, an inverted mask) drops its IoU far below the bar.
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 import time
 from pathlib import Path
@@ -189,3 +190,46 @@ def test_a_missing_model_is_one_sentence(monkeypatch):
     with pytest.raises(EngineError) as caught:
         session.get_session()
     assert "reinstall" in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 700), (700, 2), (257, 1003), (1500, 300)])
+def test_the_png_writer_round_trips_exactly(shape):
+    from desktop_app.engine import png
+
+    rng = np.random.default_rng(sum(shape))
+    rgb = rng.integers(0, 256, size=shape + (3,), dtype=np.uint8)
+    alpha = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    for pixels, extra, mode in ((rgb, alpha, "RGBA"), (rgb, None, "RGB"), (alpha, None, "L")):
+        buf = io.BytesIO()
+        png.write(buf, pixels, extra, threads=3)
+        buf.seek(0)
+        with Image.open(buf) as back:
+            back.load()
+            assert back.mode == mode and back.size == (shape[1], shape[0])
+            got = np.asarray(back)
+        want = pixels if extra is None else np.dstack([pixels, extra])
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("recipe", [
+    segment.Recipe(flip=True), segment.Recipe(letterbox=False), segment.Recipe(margin=0.05),
+    segment.Recipe(holes=True, islands=True), segment.Recipe(refine=4),
+    segment.Recipe(low=0.2, high=0.8, bilinear=True)])
+def test_every_recipe_the_benchmark_compares_finds_the_subject(recipe):
+    img, truth = disk_scene(360, 240)
+    mask = segment.predict(img, recipe)
+    assert mask.mode == "L" and mask.size == img.size
+    assert iou(mask, truth) > 0.85
+
+
+def test_fill_holes_and_drop_islands():
+    from desktop_app.engine import refine
+
+    soft = np.zeros((40, 40), np.float32)
+    soft[5:25, 5:25] = 0.9
+    soft[12, 12] = 0.1          # a hole inside the subject
+    soft[32:34, 32:34] = 0.8    # a speck far from it
+    assert refine.fill_holes(soft)[12, 12] == 1.0
+    assert refine.fill_holes(soft)[0, 0] == 0.0  # the outside stays outside
+    dropped = refine.drop_islands(soft)
+    assert dropped[33, 33] == 0.0 and dropped[10, 10] == pytest.approx(0.9)

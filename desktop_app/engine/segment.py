@@ -34,6 +34,8 @@ class Recipe:
     high: float = 1.0   # … at or above ``high`` become 1, linear between
     letterbox: bool = False  # keep the aspect ratio (pad to a square) instead of squashing
     margin: float = 0.0  # a border of this fraction of the side on every side, in edge colour
+    pad: str = "edge"    # what fills the square around the photo: "edge" (the mean colour of
+    #                      the photo's border), "grey" (ImageNet's mean) or "black"
     refine: int = 0     # guided-filter radius for edge refinement, 0 = none
     bilinear: bool = False  # blow the mask up with BILINEAR (half LANCZOS's cost at 24 MP)
     holes: bool = False   # fill background enclosed by the subject
@@ -73,7 +75,7 @@ def model_input(rgb: Image.Image, recipe: Recipe) -> np.ndarray:
     """The photo as the model's 1×3×S×S normalised float32 batch (2×… with the mirror)."""
     gap = 2.0 if recipe.fast_shrink else None
     if recipe.letterbox or recipe.margin > 0:
-        small = Image.new("RGB", (recipe.size, recipe.size), _edge_colour(rgb))
+        small = Image.new("RGB", (recipe.size, recipe.size), _pad_colour(rgb, recipe.pad))
         box = _placement(rgb.size, recipe)
         small.paste(rgb.resize(box[2:], Image.LANCZOS, reducing_gap=gap), box[:2])
     else:
@@ -101,8 +103,13 @@ def _placement(size: tuple[int, int], recipe: Recipe) -> tuple[int, int, int, in
     return (side - fw) // 2, (side - fh) // 2, fw, fh
 
 
-def _edge_colour(rgb: Image.Image) -> tuple[int, int, int]:
-    """The mean colour of the photo's border, to pad with something that reads as background."""
+def _pad_colour(rgb: Image.Image, pad: str) -> tuple[int, int, int]:
+    """The colour around the photo in the model's square; by default the mean colour of the
+    photo's border, which reads as more of the background."""
+    if pad == "black":
+        return (0, 0, 0)
+    if pad == "grey":
+        return (124, 116, 104)
     thumb = np.asarray(rgb.resize((32, 32), Image.BILINEAR, reducing_gap=2.0), dtype=np.float32)
     border = np.concatenate([thumb[0], thumb[-1], thumb[:, 0], thumb[:, -1]])
     return tuple(int(v) for v in border.mean(axis=0))
