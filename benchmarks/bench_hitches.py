@@ -21,7 +21,12 @@ of its own (its CPU work is not the window's GIL's, as the real service is remot
    cutout.png and mask.png, a 48x36 thumb.png); measured from ``window.show()`` until the
    list holds all 1,000 rows, and 2 s more (the thumbnails arrive in that time);
 5. over the same 1,000-job history: typing a search into the job list's search box (a key
-   every 120 ms), erasing it, then switching the filter through every choice (600 ms apart).
+   every 120 ms), erasing it, then switching the filter through every choice (600 ms apart);
+6. 20 jobs cut out on this computer (the real model, no key), from photo files: the dev
+   set's photos (``benchmarks/devset/images``, openly licensed) if present, else the
+   sandbox's drawn samples; every fourth one upscaled to 6000x4000 (24 MP), the others as
+   they are; watched from the moment they are added until all 20 are done (and 1 s more),
+   the first finished job selected as a designer would. Its own goal: longest gap < 50 ms.
 
 Goal (of the later issue; reported against, not yet met): longest gap <= 33 ms, p99 < 12 ms.
 
@@ -66,8 +71,10 @@ CASES = {
     3: "selecting 10 finished 24 MP jobs one after another",
     4: "restoring 1,000 finished jobs at start-up",
     5: "search and filter over 1,000 jobs",
+    6: "20 jobs cut out on this computer, 24 MP photos among them",
 }
-CASE_LIMIT_S = {0: 60, 1: 120, 2: 90, 3: 240, 4: 90, 5: 90}
+CASE_LIMIT_S = {0: 60, 1: 120, 2: 90, 3: 240, 4: 90, 5: 90, 6: 300}
+CASE_GOALS = {6: (0.050, None)}   # (longest gap, p99): the issue's goal for local jobs
 
 
 # -- the measuring instrument ------------------------------------------------------------------
@@ -641,6 +648,69 @@ def case_search(ticker: Ticker) -> dict:
                      "apart, a search for '404', cleared"}
 
 
+def local_photos(count: int, folder: Path) -> tuple[list[Path], str]:
+    """``count`` JPEG files to cut out, every fourth one 24 MP; and where they came from."""
+    from PIL import Image
+
+    from desktop_app.sandbox.samples import render_sample
+
+    devset = sorted((_common.PROJECT_DIR / "benchmarks" / "devset" / "images").glob("*.jpg"))
+    origin = ("the dev set's photos" if devset else "the sandbox's drawn samples (no dev set "
+              "found)")
+    folder.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for i in range(count):
+        if devset:
+            with Image.open(devset[i % len(devset)]) as opened:
+                picture = opened.convert("RGB")
+        else:
+            picture = render_sample(f"local-{i}.jpg", 800, 600)
+        if i % 4 == 0:
+            picture = picture.resize((6000, 4000), Image.Resampling.BICUBIC)
+        path = folder / f"photo-{i:02d}.jpg"
+        picture.save(path, "JPEG", quality=90)
+        photos.append(path)
+    return photos, origin
+
+
+def case_local(ticker: Ticker) -> dict:
+    from desktop_app.jobs.model import Engine, JobState
+
+    count = 20
+    _common.no_keyring()
+    _app = _common.qapp()
+    photos, origin = local_photos(count, Path(os.environ["XDG_DATA_HOME"]) / "photos")
+    window = _common.make_window()
+    _common.wait(0.5)
+    selected = {"id": None}
+
+    def on_changed(job) -> None:
+        if job.state == JobState.DONE and selected["id"] is None:
+            selected["id"] = job.id
+            ticker.mark("first job done, selected")
+            _common.select_job(window, job.id)
+
+    window.controller.job_changed.connect(on_changed)
+    ticker.start()
+    _common.wait(0.2)
+    ticker.mark("20 local jobs added")
+    t = time.perf_counter()
+    window.controller.add_urls([str(p) for p in photos], [Engine.LOCAL] * count)
+    finished = _common.wait_until(lambda: all_finished(window, count), 240)
+    took = time.perf_counter() - t
+    ticker.mark("all finished")
+    _common.wait(1.0)
+    ticker.stop()
+    jobs = list(window.controller.jobs.values())
+    done = sum(j.state == JobState.DONE for j in jobs)
+    window.close()
+    return {"jobs done": f"{done} of {count}" + ("" if finished else " (time limit)"),
+            "added to all finished": f"{took:.1f} s",
+            "local places": str(window.controller.queue.local_concurrency),
+            "setup": f"{count} JPEG files from {origin}, every fourth upscaled to 6000x4000; "
+                     "no key; ticks from 0.2 s before adding to 1 s after the last finished"}
+
+
 def prime(_ticker: Ticker) -> dict:
     """Import, once, what the cases import, so their bytecode is cached (see main)."""
     import compileall
@@ -663,7 +733,8 @@ def prime(_ticker: Ticker) -> dict:
     return {}
 
 
-RUNNERS = {0: prime, 1: case_batch, 2: case_paste, 3: case_select, 4: case_restore, 5: case_search}
+RUNNERS = {0: prime, 1: case_batch, 2: case_paste, 3: case_select, 4: case_restore, 5: case_search,
+           6: case_local}
 
 
 def child(case: int, profile: str, out: str) -> int:
@@ -714,7 +785,9 @@ def run_case(case: int, profile: str, out: str, env: dict) -> tuple[dict | None,
 
 def figure_for(case: int, result: dict | None, trouble: str) -> _common.Figure:
     name = f"hitches {case}: {CASES[case]}"
-    goal = "max <= 33 ms, p99 < 12 ms"
+    goal_max, goal_p99 = CASE_GOALS.get(case, (GOAL_MAX, GOAL_P99))
+    goal = f"max <= {goal_max * 1000:.0f} ms" + (f", p99 < {goal_p99 * 1000:.0f} ms"
+                                                 if goal_p99 else "")
     if result is None:
         return _common.Figure(name, f"did not finish ({trouble})", goal, False)
     s = result["summary"]
@@ -733,7 +806,7 @@ def figure_for(case: int, result: dict | None, trouble: str) -> _common.Figure:
     return _common.Figure(
         name, f"max {_common.ms(s['max'])}, p99 {_common.ms(s['p99'])}, "
               f"p50 {_common.ms(s['p50'])}",
-        goal, s["max"] <= GOAL_MAX and s["p99"] < GOAL_P99, details)
+        goal, s["max"] <= goal_max and (goal_p99 is None or s["p99"] < goal_p99), details)
 
 
 def spy_report(path: Path, top: int = 12) -> list[str]:

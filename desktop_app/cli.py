@@ -1,10 +1,14 @@
-"""Headless batch for scripts: the window's queue and pipeline, driven by a thread pool.
+"""Headless batch for scripts: the window's queue and pipelines, driven by a thread pool.
 
-    python -m desktop_app.cli URL... --output DIR [--timeout S] [--poll-interval S]
-                                     [--concurrency N]
+    python -m desktop_app.cli SOURCE... --output DIR [--engine auto|hitpaw|local]
+                              [--timeout S] [--poll-interval S] [--concurrency N]
 
-Writes ``DIR/<stem>-cutout.png`` and ``DIR/<stem>-mask.png`` per link, prints one line per
-job, and exits 0 only when every job was saved, 1 if any failed, 2 for bad usage or no key.
+A SOURCE is an http(s) link or an image file. ``--engine local`` cuts out on this computer
+(no key, no network for files); ``hitpaw`` sends to HitPaw (local files need the user's own
+storage); ``auto`` sends links to HitPaw and cuts files out here unless storage is set up.
+Writes ``DIR/<stem>-cutout.png`` and ``DIR/<stem>-mask.png`` per source, prints one line per
+job, and exits 0 only when every job was saved, 1 if any failed, 2 for bad usage, or no key
+or no storage where one is needed.
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from desktop_app.jobs.limits import (
     MAX_POLL,
     MIN_POLL,
 )
-from desktop_app.jobs.links import extract_links
-from desktop_app.jobs.model import Job, JobState, format_duration
+from desktop_app.jobs.model import Engine, Job, JobState, choose_engine, format_duration
 from desktop_app.jobs.pipeline import RunContext, run_job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
+from desktop_app.jobs.sources import collect, local_path
 from desktop_app.secrets import KeyStore, KeyStoreError
 from desktop_app.storage import Storage, StorageError, storage_from_env
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+ENGINE_AUTO = "auto"
+STORAGE_ENV = "CUTOUT_UPLOAD_BUCKET"
 
 
 class _Usage(argparse.ArgumentParser):
@@ -47,12 +53,17 @@ class _Usage(argparse.ArgumentParser):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _Usage(prog="cutout-cli", description="Remove the background of images given as "
-                    "public links, with the HitPaw API, and save the cut-out and the mask.")
-    parser.add_argument("urls", nargs="+", metavar="URL", help="public image links (JPG, PNG, "
-                        "WebP)")
+    parser = _Usage(prog="cutout-cli", description="Remove the background of images (public "
+                    "links or files), with the HitPaw API or on this computer, and save the "
+                    "cut-out and the mask.")
+    parser.add_argument("sources", nargs="+", metavar="SOURCE", help="public image links (JPG, "
+                        "PNG, WebP) or image files (JPG, PNG, WebP, HEIC, TIFF)")
     parser.add_argument("--output", "-o", required=True, type=Path, metavar="DIR",
                         help="folder for <stem>-cutout.png and <stem>-mask.png")
+    parser.add_argument("--engine", choices=[ENGINE_AUTO, *Engine], default=ENGINE_AUTO,
+                        help="who cuts out: hitpaw (coins; files need your own storage), "
+                        "local (this computer: free, no key), or auto (default: links to "
+                        "HitPaw, files on this computer unless storage is set up)")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S",
                         help="give up on a job still processing after S seconds (default 300)")
     parser.add_argument("--poll-interval", type=float, default=3.0, metavar="S",
@@ -95,20 +106,35 @@ class OutputNames:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    found = extract_links("\n".join(args.urls))
+    cwd = Path.cwd()
+    found = collect(args.sources, cwd=cwd)
     for problem in found.problems:
-        print(f"skipped: {problem}", file=sys.stderr)
-    if not found.urls:
-        print("cutout-cli: no image links to process: give links that start with http:// or "
-              "https://.", file=sys.stderr)
+        print(f"skipped: {problem.sentence}", file=sys.stderr)
+    bad_files = sum(local_path(p.item, cwd=cwd) is not None for p in found.problems)
+    items = found.sources
+    if not items and not bad_files:
+        print("cutout-cli: no image links or files to process: give links that start with "
+              "http:// or https://, or image files.", file=sys.stderr)
         return EXIT_USAGE
-    connection = _connection()
-    if connection is None or not _writable(args.output):
+    storage = storage_from_env()
+    engines = [choose_engine(Job(item).is_local_file, args.engine,
+                             storage_ready=storage is not None) for item in items]
+    if args.engine == Engine.HITPAW and storage is None and (bad_files or found.files):
+        print("cutout-cli: --engine hitpaw sends files through your own storage, which is not "
+              f"set up: set {STORAGE_ENV} and your storage's AWS settings, or use --engine "
+              "local to cut them out on this computer.", file=sys.stderr)
+        return EXIT_USAGE
+    connection = None
+    if Engine.HITPAW in engines:
+        connection = _connection()
+        if connection is None:
+            return EXIT_USAGE
+    if not _writable(args.output):
         return EXIT_USAGE
     started = time.monotonic()
-    batch = Batch(connection, args, storage=_storage(found.urls))
+    batch = Batch(connection, args, storage=_swept(storage, items, engines))
     try:
-        results = batch.run(found.urls)
+        results = batch.run(items, engines) if items else []
     except KeyboardInterrupt:
         print("cutout-cli: interrupted.", file=sys.stderr)
         return EXIT_FAILED
@@ -133,12 +159,12 @@ def _connection() -> Connection | None:
     return Connection(base_url_from_env() or DEFAULT_BASE_URL, loaded.key)
 
 
-def _storage(sources: list[str]) -> Storage | None:
-    """The user's bucket from CUTOUT_UPLOAD_BUCKET and the AWS variables (issue 15), or
-    None. When local files will go up, what an earlier run left there (a crash) is
-    deleted first; a batch of links never touches the bucket."""
-    storage = storage_from_env()
-    if storage is not None and any(Job(s).is_local_file for s in sources):
+def _swept(storage: Storage | None, items: list[str], engines: list[Engine]) -> Storage | None:
+    """The user's bucket (``CUTOUT_UPLOAD_BUCKET`` and the AWS variables, issue 15), with what
+    an earlier run left there (a crash) deleted first, when local files will go up; a batch
+    that sends no file to HitPaw never touches the bucket."""
+    if storage is not None and any(Job(item).is_local_file and engine == Engine.HITPAW
+                                   for item, engine in zip(items, engines)):
         try:
             storage.delete_leftovers()
         except StorageError as err:
@@ -166,7 +192,7 @@ class Batch:
     pool's threads report to the queue directly; its lock serialises them.
     """
 
-    def __init__(self, connection: Connection, args: argparse.Namespace, *,
+    def __init__(self, connection: Connection | None, args: argparse.Namespace, *,
                  storage: Storage | None = None) -> None:
         self.connection = connection
         self.storage = storage     # for local files sent to HitPaw (issue 15)
@@ -187,18 +213,21 @@ class Batch:
     def coins(self) -> int:
         return self.queue.session_coins if self.queue is not None else 0
 
-    def run(self, urls: list[str]) -> list[bool]:
-        """Run every link to its end; True per link whose pair was saved, in order given."""
+    def run(self, urls: list[str], engines: list[Engine] | None = None) -> list[bool]:
+        """Run every source to its end (each by its engine, HitPaw when None); True per
+        source whose pair was saved, in the order given."""
         with tempfile.TemporaryDirectory(prefix="cutout-cli-") as tmp:
             queue = self.queue = JobQueue(QueueEvents(start=self._start), results_dir=Path(tmp),
                                           concurrency=self.concurrency)
-            jobs = queue.add(urls)
+            jobs = queue.add(urls, engines)
             # Named in the order given, not the order finished: "cat-2" is the second "cat".
             self._outputs = {job.id: self.names.reserve(job.stem) for job in jobs}
             # Twice the places: a job that is only downloading holds none (see JobQueue).
-            self._pool = ThreadPoolExecutor(2 * self.concurrency, thread_name_prefix="job")
+            threads = 2 * (self.concurrency + queue.local_concurrency)
+            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="job")
             try:
-                queue.set_connected(True)
+                # Jobs on this computer start without a connection (no key is needed).
+                queue.set_connected(self.connection is not None)
                 self._wait_until_idle()
             except KeyboardInterrupt:
                 queue.close()
@@ -222,7 +251,7 @@ class Batch:
 
     def _work(self, job: Job, stopper: Stopper) -> None:
         try:
-            run_job(job, self._context(), self.queue.workdir(job), stopper=stopper,
+            run_job(job, self._context(job), self.queue.workdir(job), stopper=stopper,
                     on_change=self.queue.job_changed)
             self._results[job.id] = self._report(job)
         except Exception as err:  # noqa: BLE001 - a bug fails its job, not the batch
@@ -233,8 +262,11 @@ class Batch:
             self.queue.ended(job.id)
             self._ended.set()
 
-    def _context(self) -> RunContext:
-        """One client per thread (a requests Session is not shared across threads)."""
+    def _context(self, job: Job) -> RunContext:
+        """One client per thread (a requests Session is not shared across threads); jobs on
+        this computer need none."""
+        if job.engine == Engine.LOCAL or self.connection is None:
+            return RunContext(None, self.policy)
         if not hasattr(self._local, "context"):
             self._local.context = RunContext(self.connection.client(), self.policy,
                                              estimator=self.estimator, storage=self.storage)

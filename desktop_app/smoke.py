@@ -1,10 +1,12 @@
 """``cutout --smoke-test [PATH]``: prove a build works end to end, then leave a screenshot.
 
-A frozen app can start and still be broken (a missing Qt image plugin, keyring metadata or
-resource folder only shows when something is used), so this drives the real window through
-one job against the built-in sandbox: submit, poll, download, decode, show. It runs in
-throw-away folders with no keyring, so a smoke test never reads the user's key nor touches
-their settings, history or cache.
+A frozen app can start and still be broken (a missing Qt image plugin, keyring metadata,
+resource folder, model file or onnxruntime library only shows when something is used), so
+this drives the real window through two jobs: one against the built-in sandbox (submit,
+poll, download, decode, show), and one cut out on this computer from a file, offline, with
+the bundled model (the window then shows that one). It runs in throw-away folders with no
+keyring, so a smoke test never reads the user's key nor touches their settings, history or
+cache.
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ def check_bundle() -> None:
     for ep in metadata.entry_points(group="keyring.backends"):
         if ep.name == wanted:
             ep.load()
+    from desktop_app.engine import model_path
+
+    if not model_path().is_file():
+        raise SmokeFailure(f"the cut-out model is missing ({model_path()})")
+    if not (model_path().parent / "LICENSE-Apache-2.0.txt").is_file():
+        raise SmokeFailure("the cut-out model's licence is missing beside it")
 
 
 def _wait_until(app, condition: Callable[[], bool], deadline: float, what: str) -> None:
@@ -109,7 +117,7 @@ def _wait_until(app, condition: Callable[[], bool], deadline: float, what: str) 
         raise SmokeFailure(f"{what} within {TIME_LIMIT_S:.0f} s")
 
 
-def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
+def _run(screenshot: Path, qt_args: Sequence[str], folder: Path) -> None:
     app = _application(qt_args)
     _check_image_formats()
     instance = _claim_the_window()
@@ -123,7 +131,9 @@ def _run(screenshot: Path, qt_args: Sequence[str]) -> None:
         _wait_until(app, window.is_ready, deadline, "the window did not complete itself")
         job_id = _submit_sample(window)
         _wait_for_success(app, window, job_id, deadline)
-        _show_job(app, window, job_id, deadline)
+        local_id = _cut_out_here(window, folder)
+        _wait_for_success(app, window, local_id, deadline)
+        _show_job(app, window, local_id, deadline)
         _save_screenshot(app, window, screenshot)
     finally:
         window.close()
@@ -190,6 +200,17 @@ def _submit_sample(window: MainWindow) -> str:
     return jobs[0].id
 
 
+def _cut_out_here(window: MainWindow, folder: Path) -> str:
+    """A JPEG file cut out on this computer with the bundled model (no key, no network)."""
+    from desktop_app.jobs.model import Engine
+    from desktop_app.sandbox.samples import render_sample
+
+    photo = folder / "local-sample.jpg"
+    render_sample(SAMPLE, 640, 480).save(photo, "JPEG", quality=90)
+    [job] = window.controller.add_urls([str(photo)], [Engine.LOCAL])
+    return job.id
+
+
 def _wait_for_success(app: QApplication, window: MainWindow, job_id: str,
                       deadline: float) -> None:
     """Wait for the job to end, whichever way, and fail with its message unless it is done."""
@@ -240,7 +261,7 @@ def run_smoke_test(screenshot: Path, qt_args: Sequence[str] = ()) -> int:
         try:
             check_bundle()
             isolate(Path(tmp))
-            _run(screenshot, qt_args)
+            _run(screenshot, qt_args, Path(tmp))
         except SmokeFailure as failure:
             print(f"smoke test failed: {failure}", flush=True)
             code = 1

@@ -234,3 +234,102 @@ def test_the_key_never_appears_in_the_output(srv, env, tmp_path):
     assert result.returncode == 1
     assert_clean(result)
     assert len(job_lines(result)) == 3
+
+
+# --- cutting out on this computer ---------------------------------------------------------------
+
+
+def _photo(folder: Path, name: str, size: tuple[int, int] = (320, 240)) -> Path:
+    from desktop_app.sandbox.samples import render_sample
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    render_sample(name, *size).save(path, "JPEG", quality=90)
+    return path
+
+
+def assert_local_pair(folder: Path, stem: str, size: tuple[int, int]) -> None:
+    """The model's own pair: full size, clear corners, an opaque middle (to within a few
+    levels: the sandbox's pairs are exactly 0 and 255, the model's need not be)."""
+    w, h = size
+    with Image.open(folder / f"{stem}-cutout.png") as img:
+        assert img.format == "PNG" and img.mode == "RGBA" and img.size == size
+        assert img.getpixel((0, 0))[3] < 16 and img.getpixel((w // 2, h // 2))[3] > 224
+    with Image.open(folder / f"{stem}-mask.png") as img:
+        assert img.format == "PNG" and img.mode == "L" and img.size == size
+        assert img.getpixel((w - 1, h - 1)) < 16 and img.getpixel((w // 2, h // 2)) > 224
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _offline_env(env: dict[str, str]) -> dict[str, str]:
+    """No key anywhere, and an API address where nothing listens."""
+    offline = dict(env, HITPAW_API_BASE=f"http://127.0.0.1:{_closed_port()}")
+    del offline["HITPAW_API_KEY"]
+    return offline
+
+
+def test_engine_local_needs_no_key_and_no_network(srv, env, tmp_path):
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    first, second = _photo(photos, "bust.jpg"), _photo(photos, "pot.jpg", (240, 320))
+
+    result = cli(_offline_env(env), first, second, "--engine", "local", "-o", out)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_clean(result)
+    assert result.stderr == ""
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bust-cutout.png", "bust-mask.png", "pot-cutout.png", "pot-mask.png"]
+    assert_local_pair(out, "bust", (320, 240))
+    assert_local_pair(out, "pot", (240, 320))
+    lines = job_lines(result)
+    assert lines[str(first)].startswith("saved") and "0 coins" in lines[str(first)]
+    assert result.stdout.splitlines()[-1].startswith("2 saved, 0 failed, 0 coins")
+    assert srv.stats.submits == 0
+
+
+def test_files_are_cut_out_here_by_default_and_bad_ones_each_get_their_sentence(srv, env,
+                                                                                  tmp_path):
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    good = _photo(photos, "good.jpg")
+    empty = photos / "empty.png"
+    empty.write_bytes(b"")
+    text = photos / "notes.jpg"
+    text.write_text("not a picture")
+
+    result = cli(_offline_env(env), good, photos / "missing.jpg", empty, text, "-o", out)
+
+    assert result.returncode == 1
+    assert_clean(result)
+    assert sorted(p.name for p in out.iterdir()) == ["good-cutout.png", "good-mask.png"]
+    for words in ("\u201cmissing.jpg\u201d is no longer there", "\u201cempty.png\u201d is empty",
+                  "\u201cnotes.jpg\u201d is not an image"):
+        assert words in result.stderr, result.stderr
+    assert job_lines(result)[str(good)].startswith("saved")
+    assert result.stdout.splitlines()[-1].startswith("1 saved, 3 failed, 0 coins")
+
+
+def test_a_link_may_be_cut_out_here_too_without_hitpaw(srv, env, tmp_path):
+    link = srv.sample_url("shoe.png", 300, 200)
+    result = cli(env, link, "--engine", "local", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_local_pair(tmp_path / "out", "shoe", (300, 200))
+    assert srv.stats.submits == 0 and "0 coins" in job_lines(result)[link]
+
+
+def test_engine_hitpaw_with_a_file_and_no_storage_exits_2_naming_the_setting(srv, env,
+                                                                          tmp_path):
+    photo = _photo(tmp_path / "photos", "bust.jpg")
+    result = cli(env, photo, "--engine", "hitpaw", "-o", tmp_path / "out")
+    assert result.returncode == 2
+    assert_clean(result)
+    assert "storage" in result.stderr and "CUTOUT_UPLOAD_BUCKET" in result.stderr
+    assert "--engine local" in result.stderr
+    assert result.stdout == "" and srv.stats.submits == 0
+    assert not (tmp_path / "out").exists()

@@ -268,7 +268,8 @@ def test_passing_faults_while_polling_cost_no_new_submit(srv, client, tmp_path, 
     assert job.state == JobState.DONE, job.message
     stats = srv.stats
     assert (stats.submits, stats.jobs_created) == (1, 1)
-    assert stats.polls_by_job[job.job_id] == 4
+    # the three faults, then "still converting" until the model has cut the image out
+    assert stats.polls_by_job[job.job_id] >= 4
 
 
 def test_a_status_answer_slower_than_the_read_timeout_is_asked_again(srv, tmp_path):

@@ -450,3 +450,77 @@ def test_a_job_on_this_computer_never_counts_coins(driver, tmp_path):
     report(queue, local.id, JobState.DONE, coins=0)
     report(queue, local.id, JobState.DONE, coins=5)   # whatever a pipeline says
     assert queue.session_coins == 0
+
+
+# --- jobs cut out on this computer: places of their own, no key needed -------------------------
+
+
+def test_local_jobs_have_their_own_few_places_and_never_take_hitpaws(driver, tmp_path):
+    queue = JobQueue(driver.events(), results_dir=tmp_path / "results", concurrency=2,
+                     local_concurrency=1)
+    queue.set_connected(True)
+    order = [Engine.LOCAL, Engine.HITPAW, Engine.LOCAL, Engine.HITPAW, Engine.HITPAW]
+    jobs = queue.add([f"https://example.com/{i}.jpg" for i in range(5)], engines=order)
+    queue.pump()
+    # one local place, two HitPaw places: the second local job waits, the HitPaw jobs do not
+    # wait behind it
+    assert driver.started == [jobs[0].id, jobs[1].id, jobs[3].id]
+    assert queue.waiting_jobs() == [queue.jobs[jobs[2].id], queue.jobs[jobs[4].id]]
+
+    report(queue, jobs[0].id, JobState.CUTTING_OUT)
+    assert len(driver.started) == 3
+    report(queue, jobs[0].id, JobState.DONE)      # only previews remain: the place is free
+    assert driver.started[-1] == jobs[2].id
+    report(queue, jobs[2].id, JobState.DONE)      # two runs of one place at most
+    assert len(driver.started) == 4
+    queue.ended(jobs[0].id)
+    queue.ended(jobs[2].id)
+    assert queue.waiting_jobs() == [queue.jobs[jobs[4].id]]   # HitPaw's places still full
+
+
+def test_local_jobs_start_without_a_key_and_through_key_and_coin_pauses(driver, tmp_path):
+    queue = make_queue(driver, tmp_path, connected=False)
+    hitpaw, local = queue.add(["https://example.com/a.jpg", "/photos/b.jpg"],
+                              engines=[Engine.HITPAW, Engine.LOCAL])
+    assert not queue.idle
+    queue.pump()
+    assert driver.started == [local.id]           # no connection: HitPaw's job waits
+    queue.ended(local.id)
+    assert queue.idle                             # nothing more starts until a key is given
+
+    more = queue.add(["/photos/c.jpg"], engines=[Engine.LOCAL])[0]
+    queue.pause("coins", "You are out of coins.")
+    queue.pump()
+    assert driver.started == [local.id, more.id]  # coins do not matter on this computer
+    queue.ended(more.id)
+
+    queue.resume()
+    queue.pause_all()                              # the user's own pause holds every job
+    last = queue.add(["/photos/d.jpg"], engines=[Engine.LOCAL])[0]
+    queue.pump()
+    assert last.id not in driver.started
+    queue.set_connected(True)
+    queue.resume()
+    assert set(driver.started[-2:]) == {hitpaw.id, last.id}
+
+
+def test_a_local_job_cut_off_by_a_crash_is_put_back_in_line_on_the_next_start(driver,
+                                                                             tmp_path, store):
+    job = Job("/photos/e.jpg", engine=Engine.LOCAL, state=JobState.CUTTING_OUT,
+              submitted_at=time.time() - 10 * DAY, coins=0)
+    store.save(job)
+    queue = JobQueue(driver.events(), results_dir=tmp_path / "results", store=store)
+    queue.restore(queue.read_history())            # no connection yet: it starts anyway
+    assert driver.started == [job.id]
+    assert queue.jobs[job.id].state == JobState.QUEUED   # its run moves it on from here
+
+
+def test_a_cancelled_local_job_does_not_talk_about_sending_or_charges(driver, tmp_path):
+    queue = make_queue(driver, tmp_path, connected=False)
+    queue.pause_all()
+    job = queue.add(["/photos/f.jpg"], engines=[Engine.LOCAL])[0]
+    queue.cancel(job.id)
+    message = queue.jobs[job.id].message
+    assert queue.jobs[job.id].state == JobState.CANCELLED
+    assert "sent" not in message and "paid" not in message
+    assert "free" in message and message.endswith(".")

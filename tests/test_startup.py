@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # sqlite3) come with the second step.
 NOT_BEFORE_FIRST_PAINT = ("requests", "urllib3", "PIL", "keyring", "importlib.metadata",
                           "sqlite3", "desktop_app.jobs.store", "desktop_app.ui.controller",
-                          "desktop_app.ui.viewer", "desktop_app.ui.workers")
+                          "desktop_app.ui.viewer", "desktop_app.ui.workers", "numpy",
+                          "onnxruntime")
+# The on-device model (numpy, onnxruntime: about 300 ms and 50 MB) loads only once a job on
+# this computer is queued: a window without one never loads it.
+ONLY_FOR_LOCAL_JOBS = ("numpy", "onnxruntime", "desktop_app.engine.session")
 
 CHILD = f"""
 import json, sys
@@ -53,6 +57,7 @@ window.show()
 while not window.is_ready():
     app.processEvents()
 print(json.dumps({{"at_first_paint": at_first_paint[0],
+                   "engine_when_ready": [n for n in {ONLY_FOR_LOCAL_JOBS!r} if n in sys.modules],
                    "menu_items": sum(len(m.actions()) for m in (
                        window.commands.file_menu, window.commands.edit_menu,
                        window.commands.view_menu, window.commands.jobs_menu,
@@ -82,6 +87,7 @@ def test_the_window_paints_before_the_heavy_parts_load_then_completes(tmp_path):
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["at_first_paint"] == [], f"imported before the first paint: {seen}"
+    assert seen["engine_when_ready"] == [], f"the model loaded without a local job: {seen}"
     assert seen["has_queue"]
     assert seen["menu_items"] > 20  # every menu has its actions once the window is complete
 

@@ -54,3 +54,9 @@ def test_about_box_shows_the_version_and_the_lgpl_notice(qtbot, monkeypatch, pro
     assert project_version in text
     assert "LGPL" in text
     assert "MIT" in text
+    # the bundled cut-out model's credit and licence, and its licence file in the package
+    assert "u2netp" in text and "Apache License 2.0" in text and "ONNX Runtime" in text
+    from desktop_app.engine import model_path
+
+    licence = model_path().parent / "LICENSE-Apache-2.0.txt"
+    assert "Apache License" in licence.read_text(encoding="utf-8")

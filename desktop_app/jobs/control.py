@@ -161,6 +161,7 @@ class Stopper:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._stopped = self._nudged = False
+        self._on_stop: list[Callable[[], None]] = []
         self.reason: str | None = None
 
     def stop(self, reason: str) -> None:
@@ -168,6 +169,25 @@ class Stopper:
             self.reason = self.reason or reason
             self._stopped = True
             self._changed.notify_all()
+            hooks = list(self._on_stop)
+        for hook in hooks:  # outside the lock: a hook may take its own
+            hook()
+
+    @contextmanager
+    def linked(self, hook: Callable[[], None]) -> Iterator[None]:
+        """While inside, a stop also calls ``hook`` (from the stopping thread), and at once
+        if a stop was already asked: how a stop reaches work that cannot poll ``stopped``,
+        such as an inference running in native code (``engine.Cancel.cancel``)."""
+        with self._changed:
+            self._on_stop.append(hook)
+            already = self._stopped
+        if already:
+            hook()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._on_stop.remove(hook)
 
     def nudge(self) -> None:
         with self._changed:

@@ -81,6 +81,8 @@ USER_PAUSED = "Paused by you."
 
 def cancelled_sentence(job: "Job") -> str:
     """Why a job the user stopped is stopped, and whether a retry costs coins."""
+    if job.engine == Engine.LOCAL:
+        return "Stopped by you; cut-outs on this computer are free, so Retry costs nothing."
     if job.job_id:
         return ("Stopped by you; the job was already paid for, so Retry picks it up again "
                 "without a new charge.")

@@ -35,6 +35,7 @@ from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import (
     FINISHED_STATES,
     USER_PAUSED,
+    Engine,
     Job,
     JobState,
     cancelled_sentence,
@@ -70,9 +71,10 @@ class RunContext:
     ``client`` carries that thread's HTTP session (not shareable across threads); the
     estimator is shared by every thread of a window or a CLI run, so each learns from all.
     Results are fetched on ``download_session``, or on the client's session when None.
+    Jobs cut out on this computer need no client (no key): None is enough for them.
     """
 
-    client: HitPawClient
+    client: HitPawClient | None
     policy: Policy
     store: HistoryStore | None = None
     estimator: ServiceTimeEstimator | None = None
@@ -84,6 +86,16 @@ class RunContext:
 def run_job(job: Job, context: RunContext, workdir: Path, *, stopper: Stopper | None = None,
             on_change: Callable[[Job], None] = lambda job: None) -> Job:
     """Drive ``job`` as far as it can go; returns it in its final (or paused) state."""
+    if job.engine == Engine.LOCAL:
+        from desktop_app.jobs.local_pipeline import run_local_job
+
+        session = context.download_session or (context.client.session if context.client
+                                               else None)
+        return run_local_job(job, workdir, store=context.store, stopper=stopper,
+                             on_change=on_change, session=session,
+                             limits=context.policy.download)
+    if context.client is None:
+        raise ValueError("a HitPaw job needs a client")
     run = _Run(job, context, Path(workdir), stopper or Stopper(), on_change)
     try:
         run.go()

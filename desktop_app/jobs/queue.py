@@ -22,10 +22,10 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from desktop_app.jobs.control import Stopper
-from desktop_app.jobs.limits import DEFAULT_CONCURRENCY
+from desktop_app.jobs.limits import DEFAULT_CONCURRENCY, default_local_places
 from desktop_app.jobs.model import (
     FINISHED_STATES,
     RESULT_LIFETIME,
@@ -85,20 +85,29 @@ def _locked(method):
 
 
 class JobQueue:
-    """Pending order, the ``concurrency`` places, pauses, and what the user asks of jobs.
+    """Pending order, the places of each engine, pauses, and what the user asks of jobs.
 
-    A place bounds what HitPaw works on for us: a job gives its place up as soon as HitPaw
-    is done (DOWNLOADING), not when its run ends, so the service never sits idle while a
-    24-megapixel result downloads; at most ``2 * concurrency`` runs exist at once.
+    A HitPaw place bounds what HitPaw works on for us: a job gives its place up as soon as
+    HitPaw is done (DOWNLOADING), not when its run ends, so the service never sits idle while
+    a 24-megapixel result downloads; at most ``2 * concurrency`` runs exist at once.
+
+    Jobs cut out on this computer have places of their own (``local_concurrency``, few: they
+    are CPU-bound, and one inference already uses every core), so they never take HitPaw's
+    network-bound places, nor run four at once on a two-core laptop. They need no key, so a
+    queue without a connection, or paused on the key, the coins or the plan, still starts
+    them; only the user's own pause holds them. Each engine's jobs start in the order added;
+    a job of one engine never waits behind the other engine's full places.
     """
 
     def __init__(self, events: QueueEvents, *, results_dir: Path,
                  store: HistoryStore | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+                 local_concurrency: int | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.events = events
         self.results_dir = Path(results_dir)
         self.store = store
         self.concurrency = concurrency
+        self.local_concurrency = local_concurrency or default_local_places()
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self.paused_kind: str | None = None
         self.paused_message = ""
@@ -134,8 +143,12 @@ class JobQueue:
     def idle(self) -> bool:
         """Nothing runs and nothing more will start until someone acts (the CLI's end)."""
         with self._lock:  # pump moves a job from waiting to running in two steps
-            return not self._running and (not self._pending or bool(self.paused_kind)
-                                          or not self.can_send or self.closing)
+            if self._running:
+                return False
+            if self.closing:
+                return True
+            startable = self._startable_engines()
+            return not any(job.engine in startable for job in self.waiting_jobs())
 
     @_locked
     def waiting_jobs(self) -> list[Job]:
@@ -159,12 +172,12 @@ class JobQueue:
         self.pump()
 
     @_locked
-    def add(self, urls: list[str], engines: list[Engine] | None = None) -> list[Job]:
-        """New jobs at the end of the line, each cut out by its engine (HitPaw when
-        ``engines`` is None). Not started here: the driver calls ``pump`` when it suits it
-        (the window first paints the new rows)."""
-        engines = engines or [Engine.HITPAW] * len(urls)
-        jobs = [Job(url, engine=engine) for url, engine in zip(urls, engines, strict=True)]
+    def add(self, urls: list[str], engines: Sequence[Engine] | None = None) -> list[Job]:
+        """New jobs at the end of the line, each cut out by its engine (``engines``, one per
+        source; HitPaw for all when None). Not started here: the driver calls ``pump``
+        when it suits it (the window first paints the new rows)."""
+        jobs = [Job(url, engine=engine) for url, engine in
+                zip(urls, engines or [Engine.HITPAW] * len(urls), strict=True)]
         for job in jobs:
             self.jobs[job.id] = job
             self._pending.append(job.id)
@@ -243,19 +256,46 @@ class JobQueue:
     # -- starting ----------------------------------------------------------------------
     @_locked
     def pump(self) -> None:
-        """Start waiting jobs, in order, while there are free places."""
-        if self.closing or self.paused_kind or not self.can_send:
+        """Start waiting jobs, in order, while their engine has free places."""
+        startable = self._startable_engines()
+        if self.closing or not startable:
             return
-        while (self._pending
-               and len(self._running) - len(self._finishing) < self.concurrency
-               and len(self._running) < 2 * self.concurrency):
+        passed: list[str] = []   # waiting for the other engine's places: keep their turn
+        while self._pending and startable:
             job = self.jobs.get(self._pending.popleft())
             if job is None or job.state != JobState.QUEUED:
+                continue
+            if job.engine not in startable:
+                passed.append(job.id)
                 continue
             stopper = Stopper()
             self._running[job.id] = stopper
             self.events.start(job.snapshot(), stopper)
+            if not self._has_place(job.engine):
+                startable.discard(job.engine)
+        self._pending.extendleft(reversed(passed))
         self.events.activity()
+
+    def _startable_engines(self) -> set[Engine]:
+        return {engine for engine in Engine if self._has_place(engine)}
+
+    def _has_place(self, engine: Engine) -> bool:
+        """Whether a job of ``engine`` may start now: not held by a pause, and a free place."""
+        if engine == Engine.LOCAL:
+            if self.paused_kind == "user":
+                return False
+            limit = self.local_concurrency
+        else:
+            if self.paused_kind or not self.can_send:
+                return False
+            limit = self.concurrency
+        runs = [i for i in self._running if self._engine_of(i) == engine]
+        holding = sum(1 for i in runs if i not in self._finishing)
+        return holding < limit and len(runs) < 2 * limit
+
+    def _engine_of(self, job_id: str) -> Engine:
+        job = self.jobs.get(job_id)
+        return job.engine if job is not None else Engine.HITPAW
 
     # -- what the driver reports -------------------------------------------------------
     @_locked
@@ -270,7 +310,8 @@ class JobQueue:
         self.events.job_changed(snapshot)
         if (snapshot.state in (JobState.DOWNLOADING, JobState.DONE)
                 and snapshot.id in self._running and snapshot.id not in self._finishing):
-            self._finishing.add(snapshot.id)  # HitPaw is done: its place goes to the next
+            # The engine is done (only downloads or previews remain): its place goes on
+            self._finishing.add(snapshot.id)
             self.pump()
         if snapshot.state == JobState.PAUSED and snapshot.pause_kind in QUEUE_PAUSE_KINDS:
             self.pause(snapshot.pause_kind, snapshot.message)

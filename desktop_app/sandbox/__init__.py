@@ -1,8 +1,8 @@
 """A local server that speaks the whole HitPaw Image Segmentation contract.
 
 Used by the integration tests, by the app's "Try it with the built-in sandbox" and by the
-benchmarks: real HTTP on 127.0.0.1, a real (if simple) segmentation, and scriptable faults.
-Standard library and Pillow only; no Qt.
+benchmarks: real HTTP on 127.0.0.1, real cut-outs by the app's own engine, and scriptable faults.
+Standard library, Pillow and the engine (numpy, onnxruntime) only; no Qt.
 """
 
 from desktop_app.sandbox.faults import ERROR_TABLE, Fault

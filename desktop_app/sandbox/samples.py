@@ -1,7 +1,7 @@
 """Procedural test images, so the sandbox needs no network and no image files on disk.
 
 Each sample is a softly graded background with a two-coloured "bust" (a head on shoulders)
-in the middle: easy for an honest, simple segmentation to cut out, and recognisable in a
+in the middle: an obvious subject for the cut-out model, and recognisable in a
 screenshot. The same name always gives the same picture, so tests and benchmarks can
 compare results across runs. Also here: the deliberately broken files the fault kinds serve.
 """

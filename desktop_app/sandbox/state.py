@@ -201,6 +201,12 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
+# One cache for every sandbox of a process: the results depend on the input bytes only, and
+# a model inference costs a good fraction of a second, so the tests' many short-lived
+# sandboxes (and a window's restarted one) never cut the same picture out twice.
+SHARED_RESULTS = ResultCache()
+
+
 class SandboxState:
     """Jobs, counters and faults of one sandbox server, and the contract's logic over them."""
 
@@ -224,7 +230,7 @@ class SandboxState:
         # Segmentation is CPU-bound: a benchmark's burst of big jobs queues instead of
         # starving the HTTP threads.
         self._segment_slots = threading.BoundedSemaphore(max(1, min(4, (os.cpu_count() or 2) - 1)))
-        self._results = ResultCache()
+        self._results = SHARED_RESULTS
 
     # --- faults and counters -------------------------------------------------------------
 

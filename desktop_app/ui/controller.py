@@ -87,6 +87,8 @@ class JobController(QObject):
         self._strip_location = True
         self._uploads_to_clean: list[Job] | None = None   # the history as read, until cleaned
         self._clean_due = False
+        self._engine_warming = False
+        self.jobs_added.connect(self._warm_engine_for)
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -231,6 +233,30 @@ class JobController(QObject):
         for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
         """
         self._run_task(_import_job_stack, lambda _: None)
+
+    def _warm_engine_for(self, jobs: list[Job]) -> None:
+        if any(job.engine == Engine.LOCAL for job in jobs):
+            self.warm_engine()
+
+    def warm_engine(self) -> None:
+        """Load the on-device model in a worker, once: called as soon as a job needs it
+        (added or restored), never before the window's first paint and never on the GUI
+        thread. onnxruntime's threads are made by the thread that loads it and inherit its
+        lower priority. Loading it holds the GIL for up to a tenth of a second (its library's
+        initialisation), so a part that knows a local job is coming (a file dialog, a drag
+        entering the window) may call this earlier, where a stall is not seen."""
+        if self._engine_warming:
+            return
+        self._engine_warming = True
+
+        def warm() -> None:
+            from desktop_app.engine import warm_up
+
+            warm_up()
+
+        self._run_task(warm, lambda _: None,
+                       lambda reason: log.warning("the cut-out model did not load: %s",
+                                                  reason))
 
     def request_previews(self, job_id: str) -> None:
         """Load a finished job's previews from the cache, off the GUI thread.

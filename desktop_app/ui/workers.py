@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 
 from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.decode import paint_ready
 from desktop_app.ui.tasks import lower_this_threads_priority
@@ -80,9 +80,10 @@ def previews_for(job: Job, workdir: Path) -> Previews:
 @dataclass(frozen=True)
 class JobSetup:
     """What every job worker of a window shares; read when a job starts, so a job started
-    after the user changed the settings or the key uses the new ones."""
+    after the user changed the settings or the key uses the new ones. No connection (no key
+    yet) is fine for jobs cut out on this computer."""
 
-    connection: Connection
+    connection: Connection | None
     policy: Policy
     store: HistoryStore | None = None
     estimator: ServiceTimeEstimator | None = None
@@ -120,11 +121,15 @@ class JobWorker(QThread):
 
             use_big_image_blocks()  # before the first 24-megapixel decode in this process
             setup = self._setup
-            if self.session is None:
+            if self.session is None and setup.connection is not None:
                 self.session = setup.connection.new_session()
-            context = RunContext(setup.connection.client(self.session), setup.policy,
-                                 store=setup.store, estimator=setup.estimator,
-                                 storage=setup.storage, strip_location=setup.strip_location)
+            if self._job.engine == Engine.LOCAL:  # this thread runs below the GUI's priority
+                context = RunContext(None, setup.policy, store=setup.store,
+                                     download_session=self.session)
+            else:
+                context = RunContext(setup.connection.client(self.session), setup.policy,
+                                     store=setup.store, estimator=setup.estimator,
+                                     storage=setup.storage, strip_location=setup.strip_location)
             job = run_job(self._job, context, self._workdir, stopper=self.stopper,
                           on_change=self.job_changed.emit)
             if job.state == JobState.DONE and not self.stopper.stopped:

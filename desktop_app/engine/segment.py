@@ -1,0 +1,157 @@
+"""From an image to its soft mask: the model's pre- and post-processing.
+
+The model sees the photo shrunk to a small square; what happens around that (the size, how
+the photo is fitted into the square, flip averaging, how the soft output becomes a mask) is
+a ``Recipe``. ``DEFAULT`` is the one measured best on the dev set (see
+``benchmarks/bench_engine_quality.py`` and ``benchmarks/results.md``); the others exist so the
+benchmark can compare them with the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from . import refine, session
+from .errors import Cancel
+
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one prediction is made. ``size`` is the model's square input side; ``flip``
+    averages the prediction with that of the mirrored photo; ``fast_shrink`` lets Pillow
+    reduce a large photo in integer steps before the final filter (much faster at 24 MP)."""
+
+    size: int = 320     # the bundled ONNX file is fixed at 1×3×320×320
+    flip: bool = False
+    fast_shrink: bool = True
+    low: float = 0.0    # soft values at or below ``low`` become 0 …
+    high: float = 1.0   # … at or above ``high`` become 1, linear between
+    letterbox: bool = False  # keep the aspect ratio (pad to a square) instead of squashing
+    margin: float = 0.0  # a border of this fraction of the side on every side, in edge colour
+    pad: str = "edge"    # what fills the square around the photo: "edge" (the mean colour of
+    #                      the photo's border), "grey" (ImageNet's mean) or "black"
+    refine: int = 0     # guided-filter radius for edge refinement, 0 = none
+    bilinear: bool = False  # blow the mask up with BILINEAR (half LANCZOS's cost at 24 MP)
+    holes: bool = False   # fill background enclosed by the subject
+    islands: bool = False  # drop specks far smaller than the main subject
+    refine_eps: float = 1e-3
+
+
+ANCHOR = Recipe(size=320, flip=False, fast_shrink=False)  # as rembg runs u2netp
+# Letterboxing won on the dev set: mean IoU 0.915 against the anchor's 0.873, worst item 0.377
+# against 0.073; on real photos where the animal fills the frame the squashed thumbnail loses
+# the subject (the model picks an eye, or the background), while the letterboxed one keeps it.
+# Flip averaging, curves, hole filling and the guided filter did not pay (results.md).
+DEFAULT = Recipe(size=320, letterbox=True, fast_shrink=True)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode as 8-bit RGB (16-bit, CMYK, palette, greyscale, with or without alpha)."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(image, dtype=np.float32)
+        top = float(arr.max()) or 1.0
+        scale = 255.0 / (65535.0 if top > 255 else 255.0)
+        grey = Image.fromarray(np.clip(arr * scale, 0, 255).astype(np.uint8), "L")
+        return grey.convert("RGB")
+    if image.mode == "F":
+        arr = np.asarray(image, dtype=np.float32)
+        lo, hi = float(arr.min()), float(arr.max())
+        span = (hi - lo) or 1.0
+        return Image.fromarray(((arr - lo) / span * 255).astype(np.uint8), "L").convert("RGB")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def model_input(rgb: Image.Image, recipe: Recipe) -> np.ndarray:
+    """The photo as the model's 1×3×S×S normalised float32 batch (2×… with the mirror)."""
+    gap = 2.0 if recipe.fast_shrink else None
+    if recipe.letterbox or recipe.margin > 0:
+        small = Image.new("RGB", (recipe.size, recipe.size), _pad_colour(rgb, recipe.pad))
+        box = _placement(rgb.size, recipe)
+        small.paste(rgb.resize(box[2:], Image.LANCZOS, reducing_gap=gap), box[:2])
+    else:
+        small = rgb.resize((recipe.size, recipe.size), Image.LANCZOS, reducing_gap=gap)
+    arr = np.asarray(small, dtype=np.float32)
+    top = float(arr.max()) or 1.0  # rembg divides by the brightest value, not 255
+    arr = (arr / top - MEAN) / STD
+    chw = arr.transpose(2, 0, 1)
+    if recipe.flip:
+        return np.ascontiguousarray(np.stack([chw, chw[:, :, ::-1]]))
+    return np.ascontiguousarray(chw[None])
+
+
+def _placement(size: tuple[int, int], recipe: Recipe) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of the photo inside the model's square: within the margin,
+    squashed to the inner square or fitted into it keeping its aspect ratio."""
+    side = recipe.size
+    inner = max(1, round(side * (1 - 2 * recipe.margin)))
+    w, h = size
+    if recipe.letterbox:
+        scale = inner / max(w, h)
+        fw, fh = max(1, round(w * scale)), max(1, round(h * scale))
+    else:
+        fw = fh = inner
+    return (side - fw) // 2, (side - fh) // 2, fw, fh
+
+
+def _pad_colour(rgb: Image.Image, pad: str) -> tuple[int, int, int]:
+    """The colour around the photo in the model's square; by default the mean colour of the
+    photo's border, which reads as more of the background."""
+    if pad == "black":
+        return (0, 0, 0)
+    if pad == "grey":
+        return (124, 116, 104)
+    thumb = np.asarray(rgb.resize((32, 32), Image.BILINEAR, reducing_gap=2.0), dtype=np.float32)
+    border = np.concatenate([thumb[0], thumb[-1], thumb[:, 0], thumb[:, -1]])
+    return tuple(int(v) for v in border.mean(axis=0))
+
+
+def soft_mask(rgb: Image.Image, recipe: Recipe, cancel: Cancel | None = None) -> np.ndarray:
+    """The model's S×S prediction in 0…1 (min-max normalised as rembg does)."""
+    batch = model_input(rgb, recipe)
+    # The bundled model takes exactly one 320×320 image per run, so the mirror is a second run.
+    preds = [session.run(np.ascontiguousarray(item[None]), cancel)[0] for item in batch]
+    pred = preds[0] if len(preds) == 1 else (preds[0] + preds[1][:, ::-1]) / 2.0
+    lo, hi = float(pred.min()), float(pred.max())
+    if hi - lo < 1e-6:  # a flat prediction: nothing stands out, so nothing is kept
+        return np.zeros_like(pred, dtype=np.float32)
+    return ((pred - lo) / (hi - lo)).astype(np.float32)
+
+
+def predict(image: Image.Image, recipe: Recipe = DEFAULT,
+            cancel: Cancel | None = None) -> Image.Image:
+    """The mask (mode 'L', the image's size) of the subject of an upright image."""
+    if cancel is not None:
+        cancel.check()
+    rgb = to_rgb(image)
+    return finish(soft_mask(rgb, recipe, cancel), rgb, recipe, cancel)
+
+
+def finish(pred: np.ndarray, rgb: Image.Image, recipe: Recipe,
+           cancel: Cancel | None = None) -> Image.Image:
+    """The model's S×S soft prediction as a mask of ``rgb``'s size: curve, resize, refine."""
+    if recipe.low > 0.0 or recipe.high < 1.0:
+        pred = np.clip((pred - recipe.low) / max(recipe.high - recipe.low, 1e-6), 0.0, 1.0)
+    if recipe.islands:
+        pred = refine.drop_islands(pred)
+    if recipe.holes:
+        pred = refine.fill_holes(pred)
+    small = Image.fromarray((pred * 255).astype(np.uint8), "L")
+    if recipe.letterbox or recipe.margin > 0:
+        left, top, fw, fh = _placement(rgb.size, recipe)
+        small = small.crop((left, top, left + fw, top + fh))
+    mask = small.resize(rgb.size, Image.BILINEAR if recipe.bilinear else Image.LANCZOS)
+    if recipe.refine:
+        if cancel is not None:
+            cancel.check()
+        mask = refine.guided(rgb, mask, radius=recipe.refine, eps=recipe.refine_eps)
+    return mask

@@ -1,0 +1,132 @@
+"""Jobs cut out on this computer, in the real window (pytest-qt, offscreen, the real model).
+
+No key is given: a job on this computer needs none. Waiting is done with ``qtbot.waitUntil``
+(never ``QTest.qWait``, which would starve the workers of the GIL).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QListView
+
+from desktop_app.jobs.model import Engine, JobState
+from desktop_app.sandbox.samples import render_sample
+from desktop_app.ui.canvas import ImageCanvas
+from desktop_app.ui.tasks import WORKER_NICENESS
+
+WAIT_MS = 30000
+
+
+def photo(folder: Path, name: str, size: tuple[int, int] = (320, 240)) -> Path:
+    path = folder / name
+    render_sample(name, *size).save(path, "JPEG", quality=90)
+    return path
+
+
+def add_local(window, *paths: Path) -> list[str]:
+    jobs = window.controller.add_urls([str(p) for p in paths], [Engine.LOCAL] * len(paths))
+    return [job.id for job in jobs]
+
+
+def state_of(window, job_id: str) -> JobState:
+    return window.controller.jobs[job_id].state
+
+
+def row_text(window, job_id: str) -> str:
+    return window.model.data(window.model.index(window.model.row_of(job_id)))
+
+
+def test_a_local_job_runs_without_a_key_and_shows_its_results(qtbot, make_window, tmp_path):
+    window = make_window()
+    assert not window.controller.has_key
+    rows_seen: list[str] = []
+    # connected after the window's own slot: the row has taken the new state when this runs
+    window.controller.job_changed.connect(
+        lambda job: rows_seen.append(row_text(window, job.id)))
+    [job_id] = add_local(window, photo(tmp_path, "bust.jpg"))
+    qtbot.waitUntil(lambda: state_of(window, job_id) == JobState.DONE, timeout=WAIT_MS)
+
+    assert any("Cutting out" in text for text in rows_seen), rows_seen
+    assert "Done" in row_text(window, job_id)
+    job = window.controller.jobs[job_id]
+    assert job.coins == 0 and window.controller.session_coins == 0
+    view = window.findChild(QListView, "jobList")
+    view.setCurrentIndex(view.model().index(0, 0))
+    qtbot.waitUntil(lambda: window.results.has_previews(job_id), timeout=WAIT_MS)
+    for name in ("originalView", "mattedView", "maskView"):
+        pixmap = window.findChild(ImageCanvas, name).pixmap()
+        assert pixmap is not None and not pixmap.isNull(), name
+        assert abs(pixmap.width() / pixmap.height() - 4 / 3) < 0.05, name
+    with Image.open(job.cutout_path) as cutout:
+        assert cutout.size == (320, 240) and cutout.getpixel((2, 2))[3] < 64
+
+
+def test_cancel_mid_batch_stops_the_running_job_and_the_waiting_ones(qtbot, make_window,
+                                                                     tmp_path):
+    window = make_window()
+    controller = window.controller
+    paths = [photo(tmp_path, f"big-{i}.jpg", (2400, 1800)) for i in range(4)]
+    ids = add_local(window, *paths)
+
+    def cancel_all(job) -> None:   # the moment the first one is being cut out
+        if job.state == JobState.CUTTING_OUT and job.id == ids[0]:
+            for job_id in ids:
+                controller.cancel(job_id)
+
+    controller.job_changed.connect(cancel_all)
+    qtbot.waitUntil(lambda: all(state_of(window, i) == JobState.CANCELLED for i in ids)
+                    and controller.running_count == 0, timeout=WAIT_MS)
+    for job_id in ids:
+        job = controller.jobs[job_id]
+        assert "free" in job.message and "sent" not in job.message
+        assert job.message in row_text(window, job_id)
+        workdir = controller.workdir(job)
+        assert not (workdir / "cutout.png").exists() and not (workdir / "mask.png").exists()
+    controller.store.flush()
+    stored = {j.id: j.state for j in controller.store.load_all()}
+    assert all(stored[i] == JobState.CANCELLED for i in ids)
+
+
+def _threads() -> dict[int, tuple[str, int]]:
+    """Native thread id -> (name, nice value), for every thread of this process (Linux).
+    A new thread starts with the name and the priority of the thread that made it."""
+    found = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            name = (task / "comm").read_text().strip()
+        except OSError:
+            continue  # the thread ended meanwhile
+        found[int(task.name)] = (name, int(fields[16]))   # field 19 of stat: nice
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_engine_runs_below_the_windows_priority(qtbot, make_window, tmp_path,
+                                                    monkeypatch):
+    """The model's own threads (onnxruntime's pool) are made by the thread that loads the
+    model, and inherit its priority: that must be a worker's, never the GUI thread's."""
+    from desktop_app.engine import session
+
+    # as in a fresh process: this window's first local job loads the model (earlier tests
+    # in this process may have loaded it; that session is put back afterwards)
+    monkeypatch.setattr(session, "_session", None)
+    main_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    window = make_window()
+    before = set(_threads())
+    [job_id] = add_local(window, photo(tmp_path, "nice.jpg"))
+    qtbot.waitUntil(lambda: state_of(window, job_id) == JobState.DONE, timeout=WAIT_MS)
+    assert session._session is not None
+    # new threads still alive: onnxruntime's pool among them (Qt's own pool, which Qt uses
+    # for image scaling on the GUI thread's behalf, is not ours to judge)
+    new = {tid: info for tid, info in _threads().items()
+           if tid not in before and info[0] != "Thread (pooled)"}
+    if session.intra_op_threads() > 1:
+        assert new, "no thread outlived the job: onnxruntime's pool is missing"
+    assert all(nice >= main_nice + WORKER_NICENESS for _name, nice in new.values()), new
