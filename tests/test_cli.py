@@ -308,7 +308,7 @@ def test_files_are_cut_out_here_by_default_and_bad_ones_each_get_their_sentence(
     assert result.returncode == 1
     assert_clean(result)
     assert sorted(p.name for p in out.iterdir()) == ["good-cutout.png", "good-mask.png"]
-    for words in ("\u201cmissing.jpg\u201d is no longer there", "\u201cempty.png\u201d is empty",
+    for words in ("\u201cmissing.jpg\u201d was not found", "\u201cempty.png\u201d is empty",
                   "\u201cnotes.jpg\u201d is not an image"):
         assert words in result.stderr, result.stderr
     assert job_lines(result)[str(good)].startswith("saved")

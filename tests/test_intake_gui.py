@@ -247,8 +247,8 @@ def test_a_file_done_today_is_offered_again_unless_it_changed(qtbot, make_window
     drop(window, photo)
     wait_jobs(qtbot, window, 1)
     job = jobs(window)[0]
-    job.state, job.finished_at = JobState.DONE, time.time()
-    job.cutout_path = job.mask_path = str(photo)  # results on this computer
+    qtbot.waitUntil(lambda: window.controller.jobs[job.id].state == JobState.DONE,
+                    timeout=60_000)  # cut out on this computer, for real
     asked = []
     monkeypatch.setattr(link_intake, "ask_reuse",
                         lambda parent, reused, total: asked.append(reused) or "reuse")

@@ -183,7 +183,7 @@ def _gif(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("make,words", [
-    (_missing, "no longer there"),
+    (_missing, "was not found"),
     (_not_an_image, "not an image"),
     (_empty, "0 bytes"),
     (_truncated, "damaged or incomplete"),
