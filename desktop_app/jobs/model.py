@@ -109,6 +109,7 @@ class Job:
     width: int | None = None
     height: int | None = None
     engine: Engine = Engine.HITPAW
+    edited_mask_path: str | None = None  # touch-up's mask, beside the service's (jobs.edits)
 
     def snapshot(self) -> "Job":
         return replace(self)

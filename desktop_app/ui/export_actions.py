@@ -18,6 +18,7 @@ from desktop_app.export import (
     export_cutout,
     export_mask,
 )
+from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Job
 from desktop_app.save_all import plan_save_all, run_plan
 from desktop_app.settings import Settings
@@ -51,7 +52,7 @@ class ExportActions(QObject):
         target, fmt = answer
         self._settings.export_format = fmt       # the format used last is the next default
         options = self._options(fmt)
-        cutout, mask = Path(job.cutout_path), Path(job.mask_path)
+        cutout, mask = result_paths(job)
         self._write("cut-out", target, lambda: export_cutout(cutout, mask, target, options))
 
     def save_mask(self, job: Job) -> None:
@@ -61,7 +62,7 @@ class ExportActions(QObject):
         if answer is None:
             return
         target, _ = answer
-        mask = Path(job.mask_path)
+        mask = result_paths(job)[1]
         options = self._options("PNG")
         self._write("mask", target, lambda: export_mask(mask, target, options))
 
@@ -117,7 +118,7 @@ class ExportActions(QObject):
 
     # -- the clipboard -------------------------------------------------------------------
     def copy(self, job: Job, kind: str) -> None:
-        path = Path(job.cutout_path if kind == "cutout" else job.mask_path)
+        path = result_paths(job)[0 if kind == "cutout" else 1]
         label = "cut-out" if kind == "cutout" else "mask"
         self.message.emit(f"Copying the {label}\u2026", 0)
 

@@ -194,6 +194,10 @@ class MainWindow(QMainWindow):
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
         self.viewer.background_changed.connect(self._background_changed)
+        touch_up = self.results.touch_up
+        touch_up.workdir_for = self.controller.workdir
+        touch_up.previews_changed.connect(self._previews_ready)
+        touch_up.edited.connect(self.controller.set_edited)
         view = self.jobs_panel.view
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         view.customContextMenuRequested.connect(self._context_menu)
@@ -395,5 +399,6 @@ class MainWindow(QMainWindow):
         if not self._ready:  # closed before its first frame: nothing runs yet
             return
         self.clock.stop()
+        self.results.touch_up.finish()  # an edit in progress is saved (in a worker)
         self.controller.shutdown()  # its workers, then every task, 2 s at most in all
         self.connection.stop_sandbox()

@@ -56,12 +56,13 @@ def load_previews(files: PreviewFiles) -> Previews:
 
 def previews_for(job: Job, workdir: Path) -> Previews:
     """Make (once) and load the previews of a finished job. Runs in a worker thread."""
+    from desktop_app.jobs.edits import edited_previews
     from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
 
     use_big_image_blocks()
     files = ensure_previews(workdir, Path(job.cutout_path), Path(job.mask_path),
                             Path(job.original_path) if job.original_path else None)
-    return load_previews(files)
+    return load_previews(edited_previews(job, files))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,271 @@
+"""One touch-up of one job, at preview size: the strokes, undo and redo, and the live pictures.
+
+Painting must keep up with the mouse on a 24-megapixel job, so everything here works on the
+preview the viewer already shows (at most 1600 px a side): each mouse move lays a few dabs,
+recomputes the edge controls in the changed rectangle only, and writes that rectangle into
+the live cut-out and mask. Undo keeps, per stroke, the pixels it covered before (a preview
+rectangle, never a full-size copy); redo paints the stored stroke again. The full-size mask
+is rendered from the same strokes in a worker when the edit is saved (``jobs.edit_render``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from desktop_app.jobs.edit_render import paint_stroke
+from desktop_app.jobs.edits import Edits, Stroke, load_edits
+from desktop_app.jobs.mask_ops import (
+    Box,
+    StrokeRaster,
+    apply_coverage,
+    apply_edges,
+    clip_box,
+    edge_reach,
+)
+from desktop_app.ui.brush import new_image, pixel_view, write_cutout, write_mask
+
+THUMB_SIZE = 96
+
+
+@dataclass
+class _StrokeStep:
+    stroke: Stroke
+    box: Box | None             # preview pixels the stroke changed
+    before: np.ndarray | None   # those pixels before it
+
+
+@dataclass
+class _ResetStep:
+    strokes: list[Stroke]
+    brushed: np.ndarray
+    feather: float
+    shift: float
+
+
+@dataclass
+class SessionData:
+    """What a touch-up starts from, read and prepared in a worker."""
+
+    base: np.ndarray            # the service's preview mask (height, width)
+    rgb: np.ndarray             # the colours Restore brings back (height, width, 3)
+    used_original: bool         # False: no original, the cut-out's own colours stand in
+    edits: Edits                # stored ones, or none yet
+    brushed: np.ndarray = field(default=None)     # base + stored strokes
+    steps: list = field(default_factory=list)
+    cutout: QImage | None = None
+    mask: QImage | None = None
+
+
+def load_session(workdir: Path, frame: tuple[int, int], mask_preview: Path,
+                 cutout_preview: Path, original_preview: Path | None) -> SessionData:
+    """Read the job's previews and stored edits and build the live pictures. For a worker."""
+    from PIL import Image
+
+    with Image.open(mask_preview) as img:
+        base = np.array(img.convert("L"))
+    height, width = base.shape
+    with Image.open(cutout_preview) as img:
+        cutout = img.convert("RGB")
+    used_original = original_preview is not None and Path(original_preview).exists()
+    if used_original:
+        with Image.open(original_preview) as img:
+            colours = img.convert("RGB")
+    else:
+        colours = cutout
+    if colours.size != (width, height):
+        colours = colours.resize((width, height), Image.Resampling.BILINEAR)
+    rgb = np.array(colours)
+    edits = load_edits(workdir)
+    if edits is None or edits.frame != tuple(frame):
+        edits = Edits(tuple(frame))
+    data = SessionData(base, rgb, used_original, edits)
+    data.brushed = base.copy()
+    scale = width / frame[0]
+    for stroke in edits.strokes:
+        done = paint_stroke(data.brushed, stroke, scale)
+        data.steps.append(_StrokeStep(stroke, *(done or (None, None))))
+    display = apply_edges(data.brushed, edits.feather * scale, edits.shift * scale)
+    data.cutout, data.mask = new_image(width, height, True), new_image(width, height, False)
+    write_cutout(pixel_view(data.cutout), rgb, display)
+    write_mask(pixel_view(data.mask), display)
+    return data
+
+
+class EditSession:
+    """The edit in progress. Coordinates in: the full image's pixels; boxes out: preview
+    pixels (x0, y0, x1, y1), the part of the live pictures that changed."""
+
+    def __init__(self, data: SessionData) -> None:
+        self.base = data.base
+        self.rgb = data.rgb
+        self.used_original = data.used_original
+        self.frame = data.edits.frame
+        self.cutout, self.mask = data.cutout, data.mask
+        self.feather, self.shift = data.edits.feather, data.edits.shift
+        self._brushed = data.brushed
+        self._steps: list = list(data.steps)
+        self._redo: list = []
+        self._cutout_view, self._mask_view = pixel_view(self.cutout), pixel_view(self.mask)
+        self.height, self.width = self.base.shape
+        self.scale = self.width / self.frame[0]
+        self._raster: StrokeRaster | None = None
+        self._stroke: Stroke | None = None
+        self._before: np.ndarray | None = None
+
+    # -- strokes ---------------------------------------------------------------------------
+    @property
+    def painting(self) -> bool:
+        return self._stroke is not None
+
+    def begin(self, tool: str, size: float, hardness: float, x: float, y: float) -> Box | None:
+        self.end()
+        self._stroke = Stroke(tool, size, hardness, [])
+        self._raster = StrokeRaster(self.base.shape, self.scale, size, hardness)
+        self._before = self._brushed.copy()
+        return self.extend(x, y)
+
+    def extend(self, x: float, y: float) -> Box | None:
+        """The stroke goes on to (x, y): the rectangle of the live pictures that changed."""
+        if self._stroke is None:
+            return None
+        self._stroke.points.append((float(x), float(y)))
+        box = self._raster.add(x, y)
+        if box is None:
+            return None
+        x0, y0, x1, y1 = box
+        self._brushed[y0:y1, x0:x1] = apply_coverage(
+            self._before[y0:y1, x0:x1], self._raster.cov[y0:y1, x0:x1], self._stroke.tool)
+        return self._refresh(box)
+
+    def end(self) -> bool:
+        """The mouse was released: the stroke becomes one undo step. True if it changed
+        anything."""
+        stroke, raster, before = self._stroke, self._raster, self._before
+        self._stroke = self._raster = self._before = None
+        if stroke is None or raster.box is None:
+            return False
+        x0, y0, x1, y1 = raster.box
+        self._steps.append(_StrokeStep(stroke, raster.box, before[y0:y1, x0:x1].copy()))
+        self._redo.clear()
+        return True
+
+    # -- undo, redo, reset -----------------------------------------------------------------
+    def can_undo(self) -> bool:
+        return bool(self._steps) and not self.painting
+
+    def can_redo(self) -> bool:
+        return bool(self._redo) and not self.painting
+
+    def undo_count(self) -> int:
+        return len(self._steps)
+
+    def undo(self) -> Box | None:
+        if not self.can_undo():
+            return None
+        step = self._steps.pop()
+        self._redo.append(step)
+        if isinstance(step, _ResetStep):
+            self._brushed = step.brushed.copy()
+            self.feather, self.shift = step.feather, step.shift
+            return self._refresh(self._whole())
+        if step.box is None:
+            return None
+        x0, y0, x1, y1 = step.box
+        self._brushed[y0:y1, x0:x1] = step.before
+        return self._refresh(step.box)
+
+    def redo(self) -> Box | None:
+        if not self.can_redo():
+            return None
+        step = self._redo.pop()
+        if isinstance(step, _ResetStep):
+            self._steps.append(step)
+            self._brushed = self.base.copy()
+            self.feather = self.shift = 0.0
+            return self._refresh(self._whole())
+        done = paint_stroke(self._brushed, step.stroke, self.scale)
+        self._steps.append(_StrokeStep(step.stroke, *(done or (None, None))))
+        return self._refresh(done[0]) if done else None
+
+    def reset(self) -> Box | None:
+        """Back to the service's mask, as one step that Undo takes back."""
+        if self.painting or (not self.strokes() and not self.feather and not self.shift):
+            return None
+        self._steps.append(_ResetStep(self.strokes(), self._brushed.copy(), self.feather,
+                                      self.shift))
+        self._redo.clear()
+        self._brushed = self.base.copy()
+        self.feather = self.shift = 0.0
+        return self._refresh(self._whole())
+
+    def set_edges(self, feather: float, shift: float) -> Box | None:
+        """New edge settings: the whole picture is worked out again."""
+        if (feather, shift) == (self.feather, self.shift):
+            return None
+        self.feather, self.shift = float(feather), float(shift)
+        return self._refresh(self._whole())
+
+    # -- what it amounts to ----------------------------------------------------------------
+    def strokes(self) -> list[Stroke]:
+        """The strokes since the last reset, in order."""
+        out: list[Stroke] = []
+        for step in self._steps:
+            if isinstance(step, _ResetStep):
+                out = []
+            else:
+                out.append(step.stroke)
+        return out
+
+    def edits(self) -> Edits:
+        return Edits(self.frame, self.strokes(), self.feather, self.shift)
+
+    def preview_images(self):
+        """Pillow images of what is shown (cut-out, mask, list thumbnail), to keep beside
+        the full-size result so a restart shows the edit at once."""
+        from PIL import Image
+
+        display = self._display(self._whole())
+        mask = Image.fromarray(display, "L")
+        cutout = Image.fromarray(self.rgb, "RGB")
+        cutout.putalpha(mask)
+        thumb = cutout.copy()
+        thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+        return {"cutout": cutout, "mask": mask, "thumb": thumb}
+
+    # -- the live pictures -----------------------------------------------------------------
+    def _whole(self) -> Box:
+        return 0, 0, self.width, self.height
+
+    def _display(self, box: Box) -> np.ndarray:
+        """The edited mask (edge controls applied) inside ``box``."""
+        feather, shift = self.feather * self.scale, self.shift * self.scale
+        if not feather and not shift:
+            x0, y0, x1, y1 = box
+            return self._brushed[y0:y1, x0:x1]
+        reach = edge_reach(feather, shift)
+        outer = clip_box((box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach),
+                         self.width, self.height)
+        ox0, oy0, ox1, oy1 = outer
+        done = apply_edges(self._brushed[oy0:oy1, ox0:ox1], feather, shift)
+        return done[box[1] - oy0:box[3] - oy0, box[0] - ox0:box[2] - ox0]
+
+    def _refresh(self, changed: Box) -> Box:
+        """Rewrite the live pictures where a change of the brushed mask in ``changed``
+        shows (the edge controls spread it); returns that rectangle."""
+        box = self._spread(changed)
+        alpha = self._display(box)
+        x0, y0, x1, y1 = box
+        write_cutout(self._cutout_view[y0:y1, x0:x1], self.rgb[y0:y1, x0:x1], alpha)
+        write_mask(self._mask_view[y0:y1, x0:x1], alpha)
+        return box
+
+    def _spread(self, box: Box) -> Box:
+        if not self.feather and not self.shift:
+            return box
+        reach = edge_reach(self.feather * self.scale, self.shift * self.scale)
+        return clip_box((box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach),
+                        self.width, self.height)
