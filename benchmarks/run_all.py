@@ -38,6 +38,7 @@ SCRIPTS = [
     ("bench_startup.py", "start-up", 90),
     ("bench_memory.py", "memory", 240),
     ("bench_hitches.py", "hitches on the GUI thread (five cases)", 240),   # about 90 s
+    ("bench_touchup.py", "touch-up on a 24 MP job", 150),                  # about 25 s
 ]
 
 

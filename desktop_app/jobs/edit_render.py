@@ -21,7 +21,14 @@ from desktop_app.jobs.edits import (
     Stroke,
     save_edits,
 )
-from desktop_app.jobs.mask_ops import StrokeRaster, apply_coverage, apply_edges, clip_box, stroke_bounds
+from desktop_app.jobs.mask_ops import (
+    StrokeRaster,
+    apply_coverage,
+    apply_edges,
+    clip_box,
+    stroke_bounds,
+)
+from desktop_app.jobs.previews import THUMB_SIZE
 
 
 def paint_stroke(mask: np.ndarray, stroke: Stroke, scale: float) -> tuple | None:
@@ -66,13 +73,27 @@ class Rendered:
     used_original: bool          # False: the cut-out's own colours stood in
 
 
+def preview_images(rgb: np.ndarray, alpha: np.ndarray) -> dict[str, Any]:
+    """Pillow images of what the window showed (cut-out, mask, list thumbnail), kept beside
+    the full-size result so that a restart shows the edit at once."""
+    from PIL import Image
+
+    mask = Image.fromarray(alpha, "L")
+    cutout = Image.fromarray(rgb, "RGB")
+    cutout.putalpha(mask)
+    thumb = cutout.copy()
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    return {"cutout": cutout, "mask": mask, "thumb": thumb}
+
+
 def render_full(workdir: Path, cutout_path: Path, mask_path: Path, original_path: Path | None,
-                edits: Edits, previews: dict[str, Any] | None = None) -> Rendered:
+                edits: Edits, shown: tuple[np.ndarray, np.ndarray] | None = None) -> Rendered:
     """Write the edits and their full-size results into the job's folder. For a worker.
 
     The edited cut-out is the original's colours (scaled to the cut-out's size if they
     differ) under the edited mask; with no original, the cut-out's own colours stand in.
-    ``previews``: Pillow images "cutout", "mask", "thumb" made from what the window showed.
+    ``shown``: the preview's colours and edited alpha as the window showed them, saved as
+    the edited previews.
     """
     from PIL import Image
 
@@ -89,7 +110,7 @@ def render_full(workdir: Path, cutout_path: Path, mask_path: Path, original_path
     colours, used_original = _colours(cutout_path, original_path, edited.size)
     colours.putalpha(edited)
     _save_png(colours, workdir / EDITED_CUTOUT)
-    for key, image in (previews or {}).items():
+    for key, image in (preview_images(*shown) if shown is not None else {}).items():
         _save_png(image, workdir / EDITED_PREVIEWS[key])
     return Rendered(workdir / EDITED_MASK, workdir / EDITED_CUTOUT, used_original)
 

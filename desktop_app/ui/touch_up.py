@@ -231,11 +231,11 @@ class TouchUp(QObject):
         else:
             from desktop_app.jobs.edit_render import render_full
 
-            images = session.preview_images()
+            shown = (session.rgb, session.shown_alpha())
             original = Path(job.original_path) if job.original_path else None
             self.message.emit("Saving the touch-up at full size\u2026", 0)
             work = lambda: render_full(workdir, Path(job.cutout_path),  # noqa: E731
-                                       Path(job.mask_path), original, edits, images)
+                                       Path(job.mask_path), original, edits, shown)
         run_task(self, work, lambda result: self._saved(job_id, edited, result),
                  lambda text: self._save_failed(job_id, text))
 

@@ -28,8 +28,6 @@ from desktop_app.jobs.mask_ops import (
 )
 from desktop_app.ui.brush import new_image, pixel_view, write_cutout, write_mask
 
-THUMB_SIZE = 96
-
 
 @dataclass
 class _StrokeStep:
@@ -223,18 +221,9 @@ class EditSession:
     def edits(self) -> Edits:
         return Edits(self.frame, self.strokes(), self.feather, self.shift)
 
-    def preview_images(self):
-        """Pillow images of what is shown (cut-out, mask, list thumbnail), to keep beside
-        the full-size result so a restart shows the edit at once."""
-        from PIL import Image
-
-        display = self._display(self._whole())
-        mask = Image.fromarray(display, "L")
-        cutout = Image.fromarray(self.rgb, "RGB")
-        cutout.putalpha(mask)
-        thumb = cutout.copy()
-        thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
-        return {"cutout": cutout, "mask": mask, "thumb": thumb}
+    def shown_alpha(self) -> np.ndarray:
+        """A copy of the edited mask as shown (edge controls applied), for saving."""
+        return np.array(self._display(self._whole()), copy=True)
 
     # -- the live pictures -----------------------------------------------------------------
     def _whole(self) -> Box:
