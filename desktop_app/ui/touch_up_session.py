@@ -26,7 +26,39 @@ from desktop_app.jobs.mask_ops import (
     clip_box,
     edge_reach,
 )
-from desktop_app.ui.brush import new_image, pixel_view, write_cutout, write_mask
+
+
+# -- the live pictures' memory ------------------------------------------------------------------
+def pixel_view(image: QImage) -> np.ndarray:
+    """A (height, width, 4) uint8 view of a 32-bit QImage's own memory (B, G, R, A order on
+    little-endian machines): writing to it changes the picture."""
+    data = np.frombuffer(image.bits(), dtype=np.uint8)
+    rows = data.reshape(image.height(), image.bytesPerLine())
+    return rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4)
+
+
+def write_cutout(view: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> None:
+    """Colours under an alpha, premultiplied, into an ARGB32_Premultiplied view."""
+    a = alpha.astype(np.uint16)
+    for channel, source in ((0, 2), (1, 1), (2, 0)):          # B, G, R
+        view[..., channel] = (rgb[..., source] * a + 127) // 255
+    view[..., 3] = alpha
+
+
+def write_mask(view: np.ndarray, alpha: np.ndarray) -> None:
+    """A grey mask into an RGB32 view (the format the viewer paints masks from)."""
+    view[..., 0] = alpha
+    view[..., 1] = alpha
+    view[..., 2] = alpha
+    view[..., 3] = 255
+
+
+def new_image(width: int, height: int, with_alpha: bool) -> QImage:
+    """An image in the raster engine's native format, with its own memory."""
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied if with_alpha
+                   else QImage.Format.Format_RGB32)
+    image.fill(0)
+    return image
 
 
 @dataclass
