@@ -448,3 +448,28 @@ def test_leaving_the_job_saves_the_edit(qtbot, make_window, connected):
                     timeout=WAIT_MS)
     assert pixels(window.controller.jobs[first.id].edited_mask_path)[300, 400] == 0
     assert window.controller.jobs[second.id].edited_mask_path is None
+
+
+def test_without_an_original_restore_uses_the_cutouts_colours_and_says_so(qtbot, make_window,
+                                                                          connected):
+    window = make_window()
+    job = finished(qtbot, window, connected)
+    Path(job.original_path).unlink()
+    (Path(job.mask_path).parent / "preview-original.png").unlink()
+    open_touch_up(qtbot, window)
+    assert "no original image" in window.statusBar().currentMessage()
+    set_brush(window, 20, 100)
+    window.results.touch_up.actions.restore.trigger()
+    stroke(canvas(window, "maskView"), [(80, 50), (120, 50)])
+    job = done(qtbot, window, job.id)
+    service = pixels(job.cutout_path)
+    edited = pixels(result_paths(job)[0])
+    assert edited[50, 100, 3] == 255 and service[50, 100, 3] == 0
+    assert np.array_equal(edited[50, 100, :3], service[50, 100, :3])
+
+
+def test_the_edit_menu_lists_touch_up(qtbot, make_window, connected):
+    window = make_window()
+    finished(qtbot, window, connected)
+    texts = [a.text() for a in window.commands.edit_menu.actions()]
+    assert "&Touch up" in texts and "&Undo stroke" in texts and "&Redo stroke" in texts

@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.viewer = self.results.viewer
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
+        self.results.touch_up.add_to_menu(self.commands.edit_menu)
         self.clock = RowClock(self.model)
         self._connect_parts()
         self._connect_commands()

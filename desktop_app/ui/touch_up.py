@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop_app.jobs.edits import ERASE, RESTORE, clear_edits
 from desktop_app.jobs.model import Job, JobState
@@ -85,6 +85,12 @@ class TouchUp(QObject):
         self.bar.feather_spin.valueChanged.connect(self._edges_changed)
         self.bar.shift_spin.valueChanged.connect(self._edges_changed)
         self._viewer.state.changed.connect(self._update_overlay)
+
+    def add_to_menu(self, menu: QMenu) -> None:
+        """List the commands in a menu (the Edit menu), after a separator."""
+        a = self.actions
+        menu.addSeparator()
+        menu.addActions([a.touch_up, a.erase, a.restore, a.undo, a.redo, a.reset, a.done])
 
     # -- what is shown -----------------------------------------------------------------------
     def show_job(self, job: Job | None, previews: Previews | None) -> None:
@@ -237,7 +243,7 @@ class TouchUp(QObject):
             work = lambda: render_full(workdir, Path(job.cutout_path),  # noqa: E731
                                        Path(job.mask_path), original, edits, shown)
         run_task(self, work, lambda result: self._saved(job_id, edited, result),
-                 lambda text: self._save_failed(job_id, text))
+                 lambda text: self._save_failed(job_id, workdir, text))
 
     def _saved(self, job_id: str, previews: Previews, result) -> None:
         self._saving.discard(job_id)
@@ -248,8 +254,10 @@ class TouchUp(QObject):
         self.message.emit("Touch-up saved: saving, copying and Save all use it."
                           if result is not None else "HitPaw's mask is back.", 8000)
 
-    def _save_failed(self, job_id: str, text: str) -> None:
+    def _save_failed(self, job_id: str, workdir: Path, text: str) -> None:
         self._saving.discard(job_id)
+        if not workdir.exists():
+            return              # the job was removed meanwhile: nothing left to save
         self.message.emit(f"The touch-up could not be saved: {text}. Your strokes are kept: "
                           "open Touch up and press Done to try again.", 0)
 

@@ -85,15 +85,15 @@ def main() -> int:
     touch_up = window.results.touch_up
     window.results.touch_up_button.click()
     wait_for(touch_up.is_active)
-    touch_up.bar.size_spin.setValue(70)
-    touch_up.bar.hardness_spin.setValue(60)
+    touch_up.bar.size_spin.setValue(90)
+    touch_up.bar.hardness_spin.setValue(80)
     matted = window.viewer.matted_view
-    # erase the left shoulder, then restore part of it from the original
-    stroke(matted, [(330 + 8 * i, 640 + 3 * i) for i in range(30)])
+    # erase a corner of the body, then restore a band of background beside the head: it
+    # comes back with the original's own colours
+    stroke(matted, [(380 + 7 * i, 640 + 8 * i) for i in range(21)])
     touch_up.actions.restore.trigger()
-    stroke(matted, [(380 + 8 * i, 690) for i in range(12)])
-    touch_up.bar.feather_spin.setValue(2)
-    send(matted, QEvent.Type.MouseMove, QPointF(760, 520), Qt.MouseButton.NoButton)
+    stroke(matted, [(770 + 2 * i, 190 + 9 * i) for i in range(21)])
+    send(matted, QEvent.Type.MouseMove, QPointF(812, 470), Qt.MouseButton.NoButton)
     wait(0.5)
     window.grab().save(str(out / "touch-up.png"))
     touch_up.finish()
