@@ -302,7 +302,13 @@ def test_feather_and_shift_change_the_edge(qtbot, make_window, connected):
     assert shift.value() == 5                           # stored with the edit
     shift.setValue(-4)
     assert "\u2212" in shift.text()
+    feather.setValue(3)
     feather.setValue(12)
+    actions = window.results.touch_up.actions
+    actions.undo.trigger()                  # the edge changes in a row are one step
+    assert (shift.value(), feather.value()) == (5, 0)
+    actions.redo.trigger()
+    assert (shift.value(), feather.value()) == (-4, 12)
     job = done(qtbot, window, job.id)
     soft = pixels(job.edited_mask_path)[391].astype(int)
     assert int(np.argmax(soft > 127)) == pytest.approx(left + 4, abs=1)

@@ -67,6 +67,7 @@ class TouchUp(QObject):
         self._loading: str | None = None       # the job whose edit is being opened
         self._saving: set[str] = set()         # jobs whose full-size render runs
         self._space = False
+        self._sized_for: tuple[int, int] | None = None
         self._hover_canvas: ImageCanvas | None = None
         self._canvases = (viewer.matted_view, viewer.mask_view)
         self._overlays = {canvas: BrushOverlay(canvas) for canvas in self._canvases}
@@ -180,7 +181,7 @@ class TouchUp(QObject):
             spin.blockSignals(True)
             spin.setValue(round(value))
             spin.blockSignals(False)
-        if bar.size_spin.value() <= 1 or getattr(self, "_sized_for", None) != session.frame:
+        if self._sized_for != session.frame:      # a new picture: a brush that suits it
             bar.size_spin.setValue(default_brush(*session.frame))
             self._sized_for = session.frame
         for canvas in self._canvases:
@@ -377,4 +378,5 @@ class TouchUp(QObject):
         if box is not None:
             self._dirty = True
             self._apply(box)
+            self._update_history_actions()
 

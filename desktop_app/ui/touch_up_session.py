@@ -77,6 +77,12 @@ class _ResetStep:
 
 
 @dataclass
+class _EdgeStep:
+    before: tuple[float, float]     # (feather, shift)
+    after: tuple[float, float]
+
+
+@dataclass
 class SessionData:
     """What a touch-up starts from, read and prepared in a worker."""
 
@@ -198,6 +204,9 @@ class EditSession:
             return None
         step = self._steps.pop()
         self._redo.append(step)
+        if isinstance(step, _EdgeStep):
+            self.feather, self.shift = step.before
+            return self._refresh(self._whole())
         if isinstance(step, _ResetStep):
             self._brushed = step.brushed.copy()
             self.feather, self.shift = step.feather, step.shift
@@ -212,6 +221,10 @@ class EditSession:
         if not self.can_redo():
             return None
         step = self._redo.pop()
+        if isinstance(step, _EdgeStep):
+            self._steps.append(step)
+            self.feather, self.shift = step.after
+            return self._refresh(self._whole())
         if isinstance(step, _ResetStep):
             self._steps.append(step)
             self._brushed = self.base.copy()
@@ -233,10 +246,18 @@ class EditSession:
         return self._refresh(self._whole())
 
     def set_edges(self, feather: float, shift: float) -> Box | None:
-        """New edge settings: the whole picture is worked out again."""
-        if (feather, shift) == (self.feather, self.shift):
+        """New edge settings: the whole picture is worked out again. Changes in a row (the
+        spin box's arrows, one click at a time) are one undo step."""
+        after = (float(feather), float(shift))
+        if self.painting or after == (self.feather, self.shift):
             return None
-        self.feather, self.shift = float(feather), float(shift)
+        last = self._steps[-1] if self._steps else None
+        if isinstance(last, _EdgeStep) and not self._redo:
+            last.after = after
+        else:
+            self._steps.append(_EdgeStep((self.feather, self.shift), after))
+            self._redo.clear()
+        self.feather, self.shift = after
         return self._refresh(self._whole())
 
     # -- what it amounts to ----------------------------------------------------------------
@@ -246,7 +267,7 @@ class EditSession:
         for step in self._steps:
             if isinstance(step, _ResetStep):
                 out = []
-            else:
+            elif isinstance(step, _StrokeStep):
                 out.append(step.stroke)
         return out
 
