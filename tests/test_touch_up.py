@@ -179,9 +179,17 @@ def test_painting_on_the_mask_pane_edits_the_same_mask(qtbot, make_window, conne
     open_touch_up(qtbot, window)
     set_brush(window, 20, 100)
     matted, mask_view = canvas(window, "mattedView"), canvas(window, "maskView")
+
+    def on_screen(view, x, y) -> int:
+        """The grey the pane paints at an image point (drawn from a halving at fit zoom)."""
+        pos = view.map_from_image(QPointF(x, y)).toPoint()
+        return view.grab().toImage().pixelColor(pos).red()
+
+    assert window.viewer.zoom() < 0.5 and on_screen(mask_view, 400, 300) == 255
     stroke(mask_view, [(350, 300), (450, 300)])
     live = live_mask(window)
     assert live[300, 400] == 0
+    assert on_screen(mask_view, 400, 300) < 10 and on_screen(mask_view, 400, 250) > 245
     assert window.results.touch_up.session().undo_count() == 1
     stroke(matted, [(400, 200), (400, 250)])
     assert window.results.touch_up.session().undo_count() == 2

@@ -18,17 +18,25 @@ from desktop_app.ui.view_state import ImageSource
 
 # -- live pictures ----------------------------------------------------------------------------
 class LiveSource(ImageSource):
-    """A picture touch-up edits in place: always drawn from its one preview image.
+    """A picture touch-up edits in place, drawn from its own levels: the preview and the
+    halvings touch-up keeps up to date. It never makes levels of its own, and takes no
+    full-size images: those would show the picture as it was before the last stroke."""
 
-    Halvings or full-size levels would show the picture as it was before the last stroke,
-    so there are none; the canvas scales the preview as it paints.
-    """
+    def __init__(self, levels: list[QImage]) -> None:
+        super().__init__(levels[0])
+        self._levels = sorted(levels, key=QImage.width, reverse=True)
 
     def level_for(self, frame_width: int, zoom: float) -> QImage:
-        return self.image()
+        need = zoom * frame_width
+        chosen = self._levels[0]
+        for level in self._levels[1:]:
+            if level.width() + 1e-6 < need:
+                break
+            chosen = level
+        return chosen
 
     def set_full_levels(self, levels: list[QImage]) -> None:
-        """Ignored: a full-size image of the service's result would hide the edits."""
+        """Ignored (see the class)."""
 
     def has_full(self) -> bool:
         return False

@@ -174,8 +174,8 @@ class TouchUp(QObject):
         self._loading = None
         self._session = session = EditSession(data)
         self._dirty = False
-        self._viewer.swap_pictures(cutout=LiveSource(session.cutout),
-                                   mask=LiveSource(session.mask))
+        self._viewer.swap_pictures(cutout=LiveSource(session.live_cutout.levels),
+                                   mask=LiveSource(session.live_mask.levels))
         bar = self.bar
         for spin, value in ((bar.feather_spin, session.feather), (bar.shift_spin, session.shift)):
             spin.blockSignals(True)

@@ -10,6 +10,7 @@ is rendered from the same strokes in a worker when the edit is saved (``jobs.edi
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from desktop_app.jobs.mask_ops import (
     clip_box,
     edge_reach,
 )
+
+MIN_LEVEL = 64      # halvings are made down to this width
 
 
 # -- the live pictures' memory ------------------------------------------------------------------
@@ -61,6 +64,49 @@ def new_image(width: int, height: int, with_alpha: bool) -> QImage:
     return image
 
 
+def _halve_into(src: np.ndarray, dst: np.ndarray, box: Box) -> Box | None:
+    """Box-filter the part of ``src`` in ``box`` into ``dst`` (half its size), as
+    ``decode.halve`` makes the viewer's levels; the box it changed in ``dst``."""
+    height, width = dst.shape[:2]
+    x0, y0 = box[0] // 2, box[1] // 2
+    x1, y1 = min(width, (box[2] + 1) // 2), min(height, (box[3] + 1) // 2)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    block = src[2 * y0:2 * y1, 2 * x0:2 * x1].astype(np.uint16)
+    dst[y0:y1, x0:x1] = (block[0::2, 0::2] + block[1::2, 0::2] + block[0::2, 1::2]
+                         + block[1::2, 1::2] + 2) // 4
+    return x0, y0, x1, y1
+
+
+class LivePicture:
+    """A live picture and its halvings (so a pane far smaller than the preview still draws
+    from a level less than twice its size, smooth), rewritten together, rectangle by
+    rectangle."""
+
+    def __init__(self, width: int, height: int, with_alpha: bool) -> None:
+        self.levels = [new_image(width, height, with_alpha)]
+        while self.levels[-1].width() // 2 >= MIN_LEVEL and self.levels[-1].height() >= 2:
+            last = self.levels[-1]
+            self.levels.append(new_image(last.width() // 2, last.height() // 2, with_alpha))
+        self.views = [pixel_view(image) for image in self.levels]
+
+    @property
+    def image(self) -> QImage:
+        """The full preview-size level."""
+        return self.levels[0]
+
+    @property
+    def pixels(self) -> np.ndarray:
+        return self.views[0]
+
+    def spread(self, box: Box) -> None:
+        """The top level changed in ``box``: bring the halvings up to date."""
+        for src, dst in itertools.pairwise(self.views):
+            box = _halve_into(src, dst, box)
+            if box is None:
+                return
+
+
 @dataclass
 class _StrokeStep:
     stroke: Stroke
@@ -92,8 +138,8 @@ class SessionData:
     edits: Edits                # stored ones, or none yet
     brushed: np.ndarray = field(default=None)     # base + stored strokes
     steps: list = field(default_factory=list)
-    cutout: QImage | None = None
-    mask: QImage | None = None
+    cutout: LivePicture | None = None
+    mask: LivePicture | None = None
 
 
 def load_session(workdir: Path, frame: tuple[int, int], mask_preview: Path,
@@ -125,9 +171,11 @@ def load_session(workdir: Path, frame: tuple[int, int], mask_preview: Path,
         done = paint_stroke(data.brushed, stroke, scale)
         data.steps.append(_StrokeStep(stroke, *(done or (None, None))))
     display = apply_edges(data.brushed, edits.feather * scale, edits.shift * scale)
-    data.cutout, data.mask = new_image(width, height, True), new_image(width, height, False)
-    write_cutout(pixel_view(data.cutout), rgb, display)
-    write_mask(pixel_view(data.mask), display)
+    data.cutout, data.mask = LivePicture(width, height, True), LivePicture(width, height, False)
+    write_cutout(data.cutout.pixels, rgb, display)
+    write_mask(data.mask.pixels, display)
+    data.cutout.spread((0, 0, width, height))
+    data.mask.spread((0, 0, width, height))
     return data
 
 
@@ -140,12 +188,12 @@ class EditSession:
         self.rgb = data.rgb
         self.used_original = data.used_original
         self.frame = data.edits.frame
-        self.cutout, self.mask = data.cutout, data.mask
+        self.live_cutout, self.live_mask = data.cutout, data.mask
+        self.cutout, self.mask = data.cutout.image, data.mask.image
         self.feather, self.shift = data.edits.feather, data.edits.shift
         self._brushed = data.brushed
         self._steps: list = list(data.steps)
         self._redo: list = []
-        self._cutout_view, self._mask_view = pixel_view(self.cutout), pixel_view(self.mask)
         self.height, self.width = self.base.shape
         self.scale = self.width / self.frame[0]
         self._raster: StrokeRaster | None = None
@@ -301,8 +349,10 @@ class EditSession:
         box = self._spread(changed)
         alpha = self._display(box)
         x0, y0, x1, y1 = box
-        write_cutout(self._cutout_view[y0:y1, x0:x1], self.rgb[y0:y1, x0:x1], alpha)
-        write_mask(self._mask_view[y0:y1, x0:x1], alpha)
+        write_cutout(self.live_cutout.pixels[y0:y1, x0:x1], self.rgb[y0:y1, x0:x1], alpha)
+        write_mask(self.live_mask.pixels[y0:y1, x0:x1], alpha)
+        self.live_cutout.spread(box)
+        self.live_mask.spread(box)
         return box
 
     def _spread(self, box: Box) -> Box:
