@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 BRUSH_STEP = 1.2            # [ and ] divide or multiply the size by this
 NO_ORIGINAL = ("This job has no original image, so Restore brings back the cut-out's own "
-               "colours, which may be dark where HitPaw removed the background.")
+               "colours, which may be dark where the background was removed.")
 
 
 def default_brush(width: int, height: int) -> int:
@@ -233,7 +233,7 @@ class TouchUp(QObject):
         job_id = job.id
         self._saving.add(job_id)
         if edits.is_empty:
-            self.message.emit("Bringing HitPaw's mask back\u2026", 0)
+            self.message.emit("Bringing the first mask back\u2026", 0)
             work = lambda: clear_edits(workdir)  # noqa: E731 - one call, named by its use
         else:
             from desktop_app.jobs.edit_render import render_full
@@ -253,7 +253,8 @@ class TouchUp(QObject):
         if self._job is not None and self._job.id == job_id and not self.is_active():
             self._viewer.swap_pictures(previews=previews)   # full size may load now
         self.message.emit("Touch-up saved: saving, copying and Save all use it."
-                          if result is not None else "HitPaw's mask is back.", 8000)
+                          if result is not None else "The mask is as the cut-out came again.",
+                          8000)
 
     def _save_failed(self, job_id: str, workdir: Path, text: str) -> None:
         self._saving.discard(job_id)

@@ -75,8 +75,9 @@ class TouchUpActions:
         self.undo = self._make("&Undo stroke", ["Ctrl+Z"], "Undo the last stroke")
         self.redo = self._make("&Redo stroke", ["Ctrl+Shift+Z", "Ctrl+Y"],
                                "Redo the stroke undone last")
-        self.reset = self._make("Reset to &HitPaw's mask", [],
-                                "Drop every stroke and edge change (Undo brings them back)")
+        self.reset = self._make("Reset the &mask", [],
+                                "Go back to the mask the cut-out came with (Undo brings "
+                                "your strokes back)")
         self.done = self._make("&Done", [], "Save the touch-up and stop editing")
         self.editing = [self.erase, self.restore, self.smaller, self.bigger, self.undo,
                         self.redo, self.reset, self.done]
@@ -148,7 +149,7 @@ class TouchUpBar(QFrame):
                                       icon_only=True)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setObjectName("resetMaskButton")
-        self.reset_button.setAccessibleName("Reset to HitPaw's mask")
+        self.reset_button.setAccessibleName("Reset the mask")
         self.reset_button.setToolTip(actions.reset.toolTip())
         self.reset_button.clicked.connect(actions.reset.trigger)
         actions.reset.enabledChanged.connect(self.reset_button.setEnabled)
