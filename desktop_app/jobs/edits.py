@@ -3,9 +3,9 @@
 A job's edits are its brush strokes and its two edge settings, stored as ``edits.json`` in
 the job's folder, plus what they render to: ``mask-edited.png`` and ``cutout-edited.png``
 (the original's colours under the edited mask) and small previews of both. The job records
-``edited_mask_path`` once they are written; removing it and the files brings the service's mask
-back. ``result_paths`` is the one place that says which files are "the result" of a job:
-saving, Save all, copying and the viewer's full-size images all ask it.
+``edited_mask_path`` once they are written; removing it and the files brings the service's
+mask back. ``result_paths`` is the one place that says which files are "the result" of a
+job: saving, Save all, copying and the viewer's full-size images all ask it.
 
 Qt-free, and light (no numpy, no Pillow): the window's save and copy commands ask it where a
 result is. The pixel work is ``edit_render.py``'s, in a worker.
