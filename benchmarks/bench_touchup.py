@@ -140,10 +140,24 @@ def draw_strokes(window, canvas, frame) -> tuple[list[float], int]:
     return latencies, len(posted)
 
 
+def shown_job(window, url: str):
+    """Run one job in the window, select it, and wait until its previews are shown."""
+    from desktop_app.jobs.model import JobState
+
+    window.intake.url_input.setPlainText(url)
+    window.intake.submit()
+    if not _common.wait_until(lambda: any(j.state == JobState.DONE for j in
+                                          window.controller.jobs.values()), 180, 50):
+        raise SystemExit("the 24 MP job did not finish in 180 s")
+    job = next(iter(window.controller.jobs.values()))
+    _common.select_job(window, job.id)
+    _common.wait_until(lambda: window.results.has_previews(job.id)
+                       and window.viewer.has_pictures(), 60)
+    return job
+
+
 def run() -> list[_common.Figure]:
     import requests
-
-    from desktop_app.jobs.model import JobState
 
     _common.no_keyring()
     _common.qapp()
@@ -153,15 +167,7 @@ def run() -> list[_common.Figure]:
         url = sandbox.sample_url("portrait.png", 6000, 4000)
         requests.get(url, timeout=120).raise_for_status()   # rendered before the window runs
         window = _common.make_window()
-        window.intake.url_input.setPlainText(url)
-        window.intake.submit()
-        if not _common.wait_until(lambda: any(j.state == JobState.DONE for j in
-                                              window.controller.jobs.values()), 180, 50):
-            raise SystemExit("the 24 MP job did not finish in 180 s")
-        job = next(iter(window.controller.jobs.values()))
-        _common.select_job(window, job.id)
-        _common.wait_until(lambda: window.results.has_previews(job.id)
-                           and window.viewer.has_pictures(), 60)
+        job = shown_job(window, url)
         touch_up = window.results.touch_up
         t = time.perf_counter()
         window.results.touch_up_button.click()
