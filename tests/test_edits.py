@@ -220,3 +220,14 @@ def test_asking_where_a_result_is_loads_no_numpy_or_pillow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_an_original_turned_otherwise_is_not_stretched_onto_the_cutout(tmp_path):
+    job = a_job(tmp_path)
+    Image.new("RGB", (160, 200), (10, 200, 30)).save(tmp_path / "original.png")   # portrait
+    edits = Edits((200, 160), [Stroke("restore", 10, 1.0, [(20, 20)])])
+    done = render_full(tmp_path, Path(job.cutout_path), Path(job.mask_path),
+                       Path(job.original_path), edits)
+    assert not done.used_original
+    with Image.open(done.cutout) as img:
+        assert img.getpixel((20, 20)) == (0, 0, 0, 255)

@@ -487,3 +487,20 @@ def test_the_edit_menu_lists_touch_up(qtbot, make_window, connected):
     finished(qtbot, window, connected)
     texts = [a.text() for a in window.commands.edit_menu.actions()]
     assert "&Touch up" in texts and "&Undo stroke" in texts and "&Redo stroke" in texts
+
+
+def test_an_original_of_another_shape_is_not_stretched_and_that_is_said(qtbot, make_window,
+                                                                        connected):
+    window = make_window()
+    job = finished(qtbot, window, connected)
+    turned = Image.new("RGB", (600, 800), (0, 255, 0))    # the original turned on its side
+    turned.save(job.original_path, "PNG")
+    turned.save(Path(job.mask_path).parent / "preview-original.png")
+    open_touch_up(qtbot, window)
+    assert "not the cut-out's shape" in window.statusBar().currentMessage()
+    window.results.touch_up.actions.restore.trigger()
+    stroke(canvas(window, "mattedView"), [(80, 50), (120, 50)])
+    job = done(qtbot, window, job.id)
+    edited = pixels(result_paths(job)[0])
+    assert edited[50, 100, 3] == 255
+    assert tuple(edited[50, 100, :3]) != (0, 255, 0)

@@ -19,6 +19,7 @@ from desktop_app.jobs.edits import (
     EDITED_PREVIEWS,
     Edits,
     Stroke,
+    same_shape,
     save_edits,
 )
 from desktop_app.jobs.mask_ops import (
@@ -91,7 +92,8 @@ def render_full(workdir: Path, cutout_path: Path, mask_path: Path, original_path
     """Write the edits and their full-size results into the job's folder. For a worker.
 
     The edited cut-out is the original's colours (scaled to the cut-out's size if they
-    differ) under the edited mask; with no original, the cut-out's own colours stand in.
+    differ) under the edited mask; with no original, or one of other proportions (turned
+    otherwise), the cut-out's own colours stand in.
     ``shown``: the preview's colours and edited alpha as the window showed them, saved as
     the edited previews.
     """
@@ -123,11 +125,12 @@ def _colours(cutout_path: Path, original_path: Path | None, size: tuple[int, int
     if original_path is not None and Path(original_path).exists():
         try:
             original = open_upright(original_path).convert("RGB")
+        except LocalImageError:
+            original = None
+        if original is not None and same_shape(original.size, size):
             if original.size != size:
                 original = original.resize(size, Image.Resampling.LANCZOS)
             return original, True
-        except LocalImageError:
-            pass
     cutout = open_upright(cutout_path).convert("RGB")
     if cutout.size != size:
         cutout = cutout.resize(size, Image.Resampling.LANCZOS)

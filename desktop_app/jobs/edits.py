@@ -88,6 +88,12 @@ class Edits:
                    min(MAX_SHIFT, max(-MAX_SHIFT, float(data.get("shift", 0.0)))))
 
 
+def same_shape(a: tuple[int, int], b: tuple[int, int], tolerance: float = 0.02) -> bool:
+    """Whether two pictures have the same proportions (so one can be scaled onto the other):
+    an original turned by EXIF that the cut-out was not, or the reverse, has not."""
+    return abs(a[0] * b[1] - a[1] * b[0]) <= tolerance * max(a[0] * b[1], a[1] * b[0])
+
+
 # -- where things are -----------------------------------------------------------------------
 def _has_edits(job: Any) -> bool:
     path = getattr(job, "edited_mask_path", None)

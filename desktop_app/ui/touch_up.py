@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from desktop_app.ui.workers import Previews
 
 BRUSH_STEP = 1.2            # [ and ] divide or multiply the size by this
-NO_ORIGINAL = ("This job has no original image, so Restore brings back the cut-out's own "
-               "colours, which may be dark where the background was removed.")
 
 
 def default_brush(width: int, height: int) -> int:
@@ -190,9 +188,9 @@ class TouchUp(QObject):
         self.actions.set_editing(True)
         self._update_history_actions()
         bar.show()
-        self.message.emit(NO_ORIGINAL if not session.used_original else
+        self.message.emit(session.colours_note or
                           "Paint on the cut-out or the mask: Erase (E), Restore (R), [ and ] "
-                          "for the size; Done saves.", 0 if not session.used_original else 8000)
+                          "for the size; Done saves.", 0 if session.colours_note else 8000)
 
     def finish(self) -> None:
         """Stop editing; save what changed (in a worker). Safe to call when not editing."""

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from desktop_app.jobs.edit_render import paint_stroke
-from desktop_app.jobs.edits import Edits, Stroke, load_edits
+from desktop_app.jobs.edits import Edits, Stroke, load_edits, same_shape
 from desktop_app.jobs.mask_ops import (
     Box,
     StrokeRaster,
@@ -29,6 +29,11 @@ from desktop_app.jobs.mask_ops import (
 )
 
 MIN_LEVEL = 64      # halvings are made down to this width
+NO_ORIGINAL = ("This job has no original image, so Restore brings back the cut-out's own "
+               "colours, which may be dark where the background was removed.")
+ORIGINAL_OF_OTHER_SHAPE = ("The original is not the cut-out's shape (one of them is turned), "
+                           "so Restore brings back the cut-out's own colours, which may be "
+                           "dark where the background was removed.")
 
 
 # -- the live pictures' memory ------------------------------------------------------------------
@@ -134,7 +139,7 @@ class SessionData:
 
     base: np.ndarray            # the service's preview mask (height, width)
     rgb: np.ndarray             # the colours Restore brings back (height, width, 3)
-    used_original: bool         # False: no original, the cut-out's own colours stand in
+    colours_note: str           # why Restore uses the cut-out's own colours ("" if it does not)
     edits: Edits                # stored ones, or none yet
     brushed: np.ndarray = field(default=None)     # base + stored strokes
     steps: list = field(default_factory=list)
@@ -152,19 +157,21 @@ def load_session(workdir: Path, frame: tuple[int, int], mask_preview: Path,
     height, width = base.shape
     with Image.open(cutout_preview) as img:
         cutout = img.convert("RGB")
-    used_original = original_preview is not None and Path(original_preview).exists()
-    if used_original:
+    colours, note = cutout, NO_ORIGINAL
+    if original_preview is not None and Path(original_preview).exists():
         with Image.open(original_preview) as img:
-            colours = img.convert("RGB")
-    else:
-        colours = cutout
+            original = img.convert("RGB")
+        if same_shape(original.size, (width, height)):
+            colours, note = original, ""
+        else:
+            note = ORIGINAL_OF_OTHER_SHAPE
     if colours.size != (width, height):
         colours = colours.resize((width, height), Image.Resampling.BILINEAR)
     rgb = np.array(colours)
     edits = load_edits(workdir)
     if edits is None or edits.frame != tuple(frame):
         edits = Edits(tuple(frame))
-    data = SessionData(base, rgb, used_original, edits)
+    data = SessionData(base, rgb, note, edits)
     data.brushed = base.copy()
     scale = width / frame[0]
     for stroke in edits.strokes:
@@ -186,7 +193,7 @@ class EditSession:
     def __init__(self, data: SessionData) -> None:
         self.base = data.base
         self.rgb = data.rgb
-        self.used_original = data.used_original
+        self.colours_note = data.colours_note
         self.frame = data.edits.frame
         self.live_cutout, self.live_mask = data.cutout, data.mask
         self.cutout, self.mask = data.cutout.image, data.mask.image
