@@ -504,3 +504,18 @@ def test_an_original_of_another_shape_is_not_stretched_and_that_is_said(qtbot, m
     edited = pixels(result_paths(job)[0])
     assert edited[50, 100, 3] == 255
     assert tuple(edited[50, 100, :3]) != (0, 255, 0)
+
+
+def test_closing_the_window_mid_edit_keeps_the_edit(qtbot, make_window, connected):
+    window = make_window()
+    job = finished(qtbot, window, connected)
+    open_touch_up(qtbot, window)
+    set_brush(window, 40)
+    stroke(canvas(window, "maskView"), [(350, 300), (450, 300)])
+    window.close()                 # saves in a worker; closing waits for it (2 s at most)
+
+    again = make_window()
+    qtbot.waitUntil(lambda: job.id in again.controller.jobs, timeout=WAIT_MS)
+    restored = again.controller.jobs[job.id]
+    assert restored.edited_mask_path
+    assert pixels(result_paths(restored)[1])[300, 400] == 0

@@ -236,7 +236,8 @@ class JobController(QObject):
         self.queue.pause_all()
 
     def set_edited(self, job_id: str, mask_path: str | None) -> None:
-        """Touch-up saved (a path) or reset (None) a job's edited mask: stored, then shown."""
+        """Touch-up saved (a path) or reset (None) a job's edited mask: stored, then shown.
+        Safe from any thread, like the queue; ``job_changed`` reaches the GUI thread."""
         self.queue.set_edited(job_id, mask_path)
 
     # -- the workers ---------------------------------------------------------------------

@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         touch_up = self.results.touch_up
         touch_up.workdir_for = self.controller.workdir
         touch_up.previews_changed.connect(self._previews_ready)
-        touch_up.edited.connect(self.controller.set_edited)
+        touch_up.record_edited = self.controller.set_edited  # thread-safe: the queue's lock
         view = self.jobs_panel.view
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         view.customContextMenuRequested.connect(self._context_menu)

@@ -43,13 +43,15 @@ def default_brush(width: int, height: int) -> int:
 class TouchUp(QObject):
     """Signals:
     - ``message(str, int)``: a sentence for the status bar, milliseconds (0: stays).
-    - ``previews_changed(str, object)``: a job's previews now show its edit (job id, Previews).
-    - ``edited(str, object)``: a job's edited mask was saved (its path) or reset (None).
+    - ``previews_changed(str, object)``: the previews to show for a job (job id, Previews).
+
+    ``record_edited(job_id, mask path or None)`` stores that a job's edit was saved or reset;
+    it is called from the worker that wrote the files, so it must be thread-safe (the
+    window gives the queue's ``set_edited``, which is).
     """
 
     message = Signal(str, int)
     previews_changed = Signal(str, object)
-    edited = Signal(str, object)
 
     def __init__(self, viewer: Viewer, host: QWidget) -> None:
         super().__init__(host)
@@ -58,6 +60,7 @@ class TouchUp(QObject):
         self.bar = TouchUpBar(self.actions)
         self.bar.hide()
         self.workdir_for: Callable[[Job], Path] = lambda job: Path(job.mask_path).parent
+        self.record_edited: Callable[[str, str | None], None] = lambda job_id, path: None
         self._job: Job | None = None
         self._previews: Previews | None = None
         self._session: EditSession | None = None
@@ -219,6 +222,8 @@ class TouchUp(QObject):
         self._save(job, previews, session)
 
     def _save(self, job: Job, previews: Previews, session: EditSession) -> None:
+        """Show the edit's previews now; write the files, then record the job as edited,
+        in a worker (recorded there, so a window closing meanwhile still keeps it)."""
         from desktop_app.ui.workers import Previews as PreviewSet
 
         cutout, mask = session.cutout, session.mask
@@ -227,37 +232,44 @@ class TouchUp(QObject):
         edited = PreviewSet(previews.original, cutout, mask, thumb)
         self._viewer.swap_pictures(previews=edited, cutout=ImageSource(cutout),
                                    mask=ImageSource(mask))
-        edits, workdir = session.edits(), self.workdir_for(job)
-        job_id = job.id
+        edits, workdir, job_id = session.edits(), self.workdir_for(job), job.id
+        record = self.record_edited
         self._saving.add(job_id)
+        self.previews_changed.emit(job_id, edited)
         if edits.is_empty:
             self.message.emit("Bringing the first mask back\u2026", 0)
-            work = lambda: clear_edits(workdir)  # noqa: E731 - one call, named by its use
+
+            def work() -> None:
+                clear_edits(workdir)
+                record(job_id, None)
         else:
             from desktop_app.jobs.edit_render import render_full
 
             shown = (session.rgb, session.shown_alpha())
             original = Path(job.original_path) if job.original_path else None
+            cutout_path, mask_path = Path(job.cutout_path), Path(job.mask_path)
             self.message.emit("Saving the touch-up at full size\u2026", 0)
-            work = lambda: render_full(workdir, Path(job.cutout_path),  # noqa: E731
-                                       Path(job.mask_path), original, edits, shown)
+
+            def work():
+                result = render_full(workdir, cutout_path, mask_path, original, edits, shown)
+                record(job_id, str(result.mask))
+                return result
         run_task(self, work, lambda result: self._saved(job_id, edited, result),
-                 lambda text: self._save_failed(job_id, workdir, text))
+                 lambda text: self._save_failed(job_id, previews, workdir, text))
 
     def _saved(self, job_id: str, previews: Previews, result) -> None:
         self._saving.discard(job_id)
-        self.previews_changed.emit(job_id, previews)
-        self.edited.emit(job_id, str(result.mask) if result is not None else None)
         if self._job is not None and self._job.id == job_id and not self.is_active():
             self._viewer.swap_pictures(previews=previews)   # full size may load now
         self.message.emit("Touch-up saved: saving, copying and Save all use it."
                           if result is not None else "The mask is as the cut-out came again.",
                           8000)
 
-    def _save_failed(self, job_id: str, workdir: Path, text: str) -> None:
+    def _save_failed(self, job_id: str, previews: Previews, workdir: Path, text: str) -> None:
         self._saving.discard(job_id)
         if not workdir.exists():
             return              # the job was removed meanwhile: nothing left to save
+        self.previews_changed.emit(job_id, previews)        # what saving would write
         self.message.emit(f"The touch-up could not be saved: {text}. Your strokes are kept: "
                           "open Touch up and press Done to try again.", 0)
 
