@@ -72,6 +72,8 @@ class TouchUp(QObject):
         self._hover_canvas: ImageCanvas | None = None
         self._canvases = (viewer.matted_view, viewer.mask_view)
         self._overlays = {canvas: BrushOverlay(canvas) for canvas in self._canvases}
+        self._host = host
+        host.installEventFilter(self)            # a new palette: glyphs in its colours
         self._wire()
 
     def _wire(self) -> None:
@@ -281,6 +283,10 @@ class TouchUp(QObject):
 
     # -- painting ------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._host:
+            if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+                self.actions.refresh_icons()
+            return False
         session = self._session
         if session is None or watched not in self._overlays:
             return False

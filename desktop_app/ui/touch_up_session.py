@@ -11,6 +11,7 @@ is rendered from the same strokes in a worker when the edit is saved (``jobs.edi
 from __future__ import annotations
 
 import itertools
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,11 +113,24 @@ class LivePicture:
                 return
 
 
-@dataclass
+PACK_OVER = 64 * 1024    # bytes: bigger undo patches are kept compressed
+
+
 class _StrokeStep:
-    stroke: Stroke
-    box: Box | None             # preview pixels the stroke changed
-    before: np.ndarray | None   # those pixels before it
+    """One stroke, and the preview pixels it covered before it (compressed when large:
+    a mask compresses tenfold, so hundreds of big strokes stay a few megabytes)."""
+
+    def __init__(self, stroke: Stroke, box: Box | None, before: np.ndarray | None) -> None:
+        self.stroke, self.box = stroke, box
+        self._shape = before.shape if before is not None else None
+        self._packed = before is not None and before.nbytes > PACK_OVER
+        self._before = zlib.compress(before.tobytes(), 1) if self._packed else before
+
+    @property
+    def before(self) -> np.ndarray | None:
+        if not self._packed:
+            return self._before
+        return np.frombuffer(zlib.decompress(self._before), np.uint8).reshape(self._shape)
 
 
 @dataclass
