@@ -86,15 +86,17 @@ class PaintWatch:
         canvas.installEventFilter(self.filter)
 
 
-def draw_strokes(window, canvas, frame) -> tuple[list[float], int]:
-    """Four strokes at ~120 Hz; the move-to-paint latencies and the number of moves."""
+def draw_strokes(window, canvas, frame, span: tuple[float, float], strokes: int = 4
+                 ) -> tuple[list[float], int]:
+    """Strokes at ~120 Hz along loops ``span`` image pixels around the middle; the
+    move-to-paint latencies and the number of moves."""
     from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
 
     width, height = frame
     posted: list[float] = []
     painted: list[float] = []
-    watch = PaintWatch(canvas, painted)  # noqa: F841 - kept alive while drawing
+    watch = PaintWatch(canvas, painted)
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
 
     def post(kind, point, button, buttons) -> None:
@@ -105,11 +107,11 @@ def draw_strokes(window, canvas, frame) -> tuple[list[float], int]:
     def point_at(stroke: int, t: float) -> QPointF:
         # a loop over the middle of the picture, a different one per stroke
         angle = 2 * math.pi * t + stroke
-        return QPointF(width * (0.5 + 0.22 * math.cos(angle)),
-                       height * (0.5 + 0.18 * math.sin(2 * angle + stroke)))
+        return QPointF(width * 0.5 + span[0] * math.cos(angle),
+                       height * 0.5 + span[1] * math.sin(2 * angle + stroke))
 
     latencies: list[float] = []
-    for stroke in range(4):
+    for stroke in range(strokes):
         (window.results.touch_up.actions.erase if stroke % 2 == 0
          else window.results.touch_up.actions.restore).trigger()
         post(QEvent.Type.MouseButtonPress, point_at(stroke, 0), left, left)
@@ -133,6 +135,7 @@ def draw_strokes(window, canvas, frame) -> tuple[list[float], int]:
         _common.wait(0.05)
         post(QEvent.Type.MouseButtonRelease, point_at(stroke, 1.0), left, none)
         _common.wait(0.1)
+    canvas.removeEventFilter(watch.filter)
     painted.sort()
     for at in posted:
         after = next((p for p in painted if p >= at), None)
@@ -178,8 +181,15 @@ def run() -> list[_common.Figure]:
         canvas = _common.matted_view(window)
         ticks = Ticks()
         ticks.start()
-        latencies, moves = draw_strokes(window, canvas, (job.width, job.height))
+        frame = (job.width, job.height)
+        latencies, moves = draw_strokes(window, canvas, frame,
+                                        (0.22 * frame[0], 0.18 * frame[1]))
         stall, stall_cpu = ticks.stop()
+        window.viewer.actual_size()          # 100 %: the preview is drawn 3.75 times up
+        _common.wait(0.5)
+        ticks.start()
+        close_up, close_moves = draw_strokes(window, canvas, frame, (100, 80), strokes=2)
+        close_stall, close_cpu = ticks.stop()
 
         ticks.start()
         t = time.perf_counter()
@@ -192,20 +202,30 @@ def run() -> list[_common.Figure]:
     finally:
         sandbox.stop()
     valid = [x for x in latencies if not math.isnan(x)]
-    p95 = _common.percentile(valid, 95)
-    setup = (f"one 6000x4000 PNG job; 4 strokes of {STROKE_S:.0f} s, a move every {MOVE_MS} ms, "
-             "brush 300 px (image pixels) at fit zoom")
+    near = [x for x in close_up if not math.isnan(x)]
+    p95, near_p95 = _common.percentile(valid, 95), _common.percentile(near, 95)
+    setup = (f"one 6000x4000 PNG job; 4 strokes of {STROKE_S:.0f} s at fit zoom, then 2 at "
+             f"100 %, a move every {MOVE_MS} ms, brush 300 px (image pixels)")
     return [
         _common.Figure("touch-up: mouse move to paint (24 MP)",
                        f"p95 {_common.ms(p95)}, p50 {_common.ms(_common.percentile(valid, 50))}"
-                       f", max {_common.ms(max(valid))}", "p95 < 16 ms", p95 < GOAL_P95,
+                       f", max {_common.ms(max(valid))}", "p95 < 16 ms",
+                       max(p95, near_p95) < GOAL_P95,
                        {"moves posted / painted": f"{moves} / {len(valid)}",
+                        "at 100 % (2 strokes)": f"p95 {_common.ms(near_p95)}, max "
+                                               f"{_common.ms(max(near))}, {close_moves} moves; "
+                                               f"longest stall {_common.ms(close_stall)} (CPU "
+                                               f"in it {_common.ms(close_cpu)})",
                         "opening touch-up (worker, then swap)": _common.ms(opened),
                         "setup": setup}),
         _common.Figure("touch-up: longest GUI stall while painting (24 MP)",
-                       _common.ms(stall), "<= 33 ms", stall <= GOAL_STALL,
+                       _common.ms(max(stall, close_stall)), "<= 33 ms",
+                       max(stall, close_stall) <= GOAL_STALL,
                        {"method": f"gaps between {TICK_MS} ms PreciseTimer ticks",
-                        "GUI-thread CPU in the longest gap": _common.ms(stall_cpu)}),
+                        "at fit / at 100 %": f"{_common.ms(stall)} (GUI-thread CPU in it "
+                                             f"{_common.ms(stall_cpu)}) / "
+                                             f"{_common.ms(close_stall)} ("
+                                             f"{_common.ms(close_cpu)})"}),
         _common.Figure("touch-up: full-size save (24 MP)", f"{saved:.2f} s", "in a worker",
                        edited is not None,
                        {"longest GUI stall while saving": f"{_common.ms(save_stall)} "
