@@ -546,3 +546,29 @@ def test_undo_of_many_big_strokes_keeps_memory_small(qtbot, tmp_path):
     for _ in range(60):
         session.undo()
     assert np.array_equal(session._brushed, mask)
+
+
+def test_zoomed_in_the_full_size_view_shows_the_edit(qtbot, make_window, connected):
+    """Past the preview's detail the viewer loads full-size images: the edited ones."""
+    window = make_window()
+    window.intake.url_input.setPlainText(connected.sample_url("big.png", 2400, 1800))
+    window.intake.submit()
+    qtbot.waitUntil(lambda: any(j.state == JobState.DONE
+                                for j in window.controller.jobs.values()), timeout=WAIT_MS)
+    job = next(iter(window.controller.jobs.values()))
+    window.jobs_panel.select_job(job.id)
+    qtbot.waitUntil(lambda: window.results.has_previews(job.id), timeout=WAIT_MS)
+    open_touch_up(qtbot, window)
+    set_brush(window, 120)
+    stroke(canvas(window, "mattedView"), [(1050, 900), (1350, 900)])
+    job = done(qtbot, window, job.id)
+    assert job.edited_mask_path
+    with qtbot.waitSignal(window.viewer.full_resolution_ready, timeout=WAIT_MS):
+        window.viewer.actual_size()
+    source = window.viewer.matted_view.source()
+    assert source.has_full()
+    full = source.level_for(2400, 1.0)
+    assert full.width() == 2400
+    assert full.pixelColor(1200, 900).alpha() == 0 and full.pixelColor(1200, 700).alpha() == 255
+    mask = window.viewer.mask_view.source().level_for(2400, 1.0)
+    assert mask.width() == 2400 and mask.pixelColor(1200, 900).red() == 0
