@@ -231,3 +231,32 @@ def test_an_original_turned_otherwise_is_not_stretched_onto_the_cutout(tmp_path)
     assert not done.used_original
     with Image.open(done.cutout) as img:
         assert img.getpixel((20, 20)) == (0, 0, 0, 255)
+
+
+def test_the_queue_stores_an_edit_and_a_restart_reads_it_back(tmp_path):
+    from desktop_app.jobs.queue import JobQueue, QueueEvents
+    from desktop_app.jobs.store import HistoryStore
+
+    changed = []
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    queue = JobQueue(QueueEvents(start=lambda job, stopper: None, job_changed=changed.append),
+                     results_dir=tmp_path, store=store)
+    job = a_job(tmp_path)
+    queue.restore([job])
+    queue.set_edited(job.id, str(tmp_path / EDITED_MASK))
+    assert changed[-1].edited_mask_path == str(tmp_path / EDITED_MASK)
+    def stored() -> Job:
+        """The job as a restart reads it from the history file."""
+        store.flush()
+        reader = HistoryStore(tmp_path / "history.sqlite3")
+        try:
+            (loaded,) = reader.load_all()
+        finally:
+            reader.close()
+        return loaded
+
+    assert stored().edited_mask_path == str(tmp_path / EDITED_MASK)
+    queue.set_edited(job.id, None)                       # reset
+    assert changed[-1].edited_mask_path is None
+    assert stored().edited_mask_path is None
+    store.close()

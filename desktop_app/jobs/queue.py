@@ -275,7 +275,7 @@ class JobQueue:
         if job is None or job.state != JobState.DONE or all(
                 p and Path(p).exists() for p in (job.cutout_path, job.mask_path)):
             return
-        job.cutout_path = job.mask_path = None
+        job.cutout_path = job.mask_path = job.edited_mask_path = None
         self._write(job, JobState.FAILED, _RESULTS_LOST)
 
     # -- what the user asks --------------------------------------------------------------

@@ -64,6 +64,8 @@ class JobListModel(QAbstractListModel):
                 lines[1] = job.message
             if job.coins is not None:
                 lines.append(f"{job.coins} coins")
+            if job.edited_mask_path:
+                lines.append("Touched up: saving and copying use the edited result.")
             expires = job.links_expire_at()
             if expires and job.state == JobState.DONE:
                 days = max(0, int((expires - time.time()) // 86400))
