@@ -572,3 +572,23 @@ def test_zoomed_in_the_full_size_view_shows_the_edit(qtbot, make_window, connect
     assert full.pixelColor(1200, 900).alpha() == 0 and full.pixelColor(1200, 700).alpha() == 255
     mask = window.viewer.mask_view.source().level_for(2400, 1.0)
     assert mask.width() == 2400 and mask.pixelColor(1200, 900).red() == 0
+
+
+def test_the_tool_bar_folds_into_two_rows_in_a_narrow_window(qtbot, make_window, connected):
+    window = make_window()
+    finished(qtbot, window, connected)
+    open_touch_up(qtbot, window)
+    bar = window.results.touch_up.bar
+    window.resize(1600, 760)
+    qtbot.waitUntil(lambda: not bar.is_folded())          # wide: one row
+    qtbot.waitUntil(lambda: bar.height() == bar.sizeHint().height())
+    one_row = bar.height()
+    window.resize(900, 700)
+    qtbot.waitUntil(bar.is_folded)
+    qtbot.waitUntil(lambda: bar.height() >= 1.8 * one_row)
+    assert window.results.width() <= 900
+    for name in ("eraseTool", "restoreTool", "touchUpDoneButton"):
+        widget = window.findChild(QWidget, name)
+        assert widget.isVisible()
+        assert bar.rect().contains(widget.geometry().translated(
+            widget.parentWidget().mapTo(bar, widget.pos()) - widget.pos()))

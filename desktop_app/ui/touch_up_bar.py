@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
+    QLayout,
     QSpinBox,
     QToolButton,
     QWidget,
@@ -124,9 +125,6 @@ class TouchUpBar(QFrame):
         self.setObjectName("touchUpBar")
         self.setAccessibleName("Touch-up tools")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 3, 6, 3)
-        row.setSpacing(4)
         self.erase_button = self._tool(actions.erase, "eraseTool", "Erase brush")
         self.restore_button = self._tool(actions.restore, "restoreTool", "Restore brush")
         self.size_spin = self._spin("brushSize", "Brush size", 1, MAX_BRUSH, " px",
@@ -147,24 +145,21 @@ class TouchUpBar(QFrame):
                                       icon_only=True)
         self.redo_button = self._tool(actions.redo, "redoStrokeButton", "Redo stroke",
                                       icon_only=True)
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setObjectName("resetMaskButton")
-        self.reset_button.setAccessibleName("Reset the mask")
-        self.reset_button.setToolTip(actions.reset.toolTip())
-        self.reset_button.clicked.connect(actions.reset.trigger)
-        actions.reset.enabledChanged.connect(self.reset_button.setEnabled)
-        self.done_button = QPushButton("Done")
-        self.done_button.setObjectName("touchUpDoneButton")
-        self.done_button.setAccessibleName("Done touching up")
-        self.done_button.setToolTip(actions.done.toolTip())
-        self.done_button.clicked.connect(actions.done.trigger)
+        actions.reset.setIconText("Reset")
+        actions.done.setIconText("Done")
+        self.reset_button = self._tool(actions.reset, "resetMaskButton", "Reset the mask",
+                                       text_only=True)
+        self.done_button = self._tool(actions.done, "touchUpDoneButton", "Done touching up",
+                                      text_only=True)
 
+        brush, rest = self._row(), self._row()
         for widget in (self.erase_button, self.restore_button):
-            row.addWidget(widget)
-        row.addSpacing(10)
-        self._labelled(row, "Size", self.size_spin)
-        self._labelled(row, "Hardness", self.hardness_spin)
-        row.addSpacing(10)
+            brush.layout().addWidget(widget)
+        brush.layout().addSpacing(10)
+        self._labelled(brush.layout(), "Size", self.size_spin)
+        self._labelled(brush.layout(), "Hardness", self.hardness_spin)
+        brush.layout().addStretch(1)
+        row = rest.layout()
         self._labelled(row, "Feather", self.feather_spin)
         self._labelled(row, "Edge", self.shift_spin)
         row.addSpacing(10)
@@ -173,17 +168,61 @@ class TouchUpBar(QFrame):
         row.addStretch(1)
         row.addWidget(self.reset_button)
         row.addWidget(self.done_button)
+        # one row where it fits, two in a narrow window (the brush's, then the rest)
+        self._rows = (brush, rest)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(6, 3, 6, 3)
+        self._layout.setSpacing(10)
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._layout.addWidget(brush)
+        self._layout.addWidget(rest, 1)
 
     @staticmethod
-    def _tool(action: QAction, name: str, accessible: str, *,
-              icon_only: bool = False) -> QToolButton:
+    def _row() -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        return row
+
+    def _one_row_width(self) -> int:
+        margins = self._layout.contentsMargins()
+        return (sum(r.sizeHint().width() for r in self._rows) + self._layout.spacing()
+                + margins.left() + margins.right() + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As narrow as the wider row: the bar folds into two rows rather than widen the
+        window."""
+        margins = self._layout.contentsMargins()
+        width = max(r.minimumSizeHint().width() for r in self._rows)
+        return QSize(width + margins.left() + margins.right() + 2 * self.frameWidth(),
+                     super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        wanted = (QBoxLayout.Direction.LeftToRight
+                  if event.size().width() >= self._one_row_width()
+                  else QBoxLayout.Direction.TopToBottom)
+        if self._layout.direction() != wanted:
+            self._layout.setDirection(wanted)
+            self.updateGeometry()
+
+    def is_folded(self) -> bool:
+        """Whether the bar shows two rows (a narrow window)."""
+        return self._layout.direction() == QBoxLayout.Direction.TopToBottom
+
+    @staticmethod
+    def _tool(action: QAction, name: str, accessible: str, *, icon_only: bool = False,
+              text_only: bool = False) -> QToolButton:
         button = QToolButton()
         button.setObjectName(name)
         button.setDefaultAction(action)
         button.setAccessibleName(accessible)
-        button.setAutoRaise(True)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if icon_only
-                                  else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAutoRaise(not text_only)          # the text-only ones look like buttons
+        style = Qt.ToolButtonStyle
+        button.setToolButtonStyle(style.ToolButtonIconOnly if icon_only else
+                                  style.ToolButtonTextOnly if text_only else
+                                  style.ToolButtonTextBesideIcon)
         return button
 
     @staticmethod
