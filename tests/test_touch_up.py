@@ -363,11 +363,23 @@ def test_save_save_all_copy_and_compare_use_the_edited_result(qtbot, make_window
 
     window = make_window()
     job = finished(qtbot, window, connected)
+    window.viewer.set_compare(True)
     open_touch_up(qtbot, window)
+    assert not window.viewer.is_comparing()
     set_brush(window, 40)
     stroke(canvas(window, "mattedView"), [(350, 300), (450, 300)])
     job = done(qtbot, window, job.id)
-    # compare: the before/after pane's "after" is the edited cut-out
+    window.viewer.set_compare(True)
+    compare = window.viewer.compare_view
+    compare.set_divider(0.0)                          # all of the pane is "after"
+
+    def lightness(x, y) -> int:
+        pos = compare.map_from_image(QPointF(x, y)).toPoint()
+        return compare.grab().toImage().pixelColor(pos).lightness()
+
+    assert lightness(400, 300) > 150 and lightness(400, 200) < 150   # erased; kept
+    # compare: the before/after pane's "after" is the edited cut-out (and touch-up, which
+    # paints on the cut-out and mask panes, leaves compare mode when it opens)
     assert window.viewer.compare_view._cutout is window.viewer.matted_view.source()
     assert window.viewer.matted_view.image().pixelColor(400, 300).alpha() == 0
     # save one

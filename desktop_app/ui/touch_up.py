@@ -178,6 +178,8 @@ class TouchUp(QObject):
         self._dirty = False
         self._viewer.swap_pictures(cutout=LiveSource(session.live_cutout.levels),
                                    mask=LiveSource(session.live_mask.levels))
+        if self._viewer.is_comparing():
+            self._viewer.set_compare(False)     # strokes go on the cut-out or mask pane
         bar = self.bar
         for spin, value in ((bar.feather_spin, session.feather), (bar.shift_spin, session.shift)):
             spin.blockSignals(True)
