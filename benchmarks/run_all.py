@@ -41,6 +41,7 @@ SCRIPTS = [
     ("bench_engine_quality.py", "engine quality (dev set)", 180),            # about 40 s
     ("bench_engine_speed.py", "engine speed (local job / bare u2netp)", 240),  # about 90 s
     ("bench_upload_prep.py", "removing GPS before an upload (storage)", 60),
+    ("bench_touchup.py", "touch-up on a 24 MP job", 150),                  # about 25 s
 ]
 
 

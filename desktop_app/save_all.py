@@ -23,6 +23,7 @@ from desktop_app.export import (
     export_mask,
     format_for_suffix,
 )
+from desktop_app.jobs.edits import result_paths
 
 DEFAULT_PATTERN = "{stem}-cutout.{ext}"
 DEFAULT_MASK_PATTERN = "{stem}-mask.png"
@@ -178,9 +179,9 @@ def plan_save_all(jobs_like: Iterable[JobLike], folder: str | Path, pattern: str
                         mask_pattern, date)
     plan: list[PlannedFile] = []
     for job, (cut, mask) in zip(jobs, names, strict=True):
-        mask_source = Path(job.mask_path) if getattr(job, "mask_path", None) else None
+        cutout_source, mask_source = result_paths(job)   # touched-up results when edited
         target = folder / cut
-        plan.append(PlannedFile("cutout", job.stem, Path(job.cutout_path), mask_source,
+        plan.append(PlannedFile("cutout", job.stem, cutout_source, mask_source,
                                 target, os.path.lexists(target), options))
         if mask and mask_source is not None:
             target = folder / mask

@@ -112,6 +112,7 @@ class Job:
     height: int | None = None
     engine: Engine = Engine.HITPAW
     storage_key: str | None = None  # a local file's upload in the user's bucket, until deleted
+    edited_mask_path: str | None = None  # touch-up's mask, beside the service's (jobs.edits)
 
     def snapshot(self) -> "Job":
         return replace(self)

@@ -345,10 +345,21 @@ class JobQueue:
         if job is None or job.state != JobState.DONE or all(
                 p and Path(p).exists() for p in (job.cutout_path, job.mask_path)):
             return
-        job.cutout_path = job.mask_path = None
+        job.cutout_path = job.mask_path = job.edited_mask_path = None
         self._write(job, JobState.FAILED, _RESULTS_LOST)
 
     # -- what the user asks --------------------------------------------------------------
+    @_locked
+    def set_edited(self, job_id: str, mask_path: str | None) -> None:
+        """Touch-up saved a done job's edits (``mask_path``) or reset them (None)."""
+        job = self.jobs.get(job_id)
+        if job is None or job.state != JobState.DONE:
+            return
+        job.edited_mask_path = mask_path
+        if self.store is not None:
+            self.store.save_later(job)
+        self.events.job_changed(job.snapshot())
+
     @_locked
     def retry(self, job_id: str) -> None:
         """Pick a stopped job up again. Resumes by job id (no charge) whenever it can."""

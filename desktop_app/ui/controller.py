@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 from desktop_app import paths
 from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
+from desktop_app.jobs.edits import thumbnail_path
 from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
@@ -293,8 +294,8 @@ class JobController(QObject):
 
     def request_thumbnails(self, job_ids: list[str]) -> None:
         """Read the small list thumbnails of restored jobs, in one worker."""
-        wanted = [(i, self.workdir(self.jobs[i]) / "thumb.png") for i in job_ids
-                  if i in self.jobs]
+        wanted = [(i, thumbnail_path(self.jobs[i], self.workdir(self.jobs[i])))
+                  for i in job_ids if i in self.jobs]
         if not wanted:
             return
 
@@ -354,6 +355,11 @@ class JobController(QObject):
     def pause_all(self) -> None:
         """The user's pause: running jobs stop at a safe point, nothing new starts."""
         self.queue.pause_all()
+
+    def set_edited(self, job_id: str, mask_path: str | None) -> None:
+        """Touch-up saved (a path) or reset (None) a job's edited mask: stored, then shown.
+        Safe from any thread, like the queue; ``job_changed`` reaches the GUI thread."""
+        self.queue.set_edited(job_id, mask_path)
 
     # -- the workers ---------------------------------------------------------------------
     def _start_worker(self, job: Job, stopper: Stopper) -> None:

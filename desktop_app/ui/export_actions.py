@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -21,6 +20,7 @@ from desktop_app.export import (
     export_cutout,
     export_mask,
 )
+from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Job
 from desktop_app.save_all import plan_save_all, run_plan
 from desktop_app.settings import Settings
@@ -28,17 +28,9 @@ from desktop_app.ui.tasks import run_task
 
 
 def result_files(job: Job) -> tuple[Path, Path]:
-    """The cut-out and mask saving uses: ``jobs.turns.result_files`` (imported on first save:
-    it brings Pillow)."""
-    from desktop_app.jobs.turns import result_files as files
-
-    return files(job)
-
-
-def _resolved(job: Job) -> SimpleNamespace:
-    """The job as Save all plans it: its stem and the files saving uses (``result_files``)."""
-    cutout, mask = result_files(job)
-    return SimpleNamespace(stem=job.stem, cutout_path=cutout, mask_path=mask)
+    """The cut-out and mask saving and copying use: touched up, turned, or the service's
+    (``jobs.edits.result_paths``)."""
+    return result_paths(job)
 
 
 def create_folder(folder: Path) -> None:
@@ -146,7 +138,7 @@ class ExportActions(QObject):
             self._settings.save_all_state = dialog.state()
             self._settings.export_background = dialog.background()
             try:
-                plan = plan_save_all([_resolved(j) for j in jobs], dialog.folder(),
+                plan = plan_save_all(jobs, dialog.folder(),
                                      dialog.pattern(), dialog.options(),
                                      dialog.include_masks(), dialog.mask_pattern())
             except (ValueError, ExportError) as err:

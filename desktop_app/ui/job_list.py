@@ -51,6 +51,13 @@ def elide_middle(text: str, limit: int = 72) -> str:
     return text[: limit - tail - 1] + "\u2026" + text[-tail:]
 
 
+def row_status(job: Job) -> str:
+    """The state words on a row; a touched-up result says so ("Done \u00b7 Edited")."""
+    if job.edited_mask_path and job.state == JobState.DONE:
+        return f"{job.row_status} \u00b7 Edited"
+    return job.row_status
+
+
 class JobListModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -72,12 +79,14 @@ class JobListModel(QAbstractListModel):
         if role == ThumbRole:
             return self._thumbs.get(job.id)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{job.url}, {job.status_text}, {engine_text(job)}"
+            return f"{job.url}, {row_status(job) if job.edited_mask_path else job.status_text}, {engine_text(job)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [job.url, job.status_text]
             if job.state == JobState.PAUSED and job.message:
                 lines[1] = job.message
             lines.append(engine_text(job))
+            if job.edited_mask_path:
+                lines.append("Touched up: saving and copying use the edited result.")
             expires = job.links_expire_at() if job.engine == Engine.HITPAW else None
             if expires and job.state == JobState.DONE:
                 days = max(0, int((expires - time.time()) // 86400))
@@ -263,7 +272,7 @@ class JobDelegate(QStyledItemDelegate):
         colour = STATE_COLOURS.get(job.state)
         if colour and not selected:
             painter.setPen(QColor(colour))
-        status = fm.elidedText(job.row_status, Qt.TextElideMode.ElideRight,
+        status = fm.elidedText(row_status(job), Qt.TextElideMode.ElideRight,
                                state_rect.width() * 2 - 40)
         painter.drawText(state_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
                          | Qt.TextFlag.TextWordWrap, status)

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         keep_in_settings(self.viewer, self.settings)   # the layout and the compare divider
         self.stack.addWidget(self.results)
         self.commands.complete(self.viewer.actions_for_menu())
+        self.results.touch_up.add_to_menu(self.commands.edit_menu)
         self.clock = RowClock(self.model)
         self.refusals = None  # the status bar's "3 items not added…", made when first needed
         self._connect_parts()
@@ -201,6 +202,10 @@ class MainWindow(QMainWindow):
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
         self.viewer.background_changed.connect(self._background_changed)
         self.results.results_changed.connect(self._results_changed)
+        touch_up = self.results.touch_up
+        touch_up.workdir_for = self.controller.workdir
+        touch_up.previews_changed.connect(self._previews_ready)
+        touch_up.record_edited = self.controller.set_edited  # thread-safe: the queue's lock
         view = self.jobs_panel.view
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         view.customContextMenuRequested.connect(self._context_menu)
@@ -430,5 +435,6 @@ class MainWindow(QMainWindow):
         if not self._ready:  # closed before its first frame: nothing runs yet
             return
         self.clock.stop()
+        self.results.touch_up.finish()  # an edit in progress is saved (in a worker)
         self.controller.shutdown()  # its workers, then every task, 2 s at most in all
         self.connection.stop_sandbox()

@@ -93,12 +93,18 @@ class ResultNotes(QWidget):
     def show_for(self, job: Job | None, check: ResultCheck | None) -> None:
         self._job, self._check = job, check
         notes = note_sentences(job, check) if job is not None else []
-        self.label.setText(" ".join(notes))
         turn = check.turn if check is not None and not check.turned else 0
+        # Touch-up edits are drawn on the result as it is now: turning it under them would
+        # put every stroke in the wrong place, so a touched-up result is not turned.
+        edited = bool(job is not None and job.edited_mask_path)
+        if edited and (turn or (check is not None and check.turned)):
+            notes.append("Reset the touch-up to turn the result.")
+            turn = 0
+        self.label.setText(" ".join(notes))
         self.turn_button.setText(f"Turn {_TURN_WORDS.get(turn, '')} to match")
         self.turn_button.setVisible(bool(turn))
         self.turn_button.setEnabled(True)
-        self.undo_button.setVisible(bool(check is not None and check.turned))
+        self.undo_button.setVisible(bool(check is not None and check.turned and not edited))
         self.undo_button.setEnabled(True)
         self.setVisible(bool(notes))
 

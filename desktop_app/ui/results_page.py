@@ -13,13 +13,23 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.ui.decode import read_full_images
 from desktop_app.ui.result_notes import ResultNotes
 from desktop_app.ui.job_list import elide_middle, engine_text
 from desktop_app.ui.tasks import run_task
+from desktop_app.ui.touch_up import TouchUp
 from desktop_app.ui.viewer import Viewer
 
 if TYPE_CHECKING:
@@ -75,12 +85,21 @@ class ResultsPage(QWidget):
             "Save the cut-out as PNG or WebP with transparency, or as JPEG (Ctrl+S)")
         self.save_mask_button = self._save_button(
             "Save mask", "saveMaskButton", "Save the black-and-white mask as a PNG (Ctrl+Shift+S)")
+        self.touch_up = TouchUp(self.viewer, self)
+        self.touch_up.message.connect(self.message)
+        self.touch_up_button = QToolButton()
+        self.touch_up_button.setObjectName("touchUpButton")
+        self.touch_up_button.setAccessibleName("Touch up")
+        self.touch_up_button.setDefaultAction(self.touch_up.actions.touch_up)
+        self.touch_up_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         save_row = QHBoxLayout()
         save_row.addWidget(self.detail_label, 1)
+        save_row.addWidget(self.touch_up_button)
         save_row.addWidget(self.save_matted_button)
         save_row.addWidget(self.save_mask_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.touch_up.bar)
         layout.addWidget(self.viewer, 1)
         layout.addWidget(self.notes)
         layout.addLayout(save_row)
@@ -102,6 +121,7 @@ class ResultsPage(QWidget):
         """The job's images when its previews are here, else a sentence on where it is."""
         self._job = job
         previews = self._previews.get(job.id)
+        self.touch_up.show_job(job, previews if job.state == JobState.DONE else None)
         if previews is not None and job.state == JobState.DONE:
             self._previews.move_to_end(job.id)
             check = getattr(previews, "check", None)
@@ -116,6 +136,7 @@ class ResultsPage(QWidget):
 
     def clear(self) -> None:
         self._job = None
+        self.touch_up.show_job(None, None)
         self.viewer.clear()
         self.notes.show_for(None, None)
 
@@ -126,6 +147,8 @@ class ResultsPage(QWidget):
     def keep_previews(self, job_id: str, previews: Previews) -> None:
         """Keep the newest few; the oldest go first."""
         self._previews[job_id] = previews
+        if job_id == self.shown_id():
+            self.touch_up.show_job(self._job, previews)
         self._previews.move_to_end(job_id)
         while len(self._previews) > PREVIEW_CACHE:
             self._previews.popitem(last=False)
@@ -141,14 +164,12 @@ class ResultsPage(QWidget):
     def _load_full_images(self) -> None:
         """The viewer zoomed past the previews' detail: decode the full images in a worker."""
         job = self._job
-        if job is None or not job.has_results:
+        if job is None or not job.has_results or self.touch_up.holds_full_size(job.id):
             return
-        from desktop_app.jobs.turns import result_files
-
         job_id, snapshot = job.id, job.snapshot()
         self.message.emit("Loading the full-size images\u2026", 5000)
         run_task(self, lambda: read_full_images(snapshot.original_path,
-                                                *result_files(snapshot)),
+                                                *result_paths(snapshot)),
                  lambda images: self._full_images_loaded(job_id, images),
                  lambda text: self.message.emit(
                      f"The full-size images could not be loaded: {text}", 8000))

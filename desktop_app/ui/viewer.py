@@ -281,6 +281,25 @@ class Viewer(QWidget):
         for act in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out):
             act.setEnabled(has)
 
+    def swap_pictures(self, previews: Any = None, **sources: ImageSource) -> None:
+        """Other pictures of the job on show, in place: touch-up's live and edited ones.
+
+        ``sources`` ("cutout", "mask") replace those shown; the frame, zoom and centre stay.
+        ``previews``: the object they come from, so that ``show_previews(previews)`` later
+        changes nothing (None: it shows afresh). Full-size images are asked for again.
+        """
+        self._sources.update(sources)
+        self._full_token = 0
+        self._full_wanted_sent = False
+        self._shown_key = None
+        if previews is not None:
+            frame = self.state.full_size()
+            self._shown_key = (tuple(i.cacheKey() if i is not None else None for i in (
+                getattr(previews, name, None) for name in self._sources)),
+                frame.width(), frame.height())
+        self._apply_sources("", MISSING_ORIGINAL if self._sources["original"] is None else "")
+        self._view_changed()
+
     def has_pictures(self) -> bool:
         return any(source is not None for source in self._sources.values())
 

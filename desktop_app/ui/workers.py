@@ -59,9 +59,10 @@ def load_previews(files: PreviewFiles) -> Previews:
 
 def previews_for(job: Job, workdir: Path) -> Previews:
     """Make (once) and load the previews of a finished job, of the result that saving uses
-    (``jobs.turns.result_files``), and check it against its original. Runs in a worker."""
+    (``jobs.edits.result_paths``), and check it against its original. Runs in a worker."""
     from dataclasses import replace
 
+    from desktop_app.jobs.edits import edited_previews
     from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
     from desktop_app.jobs.turns import check_result, result_files
 
@@ -69,7 +70,7 @@ def previews_for(job: Job, workdir: Path) -> Previews:
     cutout, mask = result_files(job)
     files = ensure_previews(workdir, cutout, mask,
                             Path(job.original_path) if job.original_path else None)
-    previews = load_previews(files)
+    previews = load_previews(edited_previews(job, files))
     try:
         return replace(previews, check=check_result(job, (files.cutout, files.original)))
     except (OSError, ValueError, SyntaxError) as err:   # the pictures still show
