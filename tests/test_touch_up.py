@@ -382,7 +382,10 @@ def test_save_save_all_copy_and_compare_use_the_edited_result(qtbot, make_window
     # paints on the cut-out and mask panes, leaves compare mode when it opens)
     assert window.viewer.compare_view._cutout is window.viewer.matted_view.source()
     assert window.viewer.matted_view.image().pixelColor(400, 300).alpha() == 0
-    # save one
+    # save one (the save options are asked first: answered with their defaults)
+    from desktop_app.ui.save_options import SaveOptionsDialog
+
+    monkeypatch.setattr(SaveOptionsDialog, "exec", lambda dialog: 1)
     target = tmp_path / "one.png"
     monkeypatch.setattr(export_dialogs, "ask_save_path", lambda *a, **k: (target, "PNG"))
     window.commands.save_matted.trigger()
