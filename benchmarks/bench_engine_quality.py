@@ -173,7 +173,11 @@ def main() -> None:
         f"{min(anchor['ious']):.3f})",
         "default ≥ anchor, mean and worst", d_iou >= a_iou and min(default["ious"]) >=
         min(anchor["ious"]),
-        {"default recipe": repr(segment.DEFAULT), "table": "see the script's output"})])
+        {"default recipe": repr(segment.DEFAULT),
+         "columns": lines[0].split("  worst item")[0].split(None, 1)[1],
+         **{row["label"]: line[34:].strip()
+            for row, line in zip(rows, lines[2:])},
+         "dev set": f"{len(items)} items, benchmarks/devset (every choice: --all)"})])
 
 
 if __name__ == "__main__":
