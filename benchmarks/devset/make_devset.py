@@ -168,8 +168,10 @@ def build(out_dir: Path, cache: Path) -> list[dict]:
             tag = f"comp_{subject}_{name}{'_blur' if blurred else ''}"
             items.append((tag, img, mask, "composite", subject))
     records = []
-    (out_dir / "images").mkdir(parents=True, exist_ok=True)
-    (out_dir / "masks").mkdir(parents=True, exist_ok=True)
+    for sub in ("images", "masks"):  # start clean: no item of an older build lingers
+        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+        for old in (out_dir / sub).iterdir():
+            old.unlink()
     for tag, img, mask, kind, subject in items:
         img.save(out_dir / "images" / f"{tag}.jpg", "JPEG", quality=92)
         mask.save(out_dir / "masks" / f"{tag}.png", optimize=True)
