@@ -135,23 +135,19 @@ def predict(image: Image.Image, recipe: Recipe = DEFAULT,
     if cancel is not None:
         cancel.check()
     rgb = to_rgb(image)
-    mask = finish(soft_mask(rgb, recipe, cancel), rgb, recipe, cancel)
+    pred = soft_mask(rgb, recipe, cancel)
     if recipe.fallback > 0 and not recipe.letterbox:
-        found = coverage(mask)
+        found = float((pred >= 0.5).mean())
         if found < recipe.fallback:
             # Almost nothing found: in a close-up the squashed thumbnail is all texture and the
             # model picks an eye or a patch of background; framed, the subject reappears.
+            # Judged on the small predictions, so only the kept one is blown up to full size.
             framed = replace(recipe, letterbox=True, fallback=0.0)
-            second = finish(soft_mask(rgb, framed, cancel), rgb, framed, cancel)
-            if coverage(second) >= 2 * found:
-                mask = second
-    return mask
-
-
-def coverage(mask: Image.Image) -> float:
-    """The share of the mask at or above 50 %."""
-    hist = mask.histogram()
-    return sum(hist[128:]) / max(1, sum(hist))
+            second = soft_mask(rgb, framed, cancel)
+            left, top, fw, fh = _placement(rgb.size, framed)
+            if float((second[top:top + fh, left:left + fw] >= 0.5).mean()) >= 2 * found:
+                return finish(second, rgb, framed, cancel)
+    return finish(pred, rgb, recipe, cancel)
 
 
 def finish(pred: np.ndarray, rgb: Image.Image, recipe: Recipe,
