@@ -40,6 +40,8 @@ CHOICES: list[tuple[str, Recipe]] = [
     ("anchor (rembg: squash, LANCZOS)", segment.ANCHOR),
     ("fast shrink (reducing_gap 2)", Recipe()),
     ("bilinear mask upscale", Recipe(bilinear=True)),
+    ("letterboxed 2nd look below 12 %", Recipe(fallback=0.12)),
+    ("letterboxed 2nd look below 20 %", Recipe(fallback=0.20)),
     ("flip averaging", Recipe(flip=True)),
     ("letterbox", Recipe(letterbox=True)),
     ("letterbox + flip", Recipe(letterbox=True, flip=True)),
@@ -106,6 +108,14 @@ def evaluate(items: list[dict], choices=CHOICES) -> list[dict]:
         for item in items:
             key = key_fields + (item["name"],)
             t0 = time.perf_counter()
+            if recipe.fallback:  # two looks decided inside predict: not cached
+                mask = segment.predict(item["image"], recipe)
+                secs.append(time.perf_counter() - t0)
+                iou, mae = scores(mask, item["truth"])
+                ious.append(iou)
+                maes.append(mae)
+                per_item[item["name"]] = iou
+                continue
             if key not in cache:
                 pred = segment.soft_mask(item["image"], recipe)
                 cache[key] = (pred, time.perf_counter() - t0)
@@ -173,7 +183,11 @@ def main() -> None:
         f"{min(anchor['ious']):.3f})",
         "default ≥ anchor, mean and worst", d_iou >= a_iou and min(default["ious"]) >=
         min(anchor["ious"]),
-        {"default recipe": repr(segment.DEFAULT), "table": "see the script's output"})])
+        {"default recipe": repr(segment.DEFAULT),
+         "columns": lines[0].split("  worst item")[0].split(None, 1)[1],
+         **{row["label"]: line[34:].strip()
+            for row, line in zip(rows, lines[2:])},
+         "dev set": f"{len(items)} items, benchmarks/devset (every choice: --all)"})])
 
 
 if __name__ == "__main__":

@@ -222,6 +222,17 @@ def test_every_recipe_the_benchmark_compares_finds_the_subject(recipe):
     assert iou(mask, truth) > 0.85
 
 
+def test_a_close_up_gets_a_second_framed_look():
+    # A dev-set crop of the real cat photo (its ear and the blurred room): squashed, u2netp
+    # finds only the eye; the default recipe then looks again letterboxed and finds the cat.
+    devset = Path(__file__).resolve().parent.parent / "benchmarks" / "devset"
+    with Image.open(devset / "images" / "photo_cat_ear.jpg") as img, \
+            Image.open(devset / "masks" / "photo_cat_ear.png") as mask:
+        img, truth = img.convert("RGB"), np.asarray(mask) >= 128
+    assert iou(segment.predict(img, segment.Recipe()), truth) < 0.3
+    assert iou(engine.predict_mask(img), truth) > 0.8
+
+
 def test_fill_holes_and_drop_islands():
     from desktop_app.engine import refine
 

@@ -108,7 +108,17 @@ def backgrounds(zf: zipfile.ZipFile, coffee: Image.Image) -> dict[str, Image.Ima
     return out
 
 
-def fit(bg: Image.Image, long_side: int = 560) -> Image.Image:
+ASPECTS = (4 / 3, 3 / 2, 3 / 4, 2 / 3, 16 / 9, 1.0)  # width / height, as cameras frame photos
+
+
+def fit(bg: Image.Image, aspect: float, long_side: int = 560) -> Image.Image:
+    """The background cropped (centred) to ``aspect`` and scaled to ``long_side``."""
+    w, h = bg.size
+    if w / h > aspect:
+        cw, ch = round(h * aspect), h
+    else:
+        cw, ch = w, round(w / aspect)
+    bg = bg.crop(((w - cw) // 2, (h - ch) // 2, (w - cw) // 2 + cw, (h - ch) // 2 + ch))
     scale = long_side / max(bg.size)
     return bg.resize((max(1, round(bg.width * scale)), max(1, round(bg.height * scale))),
                      Image.LANCZOS)
@@ -149,7 +159,7 @@ def build(out_dir: Path, cache: Path) -> list[dict]:
         for subject, (fg, bottom) in subjects.items():
             if subject == "cup" and name in ("plain", "gradient", "table"):
                 continue  # the cup needs no more easy cases; keep the set pet-heavy
-            base = fit(bg)
+            base = fit(bg, ASPECTS[int(rng.integers(0, len(ASPECTS)))])
             blurred = subject != "cup" and rng.random() < 0.5
             if blurred:
                 base = base.filter(ImageFilter.GaussianBlur(4))
@@ -158,8 +168,10 @@ def build(out_dir: Path, cache: Path) -> list[dict]:
             tag = f"comp_{subject}_{name}{'_blur' if blurred else ''}"
             items.append((tag, img, mask, "composite", subject))
     records = []
-    (out_dir / "images").mkdir(parents=True, exist_ok=True)
-    (out_dir / "masks").mkdir(parents=True, exist_ok=True)
+    for sub in ("images", "masks"):  # start clean: no item of an older build lingers
+        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+        for old in (out_dir / sub).iterdir():
+            old.unlink()
     for tag, img, mask, kind, subject in items:
         img.save(out_dir / "images" / f"{tag}.jpg", "JPEG", quality=92)
         mask.save(out_dir / "masks" / f"{tag}.png", optimize=True)
