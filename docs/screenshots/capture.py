@@ -119,6 +119,30 @@ def main() -> int:
     window.jobs_panel.select_job(failed.id)
     wait(0.5)
     window.grab().save(str(out / "error.png"))
+    # files from this computer, cut out here for free (real photos from the engine's dev set)
+    photos = Path(__file__).resolve().parents[2] / "benchmarks" / "devset" / "images"
+    notes = Path(_home) / "notes.jpg"
+    notes.write_text("not a picture")
+    window.intake.url_input.setPlainText("\n".join(
+        [str(photos / "photo_cup_coffee.jpg"), str(photos / "photo_cat_chelsea.jpg"),
+         str(notes)]))
+    window.intake.submit()
+    wait_for(lambda: sum(j.state == JobState.DONE and j.is_local_file
+                         for j in window.controller.jobs.values()) == 2, 120)
+    cat = next(j for j in window.controller.jobs.values() if j.url.endswith("chelsea.jpg"))
+    window.jobs_panel.select_job(cat.id)
+    wait_for(lambda: window.viewer.matted_pane.canvas.image() is not None)
+    wait(0.5)
+    window.grab().save(str(out / "local-files.png"))
+
+    from desktop_app.ui.settings_dialog import SettingsDialog
+
+    settings_dialog = SettingsDialog(window.settings, window)
+    settings_dialog.tabs.setCurrentIndex(1)
+    settings_dialog.show()
+    wait(0.5)
+    settings_dialog.grab().save(str(out / "storage-settings.png"))
+    settings_dialog.reject()
     window.close()
     print(f"screenshots written to {out}")
     return 0
