@@ -257,6 +257,26 @@ def test_cut_out_on_this_computer_switches_a_waiting_link_and_adds_an_ended_one_
     assert window.controller.session_coins == 0
 
 
+def test_switching_a_waiting_link_to_this_computer_loads_the_model(qtbot, make_window,
+                                                                   monkeypatch):
+    """A switched job is not a new one (no ``jobs_added``): the model is warmed all the same,
+    in a worker, so the job does not load it itself when it starts."""
+    import threading
+
+    warmed: list[str] = []
+    monkeypatch.setattr("desktop_app.engine.warm_up",
+                        lambda: warmed.append(threading.current_thread().name))
+    window = make_window()
+    window.intake.add_text("http://127.0.0.1:9/a.png")
+    [job] = jobs(window)
+    assert job.engine == Engine.HITPAW and not window.controller._engine_warming
+    window.jobs_panel.view.selectAll()
+    window.commands.cut_out_here.trigger()
+    assert window.controller.jobs[job.id].engine == Engine.LOCAL
+    qtbot.waitUntil(lambda: bool(warmed), timeout=WAIT_MS)
+    assert warmed[0] != threading.main_thread().name
+
+
 def test_the_engine_setting_for_files(qtbot, make_window, tmp_path, monkeypatch):
     from desktop_app.ui.settings_dialog import SettingsDialog
 
