@@ -148,7 +148,7 @@ def test_cmyk_and_16_bit_are_converted(tmp_path):
 
 
 def test_a_file_that_cannot_be_read_says_so(tmp_path):
-    with pytest.raises(LocalImageError, match="no longer there"):
+    with pytest.raises(LocalImageError, match="was not found: it was moved"):
         prepare_for_upload(tmp_path / "gone.jpg", tmp_path / "up")
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image at all")
