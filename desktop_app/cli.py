@@ -32,6 +32,7 @@ from desktop_app.jobs.limits import (
     MAX_CONCURRENCY,
     MAX_POLL,
     MIN_POLL,
+    default_local_places,
 )
 from desktop_app.jobs.model import Engine, Job, JobState, choose_engine, format_duration
 from desktop_app.jobs.pipeline import RunContext, run_job
@@ -71,7 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(default 3)")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
                         help=f"jobs in flight at once, 1 to {MAX_CONCURRENCY} "
-                        f"(default {DEFAULT_CONCURRENCY})")
+                        f"(default {DEFAULT_CONCURRENCY}); jobs cut out on this computer "
+                        "run at most N and at most half the cores at once "
+                        f"(here {default_local_places()}), beside HitPaw's N")
     parser.add_argument("--version", action="version", version=f"cutout-cli {__version__}")
     args = parser.parse_args(argv)
     if args.timeout <= 0:
@@ -200,6 +203,9 @@ class Batch:
         self.estimator = ServiceTimeEstimator()
         self.names = OutputNames(args.output)
         self.concurrency: int = args.concurrency
+        # Cut-outs here are CPU-bound: at most half the cores at once (one inference already
+        # uses several), and never more than the N a script asked for (N=1: one at a time).
+        self.local_concurrency = min(self.concurrency, default_local_places())
         self.queue: JobQueue | None = None
         self.halted: str | None = None        # why the queue paused, in the CLI's words
         self._results: dict[str, bool] = {}
@@ -218,7 +224,8 @@ class Batch:
         source whose pair was saved, in the order given."""
         with tempfile.TemporaryDirectory(prefix="cutout-cli-") as tmp:
             queue = self.queue = JobQueue(QueueEvents(start=self._start), results_dir=Path(tmp),
-                                          concurrency=self.concurrency)
+                                          concurrency=self.concurrency,
+                                          local_concurrency=self.local_concurrency)
             jobs = queue.add(urls, engines)
             # Named in the order given, not the order finished: "cat-2" is the second "cat".
             self._outputs = {job.id: self.names.reserve(job.stem) for job in jobs}

@@ -333,3 +333,27 @@ def test_engine_hitpaw_with_a_file_and_no_storage_exits_2_naming_the_setting(srv
     assert "--engine local" in result.stderr
     assert result.stdout == "" and srv.stats.submits == 0
     assert not (tmp_path / "out").exists()
+
+
+def test_concurrency_also_bounds_jobs_cut_out_here_and_help_says_so(srv, env, tmp_path,
+                                                                     monkeypatch):
+    """Local jobs run at most N (--concurrency) and at most half the cores at once. Cores
+    are given here (eight, so four places), so that both bounds can be seen on any machine."""
+    from desktop_app import cli as cli_module
+    from desktop_app.jobs.model import Engine
+
+    monkeypatch.setattr(cli_module, "default_local_places", lambda: 4)
+    out = tmp_path / "out"
+    out.mkdir()                                       # main() checks and makes it
+    photo = _photo(tmp_path / "photos", "bust.jpg")
+    for asked, places in (("1", 1), ("2", 2), ("16", 4)):
+        args = cli_module.parse_args([str(photo), "-o", str(out), "--concurrency", asked])
+        batch = cli_module.Batch(None, args)
+        assert batch.local_concurrency == places
+    assert batch.run([str(photo)], [Engine.LOCAL]) == [True]
+    assert batch.queue.local_concurrency == 4 and batch.queue.concurrency == 16
+    assert_local_pair(out, "bust", (320, 240))
+
+    usage = cli(env, "--help")
+    assert usage.returncode == 0
+    assert "on this computer" in " ".join(usage.stdout.split())

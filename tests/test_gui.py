@@ -9,7 +9,14 @@ from __future__ import annotations
 import time
 
 from PIL import Image
-from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMessageBox, QPushButton
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+)
 
 from desktop_app.jobs.model import JobState
 from desktop_app.sandbox import Fault
@@ -260,7 +267,10 @@ def test_first_start_without_a_key_offers_the_key_dialog_and_the_sandbox(qtbot, 
     window = make_window()
     welcome = window.findChild(QLabel, "welcomeText")
     qtbot.waitUntil(lambda: "needs a HitPaw API key" in welcome.text(), timeout=5000)
-    assert window.findChild(QLabel, "bannerText").isVisible()
+    assert "cut out on this computer, for free" in welcome.text()   # no key: files still work
+    banner = window.findChild(QLabel, "bannerText")
+    assert banner.isVisible() and "cut out here, for free" in banner.text()
+    assert "file names" in window.findChild(QLineEdit, "jobSearch").placeholderText()
     sandbox_button = window.findChild(QPushButton, "sandboxButton")
     assert sandbox_button.isVisible()
     sandbox_button.click()

@@ -109,6 +109,50 @@ def test_more_than_a_hundred_images_ask_first(qtbot, make_window, tmp_path):
     assert jobs(window)[0].url == str(big / "sub0" / "000.png")
 
 
+def test_more_than_a_hundred_files_chosen_one_by_one_ask_first(qtbot, make_window, tmp_path,
+                                                               monkeypatch):
+    """The same question as for a big folder, whether the files come from File > Open
+    images, a drop of many files, or files and a folder together."""
+    window = make_window()
+    picked = [image(tmp_path / "pics" / f"{n:03d}.png", size=(2, 2)) for n in range(101)]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(
+        lambda *args: ([str(p) for p in picked], "")))
+
+    def question() -> QMessageBox:
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "manyImagesQuestion")
+                        is not None, timeout=WAIT_MS)
+        return window.findChild(QMessageBox, "manyImagesQuestion")
+
+    def cancel(box: QMessageBox) -> None:
+        box.button(QMessageBox.StandardButton.Cancel).click()
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "manyImagesQuestion") is None,
+                        timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: status(window) == "Nothing was added.", timeout=WAIT_MS)
+
+    window.commands.open_images.trigger()
+    box = question()
+    assert box.text() == "You chose 101 files. Add them all?"
+    assert "for free" in box.informativeText()
+    cancel(box)
+    assert jobs(window) == []
+
+    folder = tmp_path / "Shoot"
+    for n in range(50):
+        image(folder / f"{n:02d}.png", size=(2, 2))
+    drop(window, folder, *picked[:51])
+    box = question()
+    assert box.text() == ("\u201cShoot\u201d holds 50 images, counting every folder inside; "
+                          "with the other files you chose, that makes 101. Add them all?")
+    cancel(box)
+    assert jobs(window) == []
+
+    drop(window, *picked)
+    box = question()
+    next(b for b in box.buttons() if b.text() == "Add 101 images").click()
+    wait_jobs(qtbot, window, 101)
+    assert [j.url for j in jobs(window)] == [str(p) for p in picked]
+
+
 def test_open_images_remembers_the_folder(qtbot, make_window, tmp_path, monkeypatch):
     # A native file dialog cannot be driven from a test: its answer is given here instead.
     window = make_window()
@@ -211,6 +255,26 @@ def test_cut_out_on_this_computer_switches_a_waiting_link_and_adds_an_ended_one_
     assert "On this computer" in window.model.data(window.model.index(0))
     assert "cut out on this computer, for free (1 added again" in status(window)
     assert window.controller.session_coins == 0
+
+
+def test_switching_a_waiting_link_to_this_computer_loads_the_model(qtbot, make_window,
+                                                                   monkeypatch):
+    """A switched job is not a new one (no ``jobs_added``): the model is warmed all the same,
+    in a worker, so the job does not load it itself when it starts."""
+    import threading
+
+    warmed: list[str] = []
+    monkeypatch.setattr("desktop_app.engine.warm_up",
+                        lambda: warmed.append(threading.current_thread().name))
+    window = make_window()
+    window.intake.add_text("http://127.0.0.1:9/a.png")
+    [job] = jobs(window)
+    assert job.engine == Engine.HITPAW and not window.controller._engine_warming
+    window.jobs_panel.view.selectAll()
+    window.commands.cut_out_here.trigger()
+    assert window.controller.jobs[job.id].engine == Engine.LOCAL
+    qtbot.waitUntil(lambda: bool(warmed), timeout=WAIT_MS)
+    assert warmed[0] != threading.main_thread().name
 
 
 def test_the_engine_setting_for_files(qtbot, make_window, tmp_path, monkeypatch):

@@ -67,6 +67,23 @@ def test_a_local_job_runs_without_a_key_and_shows_its_results(qtbot, make_window
         assert cutout.size == (320, 240) and cutout.getpixel((2, 2))[3] < 64
 
 
+def test_a_link_cut_out_here_says_downloading_then_cutting_out(qtbot, make_window, sandbox):
+    window = make_window()
+    seen: list[tuple[JobState, str, str]] = []
+    url = sandbox.sample_url("dog.png", 300, 200)
+    [job] = window.controller.add_urls([url], [Engine.LOCAL])
+    window.jobs_panel.select_job(job.id)
+    matted = window.findChild(ImageCanvas, "mattedView")
+    window.controller.job_changed.connect(lambda snap: seen.append(
+        (snap.state, row_text(window, snap.id), matted.placeholder())))
+    qtbot.waitUntil(lambda: state_of(window, job.id) == JobState.DONE, timeout=WAIT_MS)
+    states = [state for state, _, _ in seen]
+    assert states[:2] == [JobState.DOWNLOADING, JobState.CUTTING_OUT], seen
+    assert "Downloading" in seen[0][1] and "from its link" in seen[0][2]
+    assert "Cutting out" in seen[1][1] and "on this computer" in seen[1][2]
+    assert sandbox.stats.submits == 0
+
+
 def test_cancel_mid_batch_stops_the_running_job_and_the_waiting_ones(qtbot, make_window,
                                                                      tmp_path):
     window = make_window()

@@ -120,11 +120,16 @@ def test_a_phone_heic_is_cut_out_and_its_original_kept_as_a_jpeg_anyone_can_read
 
 
 def test_a_link_is_cut_out_on_this_computer_without_hitpaw(tmp_path):
+    seen: list[tuple[JobState, bool]] = []
     with SandboxServer(processing_time=0.05) as srv:
         url = srv.sample_url("dog.png", 300, 200)
-        job = go(local_job(url), tmp_path)
+        job = go(local_job(url), tmp_path, on_change=lambda snap: seen.append(
+            (snap.state, (tmp_path / "cache" / snap.id / "original").exists())))
         stats = srv.stats
     assert job.state == JobState.DONE, job.message
+    # "Downloading" while the link is fetched, "Cutting out" once the image is here
+    assert seen == [(JobState.DOWNLOADING, False), (JobState.CUTTING_OUT, True),
+                    (JobState.DONE, True)]
     assert job.coins == 0 and stats.submits == 0     # the service was never asked
     assert (job.width, job.height) == (300, 200)
     assert written(tmp_path, job) == ["cutout.png", "mask.png", "original"]

@@ -467,6 +467,8 @@ def test_local_jobs_have_their_own_few_places_and_never_take_hitpaws(driver, tmp
     assert driver.started == [jobs[0].id, jobs[1].id, jobs[3].id]
     assert queue.waiting_jobs() == [queue.jobs[jobs[2].id], queue.jobs[jobs[4].id]]
 
+    report(queue, jobs[0].id, JobState.DOWNLOADING)   # a linked source, fetched first:
+    assert len(driver.started) == 3                   # the cut-out is still to come
     report(queue, jobs[0].id, JobState.CUTTING_OUT)
     assert len(driver.started) == 3
     report(queue, jobs[0].id, JobState.DONE)      # only previews remain: the place is free

@@ -219,3 +219,30 @@ def test_storage_ready_from_the_settings_or_the_environment(no_aws_env, monkeypa
     cfg = settings.storage_config()
     assert (cfg.bucket, cfg.prefix, cfg.use_profile) == ("env-bucket", "pre/", True)
     assert settings.strip_location                    # on by default
+
+
+def test_the_engine_for_files_follows_the_storage_typed_in_the_same_dialog(
+        qtbot, no_aws_env, isolated_home):
+    """HitPaw becomes a choice for files as soon as the Storage tab holds a usable storage,
+    without reopening the dialog, and goes away again when it no longer does."""
+    from PySide6.QtWidgets import QComboBox
+
+    dialog = open_storage_page(qtbot)
+    combo = dialog.findChild(QComboBox, "localEngineCombo")
+    hitpaw = combo.model().item(combo.findData("hitpaw"))
+    assert not hitpaw.isEnabled()
+    assert "until your storage is set up" in combo.itemText(combo.findData("auto"))
+    fill(dialog, storageBucketEdit="b")
+    assert not hitpaw.isEnabled()                 # a bucket alone: no way to sign in yet
+    fill(dialog, storageKeyIdEdit=ACCESS_KEY)
+    assert hitpaw.isEnabled() and hitpaw.toolTip() == ""
+    assert "through your storage" in combo.itemText(combo.findData("auto"))
+    combo.setCurrentIndex(combo.findData("hitpaw"))
+    fill(dialog, storageKeyIdEdit="")
+    assert not hitpaw.isEnabled() and combo.currentData() == "auto"
+    dialog.findChild(QCheckBox, "storageUseProfileCheck").setChecked(True)
+    assert hitpaw.isEnabled()
+    combo.setCurrentIndex(combo.findData("hitpaw"))
+    dialog.accept()
+    settings = Settings()
+    assert settings.storage_ready and settings.local_engine == "hitpaw"

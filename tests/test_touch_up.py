@@ -461,6 +461,51 @@ def test_keyboard_shortcuts(qtbot, make_window, connected):
     assert window.intake.url_input.toPlainText().endswith("t")
 
 
+def test_return_is_done_and_ctrl_shift_r_resets_but_return_in_a_field_stays_there(
+        qtbot, make_window, connected):
+    window = make_window()
+    job = finished(qtbot, window, connected)
+    actions = window.results.touch_up.actions
+    assert actions.done.toolTip().endswith("(Return)")
+    assert [k.toString() for k in actions.done.shortcuts()] == ["Return", "Enter"]
+    assert actions.reset.toolTip().endswith("(Ctrl+Shift+R)")
+    assert {actions.done, actions.reset} <= set(window.commands.edit_menu.actions())
+    window.activateWindow()
+    matted = canvas(window, "mattedView")
+    matted.setFocus()
+    qtbot.waitUntil(matted.hasFocus)
+    qtbot.keyClick(matted, Qt.Key.Key_T)
+    qtbot.waitUntil(window.results.touch_up.is_active, timeout=WAIT_MS)
+    set_brush(window, 40)
+    matted.setFocus()
+    stroke(matted, [(350, 300), (450, 300)])
+    assert live_mask(window)[300, 400] == 0
+    qtbot.keyClick(matted, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert live_mask(window)[300, 400] == 255           # reset...
+    assert actions.restore.isChecked() is False         # ...not the R of Restore
+    qtbot.keyClick(matted, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert live_mask(window)[300, 400] == 0             # ...and Undo takes it back
+    size = window.findChild(QSpinBox, "brushSize")      # Return in a field is the field's
+    size.setFocus()
+    qtbot.waitUntil(size.hasFocus)
+    size.lineEdit().selectAll()
+    qtbot.keyClicks(size, "24")
+    qtbot.keyClick(size, Qt.Key.Key_Return)
+    assert window.results.touch_up.is_active() and size.value() == 24
+    box = window.intake.url_input
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    qtbot.keyClick(box, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert window.results.touch_up.is_active()
+    matted.setFocus()
+    qtbot.waitUntil(matted.hasFocus)
+    qtbot.keyClick(matted, Qt.Key.Key_Return)           # Done: closes and saves
+    assert not window.results.touch_up.is_active()
+    qtbot.waitUntil(lambda: window.controller.jobs[job.id].edited_mask_path is not None,
+                    timeout=WAIT_MS)
+
+
 def test_leaving_the_job_saves_the_edit(qtbot, make_window, connected):
     window = make_window()
     first = finished(qtbot, window, connected, "first.png")

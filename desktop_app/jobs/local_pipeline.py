@@ -1,12 +1,13 @@
-"""One job cut out on this computer: ``queued -> cutting out -> done`` (or failed, paused,
-cancelled), for the window's workers and the CLI alike.
+"""One job cut out on this computer: ``queued -> (downloading, for a link) -> cutting out ->
+done`` (or failed, paused, cancelled), for the window's workers and the CLI alike.
 
 The source is a file on this computer or a web link (any link may be cut out here, for free:
 it is downloaded without the API key, within the usual size and time limits). The results
 land in the job's work folder exactly where a HitPaw job's do (``cutout.png``, ``mask.png``,
 ``original``), so the viewer, saving and the history treat both engines the same way. Each
 state is written to the history before anyone hears of it; a job interrupted by a crash is
-stored as "cutting out", and the queue puts it back in line on the next start.
+stored as "downloading" or "cutting out", and the queue puts it back in line on the next
+start.
 
 ``original``: a byte copy of the user's file, not a path to it (a history outlives files
 that are moved, renamed or edited) and not a re-encoded upright copy. Measured on a 24 MP
@@ -120,7 +121,8 @@ class _LocalRun:
 
         self.check_stop()
         self.job.finished_at = None
-        self.set(JobState.CUTTING_OUT, submitted_at=time.time(), coins=0, job_id=None,
+        first = JobState.CUTTING_OUT if self.job.is_local_file else JobState.DOWNLOADING
+        self.set(first, submitted_at=time.time(), coins=0, job_id=None,
                  cutout_path=None, mask_path=None, original_path=None)
         cancel = Cancel()
         try:
@@ -142,10 +144,16 @@ class _LocalRun:
 
     # -- the source ------------------------------------------------------------------------
     def read_source(self) -> tuple[Path, Image.Image]:
-        """The source file (a linked one downloaded first) and its upright image."""
+        """The source file (a linked one downloaded first, the job showing "Downloading"
+        until then) and its upright image."""
         from desktop_app.jobs.images import LocalImageError, open_upright
 
-        source = Path(self.job.url) if self.job.is_local_file else self.download()
+        if self.job.is_local_file:
+            source = Path(self.job.url)
+        else:
+            source = self.download()
+            self.check_stop()
+            self.set(JobState.CUTTING_OUT)
         try:
             return source, open_upright(source)
         except LocalImageError as err:

@@ -308,8 +308,9 @@ class JobQueue:
             self.session_coins += snapshot.coins  # a job on this computer costs nothing
         self.jobs[snapshot.id] = snapshot
         self.events.job_changed(snapshot)
-        if (snapshot.state in (JobState.DOWNLOADING, JobState.DONE)
-                and snapshot.id in self._running and snapshot.id not in self._finishing):
+        engine_done = snapshot.state == JobState.DONE or (   # a local job downloads first
+            snapshot.state == JobState.DOWNLOADING and snapshot.engine == Engine.HITPAW)
+        if (engine_done and snapshot.id in self._running and snapshot.id not in self._finishing):
             # The engine is done (only downloads or previews remain): its place goes on
             self._finishing.add(snapshot.id)
             self.pump()

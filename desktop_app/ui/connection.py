@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 SANDBOX_KEY = "sandbox-key"
 SAMPLES = ("portrait.jpg", "mug.png", "sneaker.webp")
-NEEDS_KEY = "Cutout needs a HitPaw API key before it can send images."
+NEEDS_KEY = ("Cutout needs a HitPaw API key before it can send images to HitPaw; images on "
+             "this computer can still be cut out here, for free.")
 ENTER_KEY = "Enter API key\u2026"
 
 

@@ -201,6 +201,8 @@ class JobController(QObject):
         """Have these jobs cut out on this computer, for free: ``(switched, added)`` (the
         queue's rule: see ``JobQueue.cut_out_here``)."""
         switched, added = self.queue.cut_out_here(job_ids)
+        if switched:   # no jobs_added for these: the model is warmed here (added ones are)
+            self.warm_engine()
         QTimer.singleShot(0, self, self.queue.pump)
         return switched, added
 

@@ -87,7 +87,7 @@ class JobPanel(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("jobSearch")
         self.search.setAccessibleName("Search jobs")
-        self.search.setPlaceholderText("Search links and messages")
+        self.search.setPlaceholderText("Search links, file names and messages")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
         self.filter = QComboBox()

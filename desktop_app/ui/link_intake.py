@@ -1,5 +1,5 @@
 """Getting images in: the link box and its button, paste, drop and File > Open, the question
-before a big folder, and the one about images already cut out today.
+before many images at once, and the one about images already cut out today.
 
 Built with the window's first frame, from light modules only. It takes links only once
 ``attach`` has handed it the queue: text typed before the window is complete stays in the box,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from desktop_app.settings import Settings
     from desktop_app.ui.controller import JobController
 
-MANY_IMAGES = 100  # more than this from dropped folders: ask first
+MANY_IMAGES = 100  # more files than this at once (folders or chosen): ask first
 OPEN_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.JPG *.JPEG "
                "*.PNG *.WEBP *.HEIC *.HEIF *.TIF *.TIFF);;All files (*)")
 
@@ -77,14 +77,23 @@ def ask_reuse(parent: QWidget, reused: list[Job], total: int) -> str:
 
 def ask_many(parent: QWidget, folders: list[Folder], count: int, engine: Engine,
              answered: Callable[[bool], None]) -> QMessageBox:
-    """Ask before a dropped folder adds more than ``MANY_IMAGES`` jobs. Window-modal and
-    not blocking (``open``): ``answered(True)`` only when the designer agrees."""
-    name = f"\u201c{folders[0].path.name or folders[0].path}\u201d"
-    where = name if len(folders) == 1 else (
-        f"{name} and {len(folders) - 1} other folder{'s' if len(folders) > 2 else ''}")
-    box = QMessageBox(QMessageBox.Icon.Question, "Add all these images?",
-                      f"{where} hold{'s' if len(folders) == 1 else ''} {count} images, "
-                      "counting every folder inside. Add them all?", parent=parent)
+    """Ask before more than ``MANY_IMAGES`` jobs are added from this computer at once (from
+    folders, files chosen one by one, or both). Window-modal and not blocking (``open``):
+    ``answered(True)`` only when the designer agrees."""
+    in_folders = sum(folder.images for folder in folders)
+    if folders:
+        name = f"\u201c{folders[0].path.name or folders[0].path}\u201d"
+        where = name if len(folders) == 1 else (
+            f"{name} and {len(folders) - 1} other folder{'s' if len(folders) > 2 else ''}")
+        text = (f"{where} hold{'s' if len(folders) == 1 else ''} {in_folders} images, "
+                "counting every folder inside")
+        if count > in_folders:
+            text += f"; with the other files you chose, that makes {count}"
+        text += ". Add them all?"
+    else:
+        text = f"You chose {count} files. Add them all?"
+    box = QMessageBox(QMessageBox.Icon.Question, "Add all these images?", text,
+                      parent=parent)
     box.setObjectName("manyImagesQuestion")
     box.setInformativeText("Each image becomes a job in the list, cut out on this computer "
                            "for free." if engine == Engine.LOCAL else
@@ -218,7 +227,7 @@ class LinkIntake(QWidget):
                  self._read_failed)
 
     def _listed(self, found: Sources, box_text: str | None) -> None:
-        count = sum(folder.images for folder in found.folders)
+        count = len(found.pending)   # every file to check: from folders or chosen one by one
         if count <= MANY_IMAGES:
             self._check(found, box_text)
             return

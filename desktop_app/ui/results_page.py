@@ -43,6 +43,7 @@ WAITING = {JobState.QUEUED: "Waiting for its turn\u2026",
            JobState.CONVERTING: "HitPaw is cutting out the subject\u2026",
            JobState.DOWNLOADING: "Downloading the results\u2026",
            JobState.DONE: "Loading\u2026"}
+FETCHING = "Downloading the image from its link\u2026"  # a link cut out on this computer
 
 
 def detail_text(job: Job) -> str:
@@ -129,7 +130,9 @@ class ResultsPage(QWidget):
             self.viewer.show_previews(previews, QSize(*size) if all(size) else None)
             self.notes.show_for(job, check)
         else:
-            self.viewer.show_placeholder(WAITING.get(job.state, job.message or job.status_text))
+            waiting = (FETCHING if job.state == JobState.DOWNLOADING
+                       and job.engine == Engine.LOCAL else WAITING.get(job.state))
+            self.viewer.show_placeholder(waiting or job.message or job.status_text)
             self.notes.show_for(None, None)
         self.detail_label.setText(detail_text(job))
         self.detail_label.setToolTip(job.url)

@@ -90,26 +90,31 @@ class SettingsDialog(QDialog):
 
     def _make_engine_field(self) -> None:
         """Who cuts out files from this computer; HitPaw needs the designer's own storage."""
-        ready = self.settings.storage_ready
         self.local_engine = QComboBox()
         self.local_engine.setObjectName("localEngineCombo")
         self.local_engine.setAccessibleName("Files on this computer are cut out")
         for label, value in LOCAL_ENGINES:
-            if value == "auto":  # say what "automatically" means today
-                label += (" (with HitPaw, through your storage)" if ready else
-                          " (on this computer until your storage is set up)")
             self.local_engine.addItem(label, value)
-        hitpaw = self.local_engine.model().item(self.local_engine.findData("hitpaw"))
-        hitpaw.setEnabled(ready)
-        hitpaw.setToolTip("" if ready else "HitPaw fetches images by link, so it needs your "
-                          "own storage to share a file: set it up first")
-        wanted = self.settings.local_engine
-        if wanted == "hitpaw" and not ready:
-            wanted = "auto"
-        self.local_engine.setCurrentIndex(max(0, self.local_engine.findData(wanted)))
+        self.local_engine.setCurrentIndex(
+            max(0, self.local_engine.findData(self.settings.local_engine)))
+        self._storage_ready_changed(self.settings.storage_ready)
         self.local_engine.setToolTip("Who cuts out images you open, drop or paste from this "
                                      "computer. Links always go to HitPaw; any job can also "
                                      "be cut out on this computer from the Jobs menu.")
+
+    def _storage_ready_changed(self, ready: bool) -> None:
+        """Offer HitPaw for files (and say what "automatically" means) as the storage is,
+        also while it is being typed on the Storage tab."""
+        combo = self.local_engine
+        combo.setItemText(combo.findData("auto"), LOCAL_ENGINES[0][0] + (
+            " (with HitPaw, through your storage)" if ready else
+            " (on this computer until your storage is set up)"))
+        hitpaw = combo.model().item(combo.findData("hitpaw"))
+        hitpaw.setEnabled(ready)
+        hitpaw.setToolTip("" if ready else "HitPaw fetches images by link, so it needs your "
+                          "own storage to share a file: set it up first")
+        if not ready and combo.currentData() == "hitpaw":
+            combo.setCurrentIndex(combo.findData("auto"))
 
     def _make_export_fields(self) -> None:
         settings = self.settings
@@ -171,6 +176,8 @@ class SettingsDialog(QDialog):
         from desktop_app.ui.storage_settings import StorageSettings  # storage (issue 15)
 
         self.storage = StorageSettings(self.settings)
+        self.storage.readiness_changed.connect(self._storage_ready_changed)
+        self._storage_ready_changed(self.storage.typed_ready())
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
         self.tabs.addTab(general, "General")

@@ -7,7 +7,7 @@ imported there, never here), then shows the one sentence, or that it worked.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -33,7 +33,10 @@ WORKS = "The storage works: Cutout put a test file in {where}, fetched it by lin
 
 class StorageSettings(QWidget):
     """The Storage page. ``save()`` writes what was typed; False (and a message) when it
-    cannot be kept as typed."""
+    cannot be kept as typed. ``readiness_changed`` tells the dialog, as the designer types,
+    whether local files could go to HitPaw with the storage as typed."""
+
+    readiness_changed = Signal(bool)
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +49,10 @@ class StorageSettings(QWidget):
         if settings.storage_from_env:
             for field in self._fields():
                 field.setEnabled(False)
+        self._ready = self.typed_ready()
+        for edit in (self.bucket, self.key_id, self.profile):
+            edit.textChanged.connect(self._typed)
+        self.use_profile.toggled.connect(self._typed)
 
     def _line(self, name: str, value: str, accessible: str, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit(value)
@@ -125,6 +132,19 @@ class StorageSettings(QWidget):
         self.profile.setEnabled(on)
         self.key_id.setEnabled(not on)
         self.secret.setEnabled(not on)
+
+    def typed_ready(self) -> bool:
+        """``Settings.storage_ready``'s rule applied to the fields as typed (not yet saved)."""
+        if self.settings.storage_from_env:
+            return True
+        return bool(self.bucket.text().strip()) and (self.use_profile.isChecked()
+                                                     or bool(self.key_id.text().strip()))
+
+    def _typed(self, *_: object) -> None:
+        ready = self.typed_ready()
+        if ready != self._ready:
+            self._ready = ready
+            self.readiness_changed.emit(ready)
 
     # -- the Test button ---------------------------------------------------------------
     def typed_config(self):

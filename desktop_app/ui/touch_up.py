@@ -196,7 +196,8 @@ class TouchUp(QObject):
         bar.show()
         self.message.emit(session.colours_note or
                           "Paint on the cut-out or the mask: Erase (E), Restore (R), [ and ] "
-                          "for the size; Done saves.", 0 if session.colours_note else 8000)
+                          "for the size; Done (Return) saves.",
+                          0 if session.colours_note else 8000)
 
     def finish(self) -> None:
         """Stop editing; save what changed (in a worker). Safe to call when not editing."""

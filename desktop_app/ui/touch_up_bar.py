@@ -1,7 +1,9 @@
 """Touch-up's commands and the small tool bar that shows them while a designer edits a mask.
 
-The actions carry the shortcuts (T, E, R, [ and ], Ctrl+Z, Ctrl+Shift+Z); the bar's buttons
-show those same actions, so a tooltip, a menu and a key always agree. The bar only asks:
+The actions carry the shortcuts (T, E, R, [ and ], Ctrl+Z, Ctrl+Shift+Z, Ctrl+Shift+R for
+Reset, Return or Enter for Done); the bar's buttons show those same actions, so a tooltip, a
+menu and a key always agree. Return typed in a text field (the link box, a spin box) stays
+that field's: it is not Done. The bar only asks:
 ``TouchUp`` (``touch_up.py``) does the editing.
 """
 
@@ -9,15 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPalette
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QLineEdit,
+    QPlainTextEdit,
     QSpinBox,
+    QTextEdit,
     QToolButton,
     QWidget,
 )
@@ -54,6 +61,40 @@ def _keys(shortcut: str) -> str:
     return QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
 
 
+def _text_field(widget: QWidget | None) -> QWidget | None:
+    """The text field ``widget`` is (or is inside: a spin box's line edit), if any."""
+    field = None
+    while widget is not None:
+        if isinstance(widget, (QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit)):
+            field = widget          # the outermost one: the spin box, not its line edit
+        widget = widget.parentWidget()
+    return field
+
+
+class KeepReturnForTextFields(QObject):
+    """On an action whose shortcut is Return: the key pressed in a text field goes to the
+    field (a line edit does not claim Return, so Qt would run the shortcut instead)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.Shortcut:
+            return False
+        field = _text_field(QApplication.focusWidget())
+        if field is None:
+            return False
+        enter = event.key() == QKeySequence(Qt.Key.Key_Enter)
+        key = Qt.Key.Key_Enter if enter else Qt.Key.Key_Return
+        modifiers = (Qt.KeyboardModifier.KeypadModifier if enter
+                     else Qt.KeyboardModifier.NoModifier)
+        keys = watched.shortcuts()
+        watched.setShortcuts([])      # a key sent by hand tries the shortcuts again
+        try:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(field, QKeyEvent(kind, key, modifiers))
+        finally:
+            watched.setShortcuts(keys)
+        return True
+
+
 class TouchUpActions:
     """Every touch-up command as a QAction held by ``host`` (so its key works anywhere in
     the window while the results show)."""
@@ -76,10 +117,13 @@ class TouchUpActions:
         self.undo = self._make("&Undo stroke", ["Ctrl+Z"], "Undo the last stroke")
         self.redo = self._make("&Redo stroke", ["Ctrl+Shift+Z", "Ctrl+Y"],
                                "Redo the stroke undone last")
-        self.reset = self._make("Reset the &mask", [],
+        self.reset = self._make("Reset the &mask", ["Ctrl+Shift+R"],
                                 "Go back to the mask the cut-out came with (Undo brings "
                                 "your strokes back)")
-        self.done = self._make("&Done", [], "Save the touch-up and stop editing")
+        self.done = self._make("&Done", ["Return", "Enter"],
+                               "Save the touch-up and stop editing")
+        self._keep_return = KeepReturnForTextFields(host)
+        self.done.installEventFilter(self._keep_return)
         self.editing = [self.erase, self.restore, self.smaller, self.bigger, self.undo,
                         self.redo, self.reset, self.done]
         for act in self.editing:

@@ -53,8 +53,10 @@ class WelcomePage(QWidget):
                               "be cut out on this computer, for free. Each shows the "
                               "original, the cut-out and its mask side by side.")
         else:
-            self.text.setText("Cutout needs a HitPaw API key to remove backgrounds. Enter "
-                              "yours, or try the app first with the built-in sandbox (no key, "
-                              "no coins).")
+            self.text.setText("Cutout needs a HitPaw API key to remove backgrounds from "
+                              "links. Without one, open (Ctrl+O) or drop image files and "
+                              "folders: they are cut out on this computer, for free. Enter "
+                              "your key, or try HitPaw first with the built-in sandbox (no "
+                              "key, no coins).")
         self.key_button.setVisible(not has_key)
         self.sandbox_button.setVisible(not has_key and not sandbox_running)
