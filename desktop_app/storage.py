@@ -258,6 +258,7 @@ class Storage:
                                   use_threads=True, preferred_transfer_client="classic")
         log.info("uploading %s bytes to %s", progress.total, self._where(key))
         manager = create_transfer_manager(client, transfer)
+        finished = False
         try:
             future = manager.upload(str(path), self.config.bucket, key,
                                     extra_args={"ContentType": content_type},
@@ -270,12 +271,29 @@ class Storage:
                 time.sleep(0.1)
             future.result()
             progress.pass_on()
+            finished = True
         except UploadStopped:
             raise
         except Exception as err:  # noqa: BLE001 - botocore's and s3transfer's many kinds
             raise describe(err, self.config, uploading=True) from None
         finally:
             manager.shutdown(cancel=True)
+            if not finished:
+                self._abort_parts(client, key)
+
+    def _abort_parts(self, client, key: str) -> None:
+        """Abort what a stopped or failed upload in parts left open: s3transfer aborts the
+        upload it knows of, but one whose start answered after the cancel would stay, and a
+        bucket bills parts until they are aborted."""
+        try:
+            listed = client.list_multipart_uploads(Bucket=self.config.bucket, Prefix=key)
+            for upload in listed.get("Uploads", []):
+                if upload.get("Key") == key:
+                    client.abort_multipart_upload(Bucket=self.config.bucket, Key=key,
+                                                  UploadId=upload["UploadId"])
+        except Exception as err:  # noqa: BLE001 - best effort: the sweep at start-up remains
+            log.info("could not abort the parts of an upload to %s: %s", self._where(key),
+                     type(err).__name__)
 
     def presign_get(self, key: str, lifetime: int = LINK_LIFETIME) -> str:
         """A link anyone may GET for ``lifetime`` seconds: hand it to HitPaw, never log it."""
