@@ -20,6 +20,14 @@ ThumbRole = Qt.ItemDataRole.UserRole + 2
 THUMB = 52
 ROW_HEIGHT = 70
 
+# Combined once: each ``|`` of Qt's flags is a Python enum operation (microseconds), and
+# the delegate paints rows many times a second while jobs run.
+_ALIGN_LINK = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_ALIGN_STATE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+_ALIGN_META = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+_SELECTED = QStyle.StateFlag.State_Selected
+_HOVERED = QStyle.StateFlag.State_MouseOver
+
 STATE_COLOURS = {
     JobState.DONE: "#2e9d4f",
     JobState.FAILED: "#d04437",
@@ -134,8 +142,15 @@ class JobListModel(QAbstractListModel):
             self.dataChanged.emit(index, index)
 
     def set_thumbnails(self, images: dict[str, QImage]) -> None:
+        """Many at once (a restored history): one ``dataChanged`` over the rows they span,
+        not one per row, which the view and the filter would each handle in turn."""
+        rows = []
         for job_id, image in images.items():
-            self.set_thumbnail(job_id, image)
+            self._thumbs[job_id] = image
+            if (row := self._rows.get(job_id)) is not None:
+                rows.append(row)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     def job_at(self, row: int) -> Job | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
@@ -204,10 +219,10 @@ class JobDelegate(QStyledItemDelegate):
         if job is None:
             return
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        selected = bool(option.state & _SELECTED)
         if selected:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
-        elif option.state & QStyle.StateFlag.State_MouseOver:
+        elif option.state & _HOVERED:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.AlternateBase))
         rect = option.rect.adjusted(8, 8, -8, -8)
         thumb_rect = QRect(rect.left(), rect.top(), THUMB, THUMB)
@@ -265,7 +280,7 @@ class JobDelegate(QStyledItemDelegate):
         link_font = option.font
         link_font.setBold(True)
         painter.setFont(link_font)
-        painter.drawText(link_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        painter.drawText(link_rect, _ALIGN_LINK,
                          QFontMetrics(link_font).elidedText(job.name, Qt.TextElideMode.ElideMiddle,
                                                             link_rect.width()))
         painter.setFont(option.font)
@@ -274,12 +289,11 @@ class JobDelegate(QStyledItemDelegate):
             painter.setPen(QColor(colour))
         status = fm.elidedText(row_status(job), Qt.TextElideMode.ElideRight,
                                state_rect.width() * 2 - 40)
-        painter.drawText(state_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap, status)
+        painter.drawText(state_rect, _ALIGN_STATE, status)
         painter.setPen(palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText))
         meta_rect = QRect(rect.right() - right_w, rect.top(), right_w, rect.height())
         engine, cost = engine_words(job)
         meta = [format_duration(job.elapsed()), engine, cost]
-        painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+        painter.drawText(meta_rect, _ALIGN_META,
                          "\n".join(fm.elidedText(m, Qt.TextElideMode.ElideRight, right_w)
                                    for m in meta if m))
