@@ -293,18 +293,20 @@ class JobController(QObject):
                        then(self._previews_failed(job_id)))
 
     def request_thumbnails(self, job_ids: list[str]) -> None:
-        """Read the small list thumbnails of restored jobs, in one worker."""
-        wanted = [(i, thumbnail_path(self.jobs[i], self.workdir(self.jobs[i])))
-                  for i in job_ids if i in self.jobs]
-        if not wanted:
+        """Read the small list thumbnails of restored jobs, in one worker. Even their paths
+        are made there: a thousand pathlib joins would hold the GUI thread ~20 ms."""
+        jobs = [job for i in job_ids if (job := self.jobs.get(i)) is not None]
+        if not jobs:
             return
+        workdir = self.queue.workdir   # pure: the results folder and the job's id
 
         def load() -> dict[str, QImage]:
             images = {}
-            for job_id, path in wanted:
+            for job in jobs:
+                path = thumbnail_path(job, workdir(job))
                 image = QImage(str(path)) if path.exists() else QImage()
                 if not image.isNull():
-                    images[job_id] = image
+                    images[job.id] = image
             return images
 
         self._run_task(load, self.thumbnails_ready.emit)
