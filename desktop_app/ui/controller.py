@@ -43,6 +43,7 @@ def _import_job_stack() -> None:
     import desktop_app.api.client  # noqa: F401 - requests, urllib3, ssl
     import desktop_app.jobs.pipeline  # noqa: F401
     import desktop_app.jobs.previews  # noqa: F401 - Pillow
+    import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
     from PIL import Image
 
     Image.preinit()  # the PNG and JPEG plugins
