@@ -343,6 +343,10 @@ class JobController(QObject):
         """A finished job for the same link from today, whose results are on this computer."""
         return self.queue.done_today(url)
 
+    def done_today_many(self, urls: list[str]) -> list[Job | None]:
+        """``done_today`` of each source, in one pass (see ``JobQueue.done_today_many``)."""
+        return self.queue.done_today_many(urls)
+
     def clear_history(self) -> None:
         """Forget every job that is neither running nor waiting for its turn."""
         self._delete_uploads(list(self.jobs))   # storage (issue 15)
