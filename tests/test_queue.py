@@ -373,6 +373,19 @@ def test_done_today_finds_todays_result_for_the_same_link(driver, tmp_path):
     assert queue.done_today("https://x/c.png") is None
 
 
+def test_done_today_many_answers_each_source_with_its_newest_result(driver, tmp_path):
+    now = time.time()
+    queue = make_queue(driver, tmp_path, connected=False, clock=lambda: now)
+    first, other, again = queue.add(["https://x/a.png", "https://x/b.png", "https://x/a.png"])
+    for job in (first, other, again):
+        job.state, job.finished_at = JobState.DONE, now
+        job.cutout_path, job.mask_path = "c.png", "m.png"
+    other.state = JobState.FAILED
+    assert queue.done_today_many(["https://x/b.png", "https://x/a.png", "https://x/z.png",
+                                  "https://x/a.png"]) == [None, again, None, again]
+    assert queue.done_today_many([]) == []
+
+
 # --- the CLI's way: many threads report at once -------------------------------------------------
 
 

@@ -142,3 +142,20 @@ def test_the_spinner_turns_only_while_a_row_runs(qtbot):
     qtbot.wait(300)  # several of the spinner's 80 ms turns
     assert model.spin_angle == angle
     clock.stop()
+
+
+def test_the_model_knows_its_running_rows_as_jobs_change():
+    model = JobListModel()
+    done, running, waiting = job(JobState.DONE), job(JobState.CONVERTING), job(JobState.QUEUED)
+    model.add_jobs([done, running, waiting])
+    assert model.active_rows() == [1]
+    started = job(JobState.SUBMITTING)
+    started.id = waiting.id
+    model.update_job(started)
+    assert model.active_rows() == [1, 2]
+    model.remove_jobs([done.id])            # the rows below move up
+    assert model.active_rows() == [0, 1]
+    ended = job(JobState.FAILED)
+    ended.id = running.id
+    model.update_job(ended)
+    assert model.active_rows() == [1]

@@ -111,6 +111,8 @@ def _requote(url: str) -> str:
 
 def _ascii_host(url: str) -> str:
     """Spell an international host name in IDNA ("xn--"), which percent-quoting would break."""
+    if url.isascii():   # nearly every link: no need to split it (a paste brings 500)
+        return url
     netloc = urlsplit(url).netloc
     if netloc.isascii():
         return url

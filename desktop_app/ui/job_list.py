@@ -9,8 +9,27 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPalette,
+    QPen,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.jobs.model import RESUMABLE_STATES, Engine, Job, JobState, format_duration
@@ -19,6 +38,11 @@ JobRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
 THUMB = 52
 ROW_HEIGHT = 70
+
+# Combined once: each ``|`` of Qt's flags is a Python enum operation (microseconds), and
+# the delegate paints rows many times a second while jobs run.
+_SELECTED = QStyle.StateFlag.State_Selected
+_HOVERED = QStyle.StateFlag.State_MouseOver
 
 STATE_COLOURS = {
     JobState.DONE: "#2e9d4f",
@@ -64,6 +88,7 @@ class JobListModel(QAbstractListModel):
         self._jobs: list[Job] = []
         self._rows: dict[str, int] = {}
         self._thumbs: dict[str, QImage] = {}
+        self._active: set[str] = set()   # ids of running jobs: the clock's rows, in O(1)
         self.spin_angle = 0
 
     # -- Qt's model interface ----------------------------------------------------------
@@ -107,6 +132,8 @@ class JobListModel(QAbstractListModel):
         for job in jobs:
             self._rows[job.id] = len(self._jobs)
             self._jobs.append(job)
+            if job.is_active:
+                self._active.add(job.id)
         self.endInsertRows()
 
     def update_job(self, job: Job) -> None:
@@ -114,6 +141,10 @@ class JobListModel(QAbstractListModel):
         if row is None:
             return
         self._jobs[row] = job
+        if job.is_active:
+            self._active.add(job.id)
+        else:
+            self._active.discard(job.id)
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
@@ -122,6 +153,7 @@ class JobListModel(QAbstractListModel):
         self.beginResetModel()
         self._jobs = [j for j in self._jobs if j.id not in doomed]
         self._rows = {j.id: i for i, j in enumerate(self._jobs)}
+        self._active -= doomed
         for job_id in doomed:
             self._thumbs.pop(job_id, None)
         self.endResetModel()
@@ -134,8 +166,15 @@ class JobListModel(QAbstractListModel):
             self.dataChanged.emit(index, index)
 
     def set_thumbnails(self, images: dict[str, QImage]) -> None:
+        """Many at once (a restored history): one ``dataChanged`` over the rows they span,
+        not one per row, which the view and the filter would each handle in turn."""
+        rows = []
         for job_id, image in images.items():
-            self.set_thumbnail(job_id, image)
+            self._thumbs[job_id] = image
+            if (row := self._rows.get(job_id)) is not None:
+                rows.append(row)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     def job_at(self, row: int) -> Job | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
@@ -144,7 +183,9 @@ class JobListModel(QAbstractListModel):
         return self._rows.get(job_id)
 
     def active_rows(self) -> list[int]:
-        return [i for i, j in enumerate(self._jobs) if j.is_active]
+        """The rows of running jobs, without looking at the others (the clock asks every
+        80 ms, and the list may hold a history of thousands)."""
+        return sorted(self._rows[i] for i in self._active)
 
     def refresh_rows(self, rows: list[int]) -> None:
         for row in rows:
@@ -196,6 +237,10 @@ class JobDelegate(QStyledItemDelegate):
     """Paints thumbnail, file name, state in words, and on the right the elapsed time, the
     engine and its cost; a spinner while busy."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._texts: _RowTexts | None = None
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
         return QSize(200, ROW_HEIGHT)  # the view gives rows its full width
 
@@ -204,10 +249,10 @@ class JobDelegate(QStyledItemDelegate):
         if job is None:
             return
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        selected = bool(option.state & _SELECTED)
         if selected:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
-        elif option.state & QStyle.StateFlag.State_MouseOver:
+        elif option.state & _HOVERED:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.AlternateBase))
         rect = option.rect.adjusted(8, 8, -8, -8)
         thumb_rect = QRect(rect.left(), rect.top(), THUMB, THUMB)
@@ -248,38 +293,82 @@ class JobDelegate(QStyledItemDelegate):
         span = 270 if job.is_active else 360
         painter.drawArc(arc, -angle * 16, span * 16)
 
-    @staticmethod
-    def _paint_text(painter: QPainter, option: QStyleOptionViewItem, rect: QRect, job: Job,
-                    selected: bool) -> None:
+    def _paint_text(self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
+                    job: Job, selected: bool) -> None:
         """The link on top, the state underneath, the time and coins on the right."""
         palette = option.palette
         text_role = (QPalette.ColorRole.HighlightedText if selected
                      else QPalette.ColorRole.Text)
+        texts = self._texts_for(option.font)
         text_left = rect.left()
         right_w = 120
-        fm = QFontMetrics(option.font)
-        link_rect = QRect(text_left, rect.top(), rect.right() - text_left - right_w, fm.height())
-        state_rect = QRect(text_left, link_rect.bottom() + 6,
-                           rect.right() - text_left - right_w, fm.height() * 2)
+        line = texts.line_height
+        width = rect.right() - text_left - right_w
         painter.setPen(palette.color(text_role))
-        link_font = option.font
-        link_font.setBold(True)
-        painter.setFont(link_font)
-        painter.drawText(link_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         QFontMetrics(link_font).elidedText(job.name, Qt.TextElideMode.ElideMiddle,
-                                                            link_rect.width()))
+        painter.setFont(texts.bold)
+        painter.drawStaticText(QPoint(text_left, rect.top()),
+                               texts.get(job.name, width, bold=True))
         painter.setFont(option.font)
         colour = STATE_COLOURS.get(job.state)
         if colour and not selected:
             painter.setPen(QColor(colour))
-        status = fm.elidedText(row_status(job), Qt.TextElideMode.ElideRight,
-                               state_rect.width() * 2 - 40)
-        painter.drawText(state_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap, status)
+        painter.drawStaticText(QPoint(text_left, rect.top() + line + 5),
+                               texts.get(row_status(job), width, wrap=True))
         painter.setPen(palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText))
-        meta_rect = QRect(rect.right() - right_w, rect.top(), right_w, rect.height())
         engine, cost = engine_words(job)
-        meta = [format_duration(job.elapsed()), engine, cost]
-        painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                         "\n".join(fm.elidedText(m, Qt.TextElideMode.ElideRight, right_w)
-                                   for m in meta if m))
+        y = rect.top()
+        for words in (format_duration(job.elapsed()), engine, cost):
+            if words:
+                text = texts.get(words, right_w)
+                painter.drawStaticText(QPoint(rect.right() - int(text.size().width()), y), text)
+                y += texts.line_spacing
+
+    def _texts_for(self, font: QFont) -> _RowTexts:
+        texts = self._texts
+        if texts is None or texts.font != font:
+            texts = self._texts = _RowTexts(font)
+        return texts
+
+
+class _RowTexts:
+    """The rows' words, elided and laid out once per text and width (``QStaticText``), not
+    on every paint: while jobs run, their rows repaint many times a second, and laying
+    out text was most of the GUI thread's time during a batch (py-spy, case 1)."""
+
+    LIMIT = 3000   # distinct texts kept; then the cache starts afresh
+
+    def __init__(self, font: QFont) -> None:
+        self.font = QFont(font)
+        self.bold = QFont(font)
+        self.bold.setBold(True)
+        self.metrics = QFontMetrics(self.font)
+        self.bold_metrics = QFontMetrics(self.bold)
+        self.line_height = self.metrics.height()
+        self.line_spacing = self.metrics.lineSpacing()
+        self._texts: dict[tuple[str, int, bool, bool], QStaticText] = {}
+
+    def get(self, text: str, width: int, *, bold: bool = False, wrap: bool = False
+            ) -> QStaticText:
+        """``text`` in one line of ``width`` (elided: the middle of a name, the end of
+        anything else), or, with ``wrap``, in up to two lines."""
+        key = (text, width, bold, wrap)
+        static = self._texts.get(key)
+        if static is None:
+            if len(self._texts) >= self.LIMIT:
+                self._texts.clear()
+            static = self._texts[key] = self._lay_out(text, width, bold, wrap)
+        return static
+
+    def _lay_out(self, text: str, width: int, bold: bool, wrap: bool) -> QStaticText:
+        metrics = self.bold_metrics if bold else self.metrics
+        if wrap:
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width * 2 - 40)
+        else:
+            mode = Qt.TextElideMode.ElideMiddle if bold else Qt.TextElideMode.ElideRight
+            shown = metrics.elidedText(text, mode, width)
+        static = QStaticText(shown)
+        static.setTextFormat(Qt.TextFormat.PlainText)
+        if wrap:
+            static.setTextWidth(max(1, width))
+        static.prepare(QTransform(), self.bold if bold else self.font)
+        return static

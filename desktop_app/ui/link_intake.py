@@ -257,7 +257,7 @@ class LinkIntake(QWidget):
         from desktop_app.jobs.sources import summary
 
         controller = self._controller
-        reused = [job for job in map(controller.done_today, found.sources)
+        reused = [job for job in controller.done_today_many(found.sources)
                   if job and (job.finished_at or 0) >= modified.get(job.url, 0)]
         taken = bool(found.sources)
         if reused and ask_reuse(self, reused, len(found.sources)) == "reuse":

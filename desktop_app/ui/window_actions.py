@@ -46,6 +46,7 @@ class WindowActions(QObject):
         """``host`` holds the actions so their shortcuts work anywhere in its window."""
         super().__init__(host)
         self._host = host
+        self._shown_paused: bool | None = None   # what the pause button shows now
         self.retry = self._action("&Retry", "Ctrl+R", "Try the selected jobs again (no new "
                                   "charge when HitPaw already has them)", Icon.SP_BrowserReload)
         self.cancel = self._action("&Cancel", "Ctrl+.",
@@ -161,7 +162,11 @@ class WindowActions(QObject):
         self.pause.setEnabled(paused or any(is_pausable(j) for j in jobs))
 
     def show_paused(self, paused: bool) -> None:
-        """The queue's pause button offers the opposite of what the queue is doing."""
+        """The queue's pause button offers the opposite of what the queue is doing. Only
+        when that changes: the icon is looked up anew each time, a few tenths of a ms."""
+        if paused == self._shown_paused:
+            return
+        self._shown_paused = paused
         self.pause.setText("Resume" if paused else "Pause all")
         self.pause.setIcon(self._host.style().standardIcon(
             Icon.SP_MediaPlay if paused else Icon.SP_MediaPause))
