@@ -66,6 +66,7 @@ check-dist:
 # Retake the README's screenshots (offscreen, throwaway folders, the built-in sandbox).
 screenshots: venv
 	$(PY) docs/screenshots/capture.py
+	$(PY) docs/screenshots/capture_touch_up.py
 
 # Measure the figures of "Fast and light" (offscreen, throwaway folders, no keyring) and write
 # benchmarks/results.md; bounded to well under 15 minutes, and stops by itself.
