@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Callable
 from desktop_app.api.defaults import DownloadLimits
 from desktop_app.jobs.control import Stopper
 from desktop_app.jobs.model import (
-    FINISHED_STATES,
     USER_PAUSED,
     Job,
     JobState,
@@ -91,13 +90,7 @@ class _LocalRun:
 
     def set(self, state: JobState, message: str = "", **changes) -> None:
         job = self.job
-        job.state, job.message = state, message
-        if state != JobState.PAUSED:
-            job.pause_kind = ""
-        for name, value in changes.items():
-            setattr(job, name, value)
-        if state in FINISHED_STATES:
-            job.finished_at = time.time()
+        job.move_to(state, message, **changes)
         if self.store is not None:
             self.store.save(job)   # on disk before anyone else hears of it
         self.on_change(job.snapshot())

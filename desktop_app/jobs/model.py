@@ -114,6 +114,17 @@ class Job:
     storage_key: str | None = None  # a local file's upload in the user's bucket, until deleted
     edited_mask_path: str | None = None  # touch-up's mask, beside the service's (jobs.edits)
 
+    def move_to(self, state: JobState, message: str = "", **changes: object) -> None:
+        """A pipeline's state change: the state, its sentence, and the fields that go with
+        it (a pause's kind is kept only while paused; a final state stamps ``finished_at``)."""
+        self.state, self.message = state, message
+        if state != JobState.PAUSED:
+            self.pause_kind = ""
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if state in FINISHED_STATES:
+            self.finished_at = time.time()
+
     def snapshot(self) -> "Job":
         """A shallow copy, like ``replace(self)`` but without ``__init__``'s work per field
         (a tenth of the time): the queue hands one to the window for every job it adds or

@@ -33,7 +33,6 @@ from desktop_app.api.errors import (
 )
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import (
-    FINISHED_STATES,
     USER_PAUSED,
     Engine,
     Job,
@@ -125,14 +124,7 @@ class _Run:
     # -- helpers ----------------------------------------------------------------------
     def set(self, state: JobState, message: str = "", **changes) -> None:
         job = self.job
-        job.state = state
-        job.message = message
-        if state != JobState.PAUSED:
-            job.pause_kind = ""
-        for name, value in changes.items():
-            setattr(job, name, value)
-        if state in FINISHED_STATES:
-            job.finished_at = time.time()
+        job.move_to(state, message, **changes)
         if self.store is not None:
             self.store.save(job)   # on disk before anyone else hears of it
         self.on_change(job.snapshot())
