@@ -133,16 +133,8 @@ class KeyStore:
 
     def delete(self) -> None:
         self._session_key = None
-        if self.backend is None:
-            return
-        import keyring.errors
-
-        try:
-            keyring.delete_password(SERVICE, USERNAME)
-        except keyring.errors.PasswordDeleteError:
-            pass
-        except keyring.errors.KeyringError:
-            raise KeyStoreError("The system keyring could not remove the key.") from None
+        if self.backend is not None:
+            _delete_entry(USERNAME, "key")
 
 
 STORAGE_USERNAME = "storage-secret-access-key"
@@ -194,17 +186,21 @@ class StorageSecretStore:
     def delete(self) -> None:
         global _session_storage_secret
         _session_storage_secret = None
-        if self.backend is None:
-            return
-        import keyring.errors
+        if self.backend is not None:
+            _delete_entry(STORAGE_USERNAME, "storage secret")
 
-        try:
-            keyring.delete_password(SERVICE, STORAGE_USERNAME)
-        except keyring.errors.PasswordDeleteError:
-            pass
-        except keyring.errors.KeyringError:
-            raise KeyStoreError("The system keyring could not remove the storage "
-                                "secret.") from None
+
+def _delete_entry(username: str, what: str) -> None:
+    """Remove one of Cutout's keyring entries; one that is not there is already gone."""
+    import keyring
+    import keyring.errors
+
+    try:
+        keyring.delete_password(SERVICE, username)
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError:
+        raise KeyStoreError(f"The system keyring could not remove the {what}.") from None
 
 
 @contextmanager
