@@ -8,39 +8,17 @@ your own history or key.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_home = tempfile.mkdtemp(prefix="cutout-shots-")
-for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-    os.environ[_var] = os.path.join(_home, _var.lower())
-os.environ.pop("HITPAW_API_KEY", None)
-os.environ.pop("HITPAW_API_BASE", None)
+from _offscreen import HOME, wait, wait_for  # first: sets the folders before Qt starts
 
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.jobs.model import JobState  # noqa: E402
 from desktop_app.sandbox import Fault  # noqa: E402
-
-
-def wait(seconds: float) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-
-
-def wait_for(condition, limit: float = 30.0) -> None:
-    for _ in range(int(limit / 0.1)):
-        if condition():
-            return
-        wait(0.1)
-    raise SystemExit("timed out waiting for the window")
 
 
 def main() -> int:
@@ -121,7 +99,7 @@ def main() -> int:
     window.grab().save(str(out / "error.png"))
     # files from this computer, cut out here for free (real photos from the engine's dev set)
     photos = Path(__file__).resolve().parents[2] / "benchmarks" / "devset" / "images"
-    notes = Path(_home) / "notes.jpg"
+    notes = Path(HOME) / "notes.jpg"
     notes.write_text("not a picture")
     window.intake.url_input.setPlainText("\n".join(
         [str(photos / "photo_cup_coffee.jpg"), str(photos / "photo_cat_chelsea.jpg"),

@@ -7,39 +7,18 @@ Offscreen, throwaway folders, no keyring (like ``capture.py``); the job runs on 
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_home = tempfile.mkdtemp(prefix="cutout-shots-")
-for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-    os.environ[_var] = os.path.join(_home, _var.lower())
-os.environ.pop("HITPAW_API_KEY", None)
-os.environ.pop("HITPAW_API_BASE", None)
+from _offscreen import wait, wait_for  # first: sets the folders before Qt starts
 
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
-from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.jobs.model import JobState  # noqa: E402
-
-
-def wait(seconds: float) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-
-
-def wait_for(condition, limit: float = 30.0) -> None:
-    for _ in range(int(limit / 0.1)):
-        if condition():
-            return
-        wait(0.1)
-    raise SystemExit("timed out waiting for the window")
 
 
 def send(view, kind, point: QPointF, buttons) -> None:
