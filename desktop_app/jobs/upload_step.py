@@ -70,7 +70,8 @@ def share_local_file(run: _Run) -> bool:
         run.set(JobState.FAILED, str(err))
         return False
     except UploadStopped:
-        job.storage_key = None   # abandoned before the end: s3transfer aborted it
+        # The key stays: a stop that came as the last part went up may find the object
+        # already made, so the run's end deletes it (deleting nothing costs one request).
         run.check_stop()         # raises: the run ends as the stopper asked
         raise
     except OSError as err:   # writing the converted copy: a full or read-only cache disk
