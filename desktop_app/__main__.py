@@ -125,4 +125,10 @@ def say_another_window_is_stuck(window) -> None:
 
 
 if __name__ == "__main__":
+    if getattr(sys, "frozen", False):
+        # The engine's helper process (engine.helper) is this executable started again by
+        # multiprocessing: here it becomes the helper instead of a second window.
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     sys.exit(main())

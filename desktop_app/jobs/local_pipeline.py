@@ -17,6 +17,11 @@ and 3.4-4.9 s for the whole job (2.0-2.5 times the bare time; the two PNGs the e
 are most of the rest). It keeps its EXIF orientation, which every reader of ``original``
 applies (previews, full-size views). HEIC/HEIF is the exception: only a process that loaded
 pillow-heif can read it, so its upright pixels are saved as a JPEG.
+
+Everything that touches the full-size pixels (decode, model, the two PNGs, a HEIF's JPEG) is
+one function, ``cut_out_file``, so the window can run it in the engine's helper process
+(``engine.helper``: a GIL of its own) and give the job a ``cutter`` that sends it there; the
+CLI and the tests run it in their own process, the default.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Optional
 
 from desktop_app.api.defaults import DownloadLimits
 from desktop_app.jobs.control import Stopper
@@ -38,8 +43,8 @@ from desktop_app.jobs.model import (
 
 if TYPE_CHECKING:
     import requests
-    from PIL import Image
 
+    from desktop_app.engine import Cancel, LocalResult
     from desktop_app.jobs.store import HistoryStore
 
 ORIGINAL = "original"
@@ -48,6 +53,57 @@ _NOT_FOUND = ("The link did not lead to an image (its server says it is not ther
               "public); check the link.")
 _NOT_AN_IMAGE = ("The link leads to something that is not an image (perhaps a web page); "
                  "use the image's own address.")
+
+
+Cutter = Callable[[Path, Path, "Optional[Cancel]"], "LocalResult"]
+"""Cuts a source file out into a work folder: ``cut_out_file``, here or in the helper."""
+
+
+def cut_out_file(source: Path, workdir: Path, *, cancel: Cancel | None = None) -> LocalResult:
+    """Decode ``source`` upright, write ``cutout.png`` and ``mask.png`` into ``workdir``
+    and, for a HEIF, its upright pixels as the JPEG ``original``. A file that cannot be
+    read, or a failure, is an ``EngineError`` with its sentence; a stop is ``Cancelled``."""
+    from desktop_app.engine import EngineError, cut_out_to
+    from desktop_app.jobs.images import LocalImageError, open_upright
+
+    try:
+        image = open_upright(source)
+    except LocalImageError as err:
+        raise EngineError(str(err)) from None
+    if cancel is not None:
+        cancel.check()
+    result = cut_out_to(image, workdir, cancel=cancel)
+    if _is_heif(source):
+        part = workdir / (ORIGINAL + ".part")
+        try:
+            image.convert("RGB").save(part, "JPEG", quality=95)
+            os.replace(part, workdir / ORIGINAL)
+        except OSError as err:
+            part.unlink(missing_ok=True)
+            raise EngineError(_disk_sentence(err)) from None
+    return result
+
+
+def cut_out_with_previews(source: Path, workdir: Path, *,
+                          cancel: Cancel | None = None) -> LocalResult:
+    """``cut_out_file``, then the window's small previews of the results and the original
+    (``jobs.previews``): the window's cutter runs this in the engine's helper, so the
+    full-size decodes that previews take happen there too, not in the window's process."""
+    from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
+
+    use_big_image_blocks()
+    result = cut_out_file(source, workdir, cancel=cancel)
+    if cancel is not None:
+        cancel.check()
+    kept = workdir / ORIGINAL
+    ensure_previews(workdir, result.cutout_path, result.mask_path,
+                    kept if kept.exists() else source)
+    return result
+
+
+def here(source: Path, workdir: Path, cancel: Cancel | None) -> LocalResult:
+    """The ``Cutter`` that cuts out in this process (the CLI's, the tests')."""
+    return cut_out_file(source, workdir, cancel=cancel)
 
 
 class _Stop(Exception):
@@ -62,14 +118,16 @@ def run_local_job(job: Job, workdir: Path, *, store: HistoryStore | None = None,
                   stopper: Stopper | None = None,
                   on_change: Callable[[Job], None] = lambda job: None,
                   session: requests.Session | None = None,
-                  limits: DownloadLimits | None = None) -> Job:
+                  limits: DownloadLimits | None = None, cutter: Cutter | None = None) -> Job:
     """Cut ``job`` out on this computer; returns it in its final (or paused) state.
 
     ``session`` downloads a linked source (a new one is made if none is lent); a stop asked
-    through ``stopper`` aborts a running inference at once (see ``Stopper.linked``).
+    through ``stopper`` aborts a running inference at once (see ``Stopper.linked``);
+    ``cutter`` does the cutting out (``here`` when None).
     """
     run = _LocalRun(job, Path(workdir), store, stopper or Stopper(), on_change, session,
                     limits or DownloadLimits())
+    run.cutter = cutter or here
     try:
         run.go()
     except _Stop:
@@ -87,6 +145,7 @@ class _LocalRun:
         self.job, self.workdir, self.store = job, workdir, store
         self.stopper, self.on_change = stopper, on_change
         self.session, self.limits = session, limits
+        self.cutter: Cutter = here
 
     def set(self, state: JobState, message: str = "", **changes) -> None:
         job = self.job
@@ -110,7 +169,7 @@ class _LocalRun:
             self.set(JobState.CANCELLED, cancelled_sentence(self.job))
 
     def go(self) -> None:
-        from desktop_app.engine import Cancel, Cancelled, EngineError, cut_out_to
+        from desktop_app.engine import Cancel, Cancelled, EngineError
 
         self.check_stop()
         self.job.finished_at = None
@@ -120,11 +179,11 @@ class _LocalRun:
         cancel = Cancel()
         try:
             with self.stopper.linked(cancel.cancel):
-                source, image = self.read_source()
+                source = self.source()
                 self.check_stop()
-                result = cut_out_to(image, self.workdir, cancel=cancel)
+                result = self.cutter(source, self.workdir, cancel)
                 self.check_stop()
-                original = self.keep_original(source, image)
+                original = self.keep_original(source)
         except Cancelled:
             raise _Stop() from None
         except (_Failed, EngineError) as err:
@@ -136,21 +195,15 @@ class _LocalRun:
                  width=result.width, height=result.height)
 
     # -- the source ------------------------------------------------------------------------
-    def read_source(self) -> tuple[Path, Image.Image]:
+    def source(self) -> Path:
         """The source file (a linked one downloaded first, the job showing "Downloading"
-        until then) and its upright image."""
-        from desktop_app.jobs.images import LocalImageError, open_upright
-
+        until then)."""
         if self.job.is_local_file:
-            source = Path(self.job.url)
-        else:
-            source = self.download()
-            self.check_stop()
-            self.set(JobState.CUTTING_OUT)
-        try:
-            return source, open_upright(source)
-        except LocalImageError as err:
-            raise _Failed(str(err)) from None
+            return Path(self.job.url)
+        source = self.download()
+        self.check_stop()
+        self.set(JobState.CUTTING_OUT)
+        return source
 
     def download(self) -> Path:
         """Fetch a linked source into the work folder as ``original``."""
@@ -171,17 +224,14 @@ class _LocalRun:
                 raise _Failed(_NOT_AN_IMAGE) from None
             raise _Failed(err.user_message) from None
 
-    def keep_original(self, source: Path, image: Image.Image) -> Path:
+    def keep_original(self, source: Path) -> Path:
         """The original beside the results (see the module's docstring for why a copy)."""
         target = self.workdir / ORIGINAL
-        if not self.job.is_local_file:
-            return source  # downloaded there already
+        if not self.job.is_local_file or _is_heif(source):
+            return target  # downloaded there already, or written upright by cut_out_file
         part = target.with_name(ORIGINAL + ".part")
         try:
-            if _is_heif(source):
-                image.convert("RGB").save(part, "JPEG", quality=95)
-            else:
-                shutil.copyfile(source, part)
+            shutil.copyfile(source, part)
             os.replace(part, target)
         except OSError as err:
             part.unlink(missing_ok=True)

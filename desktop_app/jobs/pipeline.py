@@ -44,6 +44,7 @@ from desktop_app.jobs.store import HistoryStore
 from desktop_app.jobs.upload_step import release_upload, share_local_file
 
 if TYPE_CHECKING:
+    from desktop_app.jobs.local_pipeline import Cutter
     from desktop_app.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class RunContext:
     download_session: requests.Session | None = None
     storage: Storage | None = None     # the user's bucket, for local files sent to HitPaw
     strip_location: bool = True        # remove GPS before a local file is uploaded
+    cutter: Cutter | None = None       # cuts out a local job (None: in this process)
 
 
 def run_job(job: Job, context: RunContext, workdir: Path, *, stopper: Stopper | None = None,
@@ -92,7 +94,7 @@ def run_job(job: Job, context: RunContext, workdir: Path, *, stopper: Stopper | 
                                                else None)
         return run_local_job(job, workdir, store=context.store, stopper=stopper,
                              on_change=on_change, session=session,
-                             limits=context.policy.download)
+                             limits=context.policy.download, cutter=context.cutter)
     if context.client is None:
         raise ValueError("a HitPaw job needs a client")
     run = _Run(job, context, Path(workdir), stopper or Stopper(), on_change)

@@ -30,6 +30,8 @@ from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 if TYPE_CHECKING:
     import requests
 
+    from desktop_app.engine.helper import EngineHelper
+    from desktop_app.jobs.local_pipeline import Cutter
     from desktop_app.settings import Settings
     from desktop_app.storage import Storage
 
@@ -90,6 +92,7 @@ class JobController(QObject):
         self._uploads_to_clean: list[Job] | None = None   # the history as read, until cleaned
         self._clean_due = False
         self._engine_warming = False
+        self._engine: EngineHelper | None = None    # made for the first local job
         self.jobs_added.connect(self._warm_engine_for)
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
@@ -243,24 +246,39 @@ class JobController(QObject):
             self.warm_engine()
 
     def warm_engine(self) -> None:
-        """Load the on-device model in a worker, once: called as soon as a job needs it
-        (added or restored), never before the window's first paint and never on the GUI
-        thread. onnxruntime's threads are made by the thread that loads it and inherit its
-        lower priority. Loading it holds the GIL for up to a tenth of a second (its library's
-        initialisation), so a part that knows a local job is coming (a file dialog, a drag
-        entering the window) may call this earlier, where a stall is not seen."""
+        """Start the engine's helper process, which loads the model, once: called as soon
+        as a job needs it (added or restored), never before the window's first paint.
+        onnxruntime, the model and every full-size pixel of a local job live in that process
+        (``engine.helper``), whose GIL is not the window's: loading onnxruntime there holds
+        nothing here. The helper runs ``WORKER_NICENESS`` below the window's priority. Its
+        start is a worker's (a fork and exec, a few milliseconds)."""
         if self._engine_warming:
             return
         self._engine_warming = True
-
-        def warm() -> None:
-            from desktop_app.engine import warm_up
-
-            warm_up()
-
-        self._run_task(warm, lambda _: None,
-                       lambda reason: log.warning("the cut-out model did not load: %s",
+        helper = self._engine_helper()
+        self._run_task(helper.start, lambda _: None,
+                       lambda reason: log.warning("the cut-out helper did not start: %s",
                                                   reason))
+
+    def _engine_helper(self) -> EngineHelper:
+        if self._engine is None:
+            from desktop_app.engine.helper import EngineHelper
+            from desktop_app.ui.tasks import WORKER_NICENESS
+
+            self._engine = EngineHelper(niceness=WORKER_NICENESS)
+        return self._engine
+
+    def _cutter(self) -> Cutter:
+        """Local jobs' ``Cutter``: the cut-out and its previews, in the helper process
+        (``local_pipeline.cut_out_with_previews``)."""
+        helper = self._engine_helper()
+
+        def cut(source: Path, workdir: Path, cancel) -> object:
+            from desktop_app.jobs.local_pipeline import cut_out_with_previews
+
+            return helper.call(cut_out_with_previews, source, workdir, cancel=cancel)
+
+        return cut
 
     def request_previews(self, job_id: str) -> None:
         """Load a finished job's previews from the cache, off the GUI thread.
@@ -375,7 +393,8 @@ class JobController(QObject):
         """The queue's ``start``: one QThread per running job, on the current settings."""
         session = self._idle_sessions.pop() if self._idle_sessions else None
         setup = JobSetup(self._connection, self.policy, self.store, self.estimator,
-                         self._storage, self._strip_location)
+                         self._storage, self._strip_location,
+                         self._cutter() if job.engine == Engine.LOCAL else None)
         worker = JobWorker(job, setup, self.queue.workdir(job), stopper, session, parent=self)
         # Connected to this object's methods, so the queue hears of them on the GUI thread.
         worker.job_changed.connect(self._on_job_changed)
@@ -427,6 +446,8 @@ class JobController(QObject):
         all_done = wait_for_tasks(grace_ms, deadline=deadline) and all_done
         for session in self._idle_sessions:
             session.close()
+        if self._engine is not None:
+            self._engine.close()    # after the workers: none is waiting on it now
         try:
             self.store.flush()
         except RuntimeError:

@@ -27,6 +27,7 @@ from desktop_app.ui.tasks import lower_this_threads_priority
 if TYPE_CHECKING:
     import requests
 
+    from desktop_app.jobs.local_pipeline import Cutter
     from desktop_app.jobs.previews import PreviewFiles
     from desktop_app.jobs.turns import ResultCheck
     from desktop_app.storage import Storage
@@ -90,6 +91,7 @@ class JobSetup:
     estimator: ServiceTimeEstimator | None = None
     storage: Storage | None = None     # the user's bucket, for local files sent to HitPaw
     strip_location: bool = True
+    cutter: Cutter | None = None       # the engine's helper process, for local jobs
 
 
 class JobWorker(QThread):
@@ -126,7 +128,7 @@ class JobWorker(QThread):
                 self.session = setup.connection.new_session()
             if self._job.engine == Engine.LOCAL:  # this thread runs below the GUI's priority
                 context = RunContext(None, setup.policy, store=setup.store,
-                                     download_session=self.session)
+                                     download_session=self.session, cutter=setup.cutter)
             else:
                 context = RunContext(setup.connection.client(self.session), setup.policy,
                                      store=setup.store, estimator=setup.estimator,
