@@ -7,12 +7,14 @@ No key is given: a job on this computer needs none. Waiting is done with ``qtbot
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QListView
 
 from desktop_app.jobs.model import Engine, JobState
@@ -110,11 +112,11 @@ def test_cancel_mid_batch_stops_the_running_job_and_the_waiting_ones(qtbot, make
     assert all(stored[i] == JobState.CANCELLED for i in ids)
 
 
-def _threads() -> dict[int, tuple[str, int]]:
-    """Native thread id -> (name, nice value), for every thread of this process (Linux).
+def _threads(pid: int | str = "self") -> dict[int, tuple[str, int]]:
+    """Native thread id -> (name, nice value), for every thread of a process (Linux).
     A new thread starts with the name and the priority of the thread that made it."""
     found = {}
-    for task in Path("/proc/self/task").iterdir():
+    for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
             name = (task / "comm").read_text().strip()
@@ -125,25 +127,49 @@ def _threads() -> dict[int, tuple[str, int]]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
-def test_the_engine_runs_below_the_windows_priority(qtbot, make_window, tmp_path,
-                                                    monkeypatch):
-    """The model's own threads (onnxruntime's pool) are made by the thread that loads the
-    model, and inherit its priority: that must be a worker's, never the GUI thread's."""
+def test_the_engine_runs_in_a_helper_process_below_the_windows_priority(qtbot, make_window,
+                                                                      tmp_path, monkeypatch):
+    """The model, onnxruntime and its threads live in the engine's helper process (a GIL of
+    its own: loading onnxruntime there cannot stall the window), every thread of it at least
+    WORKER_NICENESS below the window's GUI thread; this process never loads a session."""
     from desktop_app.engine import session
 
-    # as in a fresh process: this window's first local job loads the model (earlier tests
-    # in this process may have loaded it; that session is put back afterwards)
-    monkeypatch.setattr(session, "_session", None)
+    monkeypatch.setattr(session, "_session", None)   # as in a fresh process
     main_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     window = make_window()
-    before = set(_threads())
     [job_id] = add_local(window, photo(tmp_path, "nice.jpg"))
     qtbot.waitUntil(lambda: state_of(window, job_id) == JobState.DONE, timeout=WAIT_MS)
-    assert session._session is not None
-    # new threads still alive: onnxruntime's pool among them (Qt's own pool, which Qt uses
-    # for image scaling on the GUI thread's behalf, is not ours to judge)
-    new = {tid: info for tid, info in _threads().items()
-           if tid not in before and info[0] != "Thread (pooled)"}
+    assert session._session is None
+    pid = window.controller._engine.pid
+    assert pid is not None and pid != os.getpid()
+    helper_threads = _threads(pid)
     if session.intra_op_threads() > 1:
-        assert new, "no thread outlived the job: onnxruntime's pool is missing"
-    assert all(nice >= main_nice + WORKER_NICENESS for _name, nice in new.values()), new
+        assert len(helper_threads) > 2, "no onnxruntime pool in the helper"
+    assert all(nice >= main_nice + WORKER_NICENESS for _name, nice in helper_threads.values()), \
+        helper_threads
+
+
+def test_a_helper_that_dies_fails_the_job_with_a_sentence_and_the_next_job_runs(
+        qtbot, make_window, tmp_path):
+    """Whatever kills the helper (memory, a crash in native code), the row says so in a
+    sentence, the window carries on, and the next job starts a new helper."""
+    from desktop_app.engine.helper import HELPER_DIED
+
+    window = make_window()
+    controller = window.controller
+    [job_id] = add_local(window, photo(tmp_path, "big.jpg", (3000, 2000)))
+
+    def kill_helpers() -> None:   # every helper while the job is cut out: it cannot finish
+        pid = controller._engine.pid if controller._engine is not None else None
+        if pid is not None and state_of(window, job_id) == JobState.CUTTING_OUT:
+            os.kill(pid, signal.SIGKILL)
+
+    killer = QTimer(window)
+    killer.timeout.connect(kill_helpers)
+    killer.start(20)
+    qtbot.waitUntil(lambda: state_of(window, job_id) == JobState.FAILED, timeout=WAIT_MS)
+    killer.stop()
+    assert controller.jobs[job_id].message == HELPER_DIED
+    assert HELPER_DIED in row_text(window, job_id)
+    [next_id] = add_local(window, photo(tmp_path, "next.jpg"))
+    qtbot.waitUntil(lambda: state_of(window, next_id) == JobState.DONE, timeout=WAIT_MS)
