@@ -46,6 +46,8 @@ def _import_job_stack() -> None:
     import desktop_app.jobs.pipeline  # noqa: F401
     import desktop_app.jobs.previews  # noqa: F401 - Pillow
     import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
+    import multiprocessing.connection  # noqa: F401 - what starts the engine's helper
+    import multiprocessing.popen_spawn_posix  # noqa: F401
     from PIL import Image
 
     Image.preinit()  # the PNG and JPEG plugins
