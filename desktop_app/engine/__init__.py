@@ -4,7 +4,9 @@ Importing this package is cheap (no numpy, Pillow or onnxruntime): the heavy par
 first call, so the window can import it before its first paint. ``warm_up()`` loads the one
 model session of the process ahead of time; ``predict_mask`` and ``cut_out_to`` take an
 upright image and an optional ``Cancel`` token. Every failure is an ``EngineError`` whose text
-is one sentence for the user; a stop through the token is ``Cancelled``.
+is one sentence for the user; a stop through the token is ``Cancelled``. The window runs
+its cut-outs in a helper process of their own (``helper.EngineHelper``), so onnxruntime and
+the full-size pixels never hold its GIL; the CLI and the sandbox run them in their process.
 """
 
 from __future__ import annotations
