@@ -167,3 +167,25 @@ def test_a_cancel_stops_a_real_cut_out_long_before_it_would_end(helper, tmp_path
     stopped = time.monotonic() - t0
     assert stopped < whole * 0.6, (stopped, whole)
     assert not (tmp_path / "stopped" / "cutout.png").exists()
+
+
+def test_closing_the_helper_fails_a_call_still_waiting_instead_of_leaving_it_hanging(helper,
+                                                                                      tmp_path):
+    started = tmp_path / "started"
+    outcome: list[BaseException] = []
+
+    def waiting_call() -> None:
+        try:
+            helper.call(wait_for_cancel, str(started))
+        except BaseException as err:  # noqa: BLE001 - the test looks at it
+            outcome.append(err)
+
+    thread = threading.Thread(target=waiting_call)
+    thread.start()
+    deadline = time.monotonic() + GIVE_UP_S
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    helper.close()
+    thread.join(GIVE_UP_S)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], EngineError)

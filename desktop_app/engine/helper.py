@@ -69,7 +69,7 @@ class EngineHelper:
         self._lock = threading.Lock()        # the process, the connection, the pending calls
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._pending: dict[int, Future] = {}
+        self._pending: dict[int, tuple[Future, Any]] = {}   # call id -> (answer, its pipe)
         self._process: Any = None
         self._conn: Any = None
 
@@ -94,8 +94,8 @@ class EngineHelper:
         with self._lock:
             self._start_locked()
             call_id = next(self._ids)
-            self._pending[call_id] = future
             conn = self._conn
+            self._pending[call_id] = (future, conn)
         remote = _RemoteRun(self, call_id)
         try:
             self._send(("call", call_id, fn, args), conn=conn)
@@ -163,7 +163,7 @@ class EngineHelper:
                 log.exception("an answer from the cut-out helper could not be read")
                 continue
             with self._lock:
-                future = self._pending.get(call_id)
+                future, _conn = self._pending.get(call_id, (None, None))
             if future is None or future.done():
                 continue
             if kind == "ok":
@@ -180,9 +180,7 @@ class EngineHelper:
         with self._lock:
             if self._conn is conn:
                 self._process = self._conn = None
-                waiting = list(self._pending.values())
-            else:
-                waiting = []
+            waiting = [future for future, sent_on in self._pending.values() if sent_on is conn]
         for future in waiting:
             if not future.done():
                 future.set_exception(EngineError(HELPER_DIED))

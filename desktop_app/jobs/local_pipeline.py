@@ -187,6 +187,8 @@ class _LocalRun:
         except Cancelled:
             raise _Stop() from None
         except (_Failed, EngineError) as err:
+            if self.stopper.stopped:   # e.g. the helper closed as the window quits
+                raise _Stop() from None
             self.discard_results()
             self.set(JobState.FAILED, str(err))
             return
