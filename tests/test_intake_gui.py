@@ -259,13 +259,15 @@ def test_cut_out_on_this_computer_switches_a_waiting_link_and_adds_an_ended_one_
 
 def test_switching_a_waiting_link_to_this_computer_loads_the_model(qtbot, make_window,
                                                                    monkeypatch):
-    """A switched job is not a new one (no ``jobs_added``): the model is warmed all the same,
-    in a worker, so the job does not load it itself when it starts."""
+    """A switched job is not a new one (no ``jobs_added``): the engine's helper process (which
+    loads the model) is started all the same, in a worker, so the job does not wait for it."""
     import threading
 
+    from desktop_app.engine.helper import EngineHelper
+
     warmed: list[str] = []
-    monkeypatch.setattr("desktop_app.engine.warm_up",
-                        lambda: warmed.append(threading.current_thread().name))
+    monkeypatch.setattr(EngineHelper, "start",
+                        lambda self: warmed.append(threading.current_thread().name))
     window = make_window()
     window.intake.add_text("http://127.0.0.1:9/a.png")
     [job] = jobs(window)
