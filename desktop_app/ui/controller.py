@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from desktop_app.jobs.edits import thumbnail_path
 from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
+from desktop_app.ui.add_feed import AddFeed
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
 from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 
@@ -91,6 +93,7 @@ class JobController(QObject):
         self._clean_due = False
         self._engine_warming = False
         self.jobs_added.connect(self._warm_engine_for)
+        self._feed = AddFeed(self.add_urls, self)   # many sources: a chunk per turn
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -197,6 +200,13 @@ class JobController(QObject):
         # without the new worker threads competing with it for the GIL.
         QTimer.singleShot(0, self, self.queue.pump)
         return jobs
+
+    def add_in_turns(self, urls: list[str], engines: list[Engine],
+                     first_added: Callable[[Job], None] | None = None) -> None:
+        """Queue many sources without a stall: ``add_urls`` a chunk per event-loop turn
+        (``ui.add_feed``), after those still going in, in order; ``first_added(job)`` once
+        the first is in the list."""
+        self._feed.feed(urls, engines, first_added)
 
     def cut_out_here(self, job_ids: list[str]) -> tuple[list[Job], list[Job]]:
         """Have these jobs cut out on this computer, for free: ``(switched, added)`` (the
@@ -414,6 +424,7 @@ class JobController(QObject):
         Stored states are left as they are, so the next start resumes them by job id.
         Returns False if some thread did not end in time (it is then left to the process).
         """
+        self._feed.flush()   # fed but not added yet: in the history for the next start
         self.queue.close()
         deadline = time.monotonic() + grace_ms / 1000
         all_done = True
