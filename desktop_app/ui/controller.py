@@ -48,7 +48,10 @@ def _import_job_stack() -> None:
     import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
     from PIL import Image
 
+    from desktop_app.jobs.images import register_heif
+
     Image.preinit()  # the PNG and JPEG plugins
+    register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
 
 
 def _read_through(name: str, *, settable: bool = False) -> property:

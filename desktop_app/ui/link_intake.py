@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -301,13 +301,17 @@ class LinkIntake(QWidget):
         engine, note = self._file_engine() if found.files else (Engine.HITPAW, "")
         engines = [Engine.HITPAW] * len(found.links) + [engine] * len(found.files)
         if found.sources:   # added a chunk per turn: the window keeps painting
-            controller.add_in_turns(found.sources, engines,
-                                    lambda job: self.jobs_queued.emit(job.id))
+            controller.add_in_turns(found.sources, engines, self._first_added)
         message = summary(len(found.links), len(found.files), found.problems) + note
         if found.links and not controller.has_key:
             message += " Links start once an API key is entered."
         self.message.emit(message, 0 if found.problems else 8000)
         self._settle(found, box_text, taken=taken)
+
+    def _first_added(self, job: Job) -> None:
+        """Said on the next turn: showing the first job (the results page's first
+        appearance, ~7 ms) is then not in the same turn as adding the first rows."""
+        QTimer.singleShot(0, self, lambda: self.jobs_queued.emit(job.id))
 
     def _settle(self, found: Sources, box_text: str | None, *, taken: bool) -> None:
         """Say what was refused; once something was taken, the box keeps only that (unless
