@@ -62,6 +62,23 @@ def test_a_paste_of_500_links_arrives_complete_and_in_order_while_the_window_tur
     assert window.jobs_panel.current_id() == next(iter(window.controller.jobs))
 
 
+def test_jobs_of_a_big_paste_start_once_all_are_in_the_list(qtbot, make_window, connected):
+    """New worker threads would compete with the chunks still to come for the GIL."""
+    window = make_window()
+    count = 3 * add_feed.CHUNK
+    pasted = [connected.sample_url(f"p{i}.png") for i in range(count)]
+    seen: list[tuple[int, int]] = []
+    watch = RowWatch(window)
+    watch.timer.timeout.connect(lambda: seen.append((window.model.rowCount(),
+                                                     window.controller.running_count)))
+    window.intake.add_text("\n".join(pasted))
+    qtbot.waitUntil(lambda: window.controller.running_count > 0, timeout=WAIT_MS)
+    watch.timer.stop()
+    assert any(0 < rows < count for rows, _running in seen)
+    assert all(running == 0 for rows, running in seen if rows < count)
+    assert urls(window) == pasted
+
+
 def test_a_refused_item_in_a_big_paste_is_listed_and_kept_in_the_box(qtbot, make_window):
     window = make_window()
     good = links(300)
@@ -122,10 +139,15 @@ def test_closing_half_way_through_a_big_paste_keeps_every_job_in_the_history(
 
 # -- the feed on its own --------------------------------------------------------------
 class Added:
-    """Stands in for ``JobController.add_urls``: records each call, makes the jobs."""
+    """Stands in for ``JobQueue.add``: records each call, makes the jobs; ``all_in`` counts
+    the feed's word that everything is in (when the window starts jobs)."""
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
+        self.all_in_after: list[int] = []   # how many sources were in at each all_in
+
+    def all_in(self) -> None:
+        self.all_in_after.append(len(self.sources))
 
     def __call__(self, sources: list[str], engines: list[Engine]) -> list[Job]:
         self.calls.append(list(sources))
@@ -138,10 +160,11 @@ class Added:
 
 def test_the_feed_adds_a_small_batch_at_once_and_a_big_one_a_chunk_per_turn(qtbot):
     added = Added()
-    feed = AddFeed(added)
+    feed = AddFeed(added, added.all_in)
     firsts: list[str] = []
     feed.feed(["a", "b"], [Engine.HITPAW, Engine.LOCAL], lambda job: firsts.append(job.url))
     assert added.calls == [["a", "b"]] and firsts == ["a"] and feed.waiting == 0
+    assert added.all_in_after == [2]
     big = [f"s{i}" for i in range(2 * add_feed.CHUNK + 7)]
     feed.feed(big, [Engine.HITPAW] * len(big), lambda job: firsts.append(job.url))
     later = ["t0", "t1"]
@@ -152,20 +175,23 @@ def test_the_feed_adds_a_small_batch_at_once_and_a_big_one_a_chunk_per_turn(qtbo
     assert added.sources == ["a", "b"] + big + later
     assert all(len(call) <= add_feed.CHUNK for call in added.calls)
     assert firsts == ["a", "s0", "t0"]
+    assert added.all_in_after == [2, len(added.sources)]   # not after each chunk
 
 
 def test_the_feed_flushes_what_is_left_at_once(qtbot):
     added = Added()
-    feed = AddFeed(added)
+    feed = AddFeed(added, added.all_in)
     big = [f"s{i}" for i in range(3 * add_feed.CHUNK)]
     feed.feed(big, [Engine.HITPAW] * len(big))
     feed.feed(["last"], [Engine.LOCAL])
     feed.flush()
     assert added.sources == big + ["last"] and feed.waiting == 0
+    assert added.all_in_after == [len(big) + 1]
 
 
 def test_the_feed_wants_one_engine_per_source(qtbot):
-    feed = AddFeed(Added())
+    added = Added()
+    feed = AddFeed(added, added.all_in)
     try:
         feed.feed(["a", "b"], [Engine.HITPAW])
     except ValueError:

@@ -4,7 +4,7 @@ Adding a job costs the GUI thread little (the queue's bookkeeping, its history r
 the writer thread, a row in the list), but a paste of 500 links or a folder of 500 photos
 adds them all at once: tens of milliseconds in one turn, a visible stall. The feed adds
 ``CHUNK`` per turn instead, so the window paints and answers between chunks, and each
-chunk goes the whole ordinary way (history first, then the list, then the queue's pump).
+chunk goes the ordinary way (history first, then the list); jobs start once all are in.
 
 Batches are added in the order given, each in its own order: a batch fed while another is
 still going in waits behind it. A small batch fed to an idle feed is added at once, in the
@@ -33,13 +33,19 @@ class _Batch:
 
 
 class AddFeed(QObject):
-    """Hands sources to ``add`` (the controller's ``add_urls``) ``CHUNK`` at a time, one
-    chunk per event-loop turn, until every batch fed is in."""
+    """Hands sources to ``add`` (the queue's ``add``) ``CHUNK`` at a time, one chunk per
+    event-loop turn, then calls ``all_in`` once every batch fed is in.
+
+    The driver starts jobs in ``all_in`` (the queue's pump), not after each chunk: the
+    threads of newly started jobs would otherwise compete with the chunks still to come for
+    the GIL, and every chunk's turn would last longer.
+    """
 
     def __init__(self, add: Callable[[list[str], list[Engine]], list[Job]],
-                 parent: QObject | None = None) -> None:
+                 all_in: Callable[[], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._add = add
+        self._all_in = all_in
         self._batches: deque[_Batch] = deque()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -71,6 +77,7 @@ class AddFeed(QObject):
         while self._batches:
             self._add_from(self._batches[0], len(self._batches[0].sources))
             self._batches.popleft()
+        self._all_in()
 
     def _next_chunk(self) -> None:
         room = CHUNK
@@ -81,6 +88,8 @@ class AddFeed(QObject):
                 self._batches.popleft()
         if self._batches:
             self._timer.start()
+        else:
+            self._all_in()
 
     def _add_from(self, batch: _Batch, most: int) -> int:
         start, end = batch.done, min(len(batch.sources), batch.done + most)

@@ -96,7 +96,7 @@ class JobController(QObject):
         self._clean_due = False
         self._engine_warming = False
         self.jobs_added.connect(self._warm_engine_for)
-        self._feed = AddFeed(self.add_urls, self)   # many sources: a chunk per turn
+        self._feed = AddFeed(self.queue.add, self._pump_soon, self)   # a chunk per turn
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -199,16 +199,19 @@ class JobController(QObject):
         """Queue sources (links or local paths), each cut out by its engine (HitPaw when
         ``engines`` is None)."""
         jobs = self.queue.add(urls, engines)
+        self._pump_soon()
+        return jobs
+
+    def _pump_soon(self) -> None:
         # Started on the next turn of the event loop: the window first paints the new rows,
         # without the new worker threads competing with it for the GIL.
         QTimer.singleShot(0, self, self.queue.pump)
-        return jobs
 
     def add_in_turns(self, urls: list[str], engines: list[Engine],
                      first_added: Callable[[Job], None] | None = None) -> None:
-        """Queue many sources without a stall: ``add_urls`` a chunk per event-loop turn
-        (``ui.add_feed``), after those still going in, in order; ``first_added(job)`` once
-        the first is in the list."""
+        """Queue many sources without a stall: a chunk per event-loop turn (``ui.add_feed``),
+        after those still going in, in order; ``first_added(job)`` once the first is in the
+        list. Jobs start once all are in."""
         self._feed.feed(urls, engines, first_added)
 
     def cut_out_here(self, job_ids: list[str]) -> tuple[list[Job], list[Job]]:
