@@ -79,6 +79,30 @@ def test_jobs_of_a_big_paste_start_once_all_are_in_the_list(qtbot, make_window, 
     assert urls(window) == pasted
 
 
+def test_a_big_folder_loads_the_model_once_all_its_jobs_are_in_the_list(qtbot, make_window,
+                                                                         tmp_path):
+    """Loading the model holds the GIL in pieces: not while the chunks still go in."""
+    from PIL import Image
+
+    from test_intake_gui import drop
+
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    count = add_feed.CHUNK + 40     # two chunks, and no question (100 at most)
+    for i in range(count):
+        Image.new("RGB", (4, 3), (i, 0, 0)).save(folder / f"{i:03d}.png")
+    window = make_window()
+    window.controller.pause_all()   # nothing runs: only when the model is asked for counts
+    warmed: list[int] = []   # rows in the list when the model was asked for
+    window.controller.warm_engine = lambda: warmed.append(window.model.rowCount())
+    drop(window, folder)
+    qtbot.waitUntil(lambda: bool(warmed), timeout=WAIT_MS)
+    assert warmed == [count]
+    assert urls(window) == [str(folder / f"{i:03d}.png") for i in range(count)]
+    assert all(job.engine == Engine.LOCAL for job in window.controller.jobs.values())
+    assert window.controller.running_count == 0
+
+
 def test_a_refused_item_in_a_big_paste_is_listed_and_kept_in_the_box(qtbot, make_window):
     window = make_window()
     good = links(300)

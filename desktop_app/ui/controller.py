@@ -96,7 +96,8 @@ class JobController(QObject):
         self._clean_due = False
         self._engine_warming = False
         self.jobs_added.connect(self._warm_engine_for)
-        self._feed = AddFeed(self.queue.add, self._pump_soon, self)   # a chunk per turn
+        self._feed = AddFeed(self.queue.add, self._all_fed, self)   # a chunk per turn
+        self._warm_when_fed = False
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -256,6 +257,17 @@ class JobController(QObject):
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):
+            if self._feed.waiting:   # the model's load would slow every chunk still to come
+                self._warm_when_fed = True
+            else:
+                self.warm_engine()
+
+    def _all_fed(self) -> None:
+        """Every source fed in chunks is in the list: start jobs, and load the model if a
+        local one came in meanwhile."""
+        self._pump_soon()
+        if self._warm_when_fed:
+            self._warm_when_fed = False
             self.warm_engine()
 
     def warm_engine(self) -> None:
