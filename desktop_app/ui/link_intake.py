@@ -127,6 +127,7 @@ class LinkIntake(QWidget):
         self._controller: JobController | None = None
         self._settings: Settings | None = None
         self._reads: deque[tuple[str | list[str], str | None]] = deque()   # oldest first
+        self._reading = False   # the oldest of ``_reads`` is being read in a worker
         self.url_input = LinkInput()
         self.url_input.setObjectName("urlInput")
         self.url_input.setAccessibleName("Image links or file paths")
@@ -217,13 +218,13 @@ class LinkIntake(QWidget):
         a few at once, many in a worker (500 links are ~10 ms of regexes and checks), and
         never one intake ahead of an earlier one still being read."""
         self._reads.append((items, box_text))
-        if len(self._reads) == 1:
-            self._next_read()
+        self._next_read()
 
     def _next_read(self) -> None:
-        while self._reads:
+        while self._reads and not self._reading:   # (a question below may run a loop)
             items, box_text = self._reads[0]
             if len(items) > (INLINE_TEXT if isinstance(items, str) else INLINE_ITEMS):
+                self._reading = True
                 run_task(self, lambda: _sorted(items),
                          lambda found: self._was_read(found, box_text), self._read_failed_next)
                 return
@@ -232,11 +233,13 @@ class LinkIntake(QWidget):
 
     def _was_read(self, found: Sources, box_text: str | None) -> None:
         self._reads.popleft()
+        self._reading = False
         self._take(found, box_text)
         self._next_read()
 
     def _read_failed_next(self, reason: str) -> None:
         self._reads.popleft()
+        self._reading = False
         self.message.emit(f"The links could not be read ({reason}); nothing was added.", 0)
         self._next_read()
 
