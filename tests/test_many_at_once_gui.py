@@ -65,6 +65,9 @@ def test_a_paste_of_500_links_arrives_complete_and_in_order_while_the_window_tur
 def test_jobs_of_a_big_paste_start_once_all_are_in_the_list(qtbot, make_window, connected):
     """New worker threads would compete with the chunks still to come for the GIL."""
     window = make_window()
+    # the key reaches the queue on its own time, and a queue that just got it starts what
+    # waits: only the feed's own starting is looked at here
+    qtbot.waitUntil(lambda: window.controller.queue.can_send, timeout=WAIT_MS)
     count = 3 * add_feed.CHUNK
     pasted = [connected.sample_url(f"p{i}.png") for i in range(count)]
     seen: list[tuple[int, int]] = []
