@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from desktop_app.jobs.edits import thumbnail_path
 from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
+from desktop_app.ui.add_feed import AddFeed
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
 from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 
@@ -50,7 +52,10 @@ def _import_job_stack() -> None:
     import multiprocessing.popen_spawn_posix  # noqa: F401
     from PIL import Image
 
+    from desktop_app.jobs.images import register_heif
+
     Image.preinit()  # the PNG and JPEG plugins
+    register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
 
 
 def _read_through(name: str, *, settable: bool = False) -> property:
@@ -96,6 +101,8 @@ class JobController(QObject):
         self._engine_warming = False
         self._engine: EngineHelper | None = None    # made for the first local job
         self.jobs_added.connect(self._warm_engine_for)
+        self._feed = AddFeed(self.queue.add, self._all_fed, self)   # a chunk per turn
+        self._warm_when_fed = False
 
     # -- the queue's state, read through (the queue's copy is the only one) -------------
     jobs = _read_through("jobs")                    # local id -> Job, in the order added
@@ -198,10 +205,20 @@ class JobController(QObject):
         """Queue sources (links or local paths), each cut out by its engine (HitPaw when
         ``engines`` is None)."""
         jobs = self.queue.add(urls, engines)
+        self._pump_soon()
+        return jobs
+
+    def _pump_soon(self) -> None:
         # Started on the next turn of the event loop: the window first paints the new rows,
         # without the new worker threads competing with it for the GIL.
         QTimer.singleShot(0, self, self.queue.pump)
-        return jobs
+
+    def add_in_turns(self, urls: list[str], engines: list[Engine],
+                     first_added: Callable[[Job], None] | None = None) -> None:
+        """Queue many sources without a stall: a chunk per event-loop turn (``ui.add_feed``),
+        after those still going in, in order; ``first_added(job)`` once the first is in the
+        list. Jobs start once all are in."""
+        self._feed.feed(urls, engines, first_added)
 
     def cut_out_here(self, job_ids: list[str]) -> tuple[list[Job], list[Job]]:
         """Have these jobs cut out on this computer, for free: ``(switched, added)`` (the
@@ -245,6 +262,17 @@ class JobController(QObject):
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):
+            if self._feed.waiting:   # the model's load would slow every chunk still to come
+                self._warm_when_fed = True
+            else:
+                self.warm_engine()
+
+    def _all_fed(self) -> None:
+        """Every source fed in chunks is in the list: start jobs, and load the model if a
+        local one came in meanwhile."""
+        self._pump_soon()
+        if self._warm_when_fed:
+            self._warm_when_fed = False
             self.warm_engine()
 
     def warm_engine(self) -> None:
@@ -435,6 +463,7 @@ class JobController(QObject):
         Stored states are left as they are, so the next start resumes them by job id.
         Returns False if some thread did not end in time (it is then left to the process).
         """
+        self._feed.flush()   # fed but not added yet: in the history for the next start
         self.queue.close()
         deadline = time.monotonic() + grace_ms / 1000
         all_done = True

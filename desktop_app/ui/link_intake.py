@@ -8,10 +8,11 @@ because there is nowhere to send it yet.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from desktop_app.ui.controller import JobController
 
 MANY_IMAGES = 100  # more files than this at once (folders or chosen): ask first
+INLINE_TEXT = 4096   # pasted text up to this many characters (~50 links) is read at once;
+INLINE_ITEMS = 64    # so are up to this many dropped or chosen items: more go to a worker
 OPEN_FILTER = ("Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.JPG *.JPEG "
                "*.PNG *.WEBP *.HEIC *.HEIF *.TIF *.TIFF);;All files (*)")
 
@@ -123,6 +126,8 @@ class LinkIntake(QWidget):
         super().__init__(parent)
         self._controller: JobController | None = None
         self._settings: Settings | None = None
+        self._reads: deque[tuple[str | list[str], str | None]] = deque()   # oldest first
+        self._reading = False   # the oldest of ``_reads`` is being read in a worker
         self.url_input = LinkInput()
         self.url_input.setObjectName("urlInput")
         self.url_input.setAccessibleName("Image links or file paths")
@@ -157,17 +162,15 @@ class LinkIntake(QWidget):
     def submit(self) -> None:
         """Add what is in the box; the box then keeps only what could not be added."""
         if self._controller is not None:
-            from desktop_app.jobs.sources import read_text
-
             text = self.url_input.toPlainText()
-            self._take(read_text(text), box_text=text)
+            if any(box == text for _items, box in self._reads):
+                return   # Enter again while this very text is being read: added once
+            self._read(text, box_text=text)
 
     def add_text(self, text: str) -> None:
         """Links or paths from outside the window (the command line, "Open with")."""
         if self._controller is not None:
-            from desktop_app.jobs.sources import read_text
-
-            self._take(read_text(text))
+            self._read(text)
 
     def paste_clipboard(self) -> None:
         """Ctrl+V anywhere outside a text field: the clipboard's links and files become jobs."""
@@ -178,13 +181,11 @@ class LinkIntake(QWidget):
         or text with links and paths in it."""
         if self._controller is None:
             return
-        from desktop_app.jobs.sources import read_items, read_text
-
         if mime.hasUrls():
-            self._take(read_items([u.toLocalFile() if u.isLocalFile() else u.toString()
-                                   for u in mime.urls()]))
+            self._read([u.toLocalFile() if u.isLocalFile() else u.toString()
+                        for u in mime.urls()])
         else:
-            self._take(read_text(mime.text()))
+            self._read(mime.text())
 
     def open_images(self) -> None:
         """File > Open images: several files at once, from the folder shown last time."""
@@ -204,14 +205,43 @@ class LinkIntake(QWidget):
     def take_files(self, paths: list[str]) -> None:
         """Files chosen in File > Open images."""
         if self._controller is not None and paths:
-            from desktop_app.jobs.sources import read_items
-
-            self._take(read_items(paths))
+            self._read(list(paths))
 
     def offer_links(self, links: list[str]) -> None:
         """Put links in the box for the designer to send (the sandbox's samples)."""
         self.url_input.setPlainText("\n".join(links))
         self.url_input.setFocus()
+
+    # -- reading the words: in a worker when there are many -----------------------------
+    def _read(self, items: str | list[str], box_text: str | None = None) -> None:
+        """Sort pasted text or a list of items (``jobs.sources``), in the order they came:
+        a few at once, many in a worker (500 links are ~10 ms of regexes and checks), and
+        never one intake ahead of an earlier one still being read."""
+        self._reads.append((items, box_text))
+        self._next_read()
+
+    def _next_read(self) -> None:
+        while self._reads and not self._reading:   # (a question below may run a loop)
+            items, box_text = self._reads[0]
+            if len(items) > (INLINE_TEXT if isinstance(items, str) else INLINE_ITEMS):
+                self._reading = True
+                run_task(self, lambda: _sorted(items),
+                         lambda found: self._was_read(found, box_text), self._read_failed_next)
+                return
+            self._reads.popleft()
+            self._take(_sorted(items), box_text)
+
+    def _was_read(self, found: Sources, box_text: str | None) -> None:
+        self._reads.popleft()
+        self._reading = False
+        self._take(found, box_text)
+        self._next_read()
+
+    def _read_failed_next(self, reason: str) -> None:
+        self._reads.popleft()
+        self._reading = False
+        self.message.emit(f"The links could not be read ({reason}); nothing was added.", 0)
+        self._next_read()
 
     # -- reading the disk, in workers ------------------------------------------------------
     def _take(self, found: Sources, box_text: str | None = None) -> None:
@@ -273,14 +303,18 @@ class LinkIntake(QWidget):
                 return
         engine, note = self._file_engine() if found.files else (Engine.HITPAW, "")
         engines = [Engine.HITPAW] * len(found.links) + [engine] * len(found.files)
-        if found.sources:
-            jobs = controller.add_urls(found.sources, engines)
-            self.jobs_queued.emit(jobs[0].id)
+        if found.sources:   # added a chunk per turn: the window keeps painting
+            controller.add_in_turns(found.sources, engines, self._first_added)
         message = summary(len(found.links), len(found.files), found.problems) + note
         if found.links and not controller.has_key:
             message += " Links start once an API key is entered."
         self.message.emit(message, 0 if found.problems else 8000)
         self._settle(found, box_text, taken=taken)
+
+    def _first_added(self, job: Job) -> None:
+        """Said on the next turn: showing the first job (the results page's first
+        appearance, ~7 ms) is then not in the same turn as adding the first rows."""
+        QTimer.singleShot(0, self, lambda: self.jobs_queued.emit(job.id))
 
     def _settle(self, found: Sources, box_text: str | None, *, taken: bool) -> None:
         """Say what was refused; once something was taken, the box keeps only that (unless
@@ -299,6 +333,13 @@ class LinkIntake(QWidget):
             return Engine.LOCAL, (" Your storage is not set up, so files are cut out on this "
                                   "computer.")
         return engine, ""
+
+
+def _sorted(items: str | list[str]) -> Sources:
+    """Pasted text or separate items, sorted by ``jobs.sources`` (no disk access)."""
+    from desktop_app.jobs.sources import read_items, read_text
+
+    return read_text(items) if isinstance(items, str) else read_items(items)
 
 
 def _checked(found: Sources) -> tuple[Sources, dict[str, float]]:

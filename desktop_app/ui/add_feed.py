@@ -1,0 +1,100 @@
+"""Adding many jobs without a hitch: a chunk of them per turn of the event loop.
+
+Adding a job costs the GUI thread little (the queue's bookkeeping, its history row handed to
+the writer thread, a row in the list), but a paste of 500 links or a folder of 500 photos
+adds them all at once: tens of milliseconds in one turn, a visible stall. The feed adds
+``CHUNK`` per turn instead, so the window paints and answers between chunks, and each
+chunk goes the ordinary way (history first, then the list); jobs start once all are in.
+
+Batches are added in the order given, each in its own order: a batch fed while another is
+still going in waits behind it. A small batch fed to an idle feed is added at once, in the
+call, as before: nothing changes for one link or a few files.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer
+
+from desktop_app.jobs.model import Engine, Job
+
+CHUNK = 50   # jobs per turn: about a millisecond of the GUI thread's time on a laptop
+
+
+@dataclass
+class _Batch:
+    sources: list[str]
+    engines: list[Engine]
+    first_added: Callable[[Job], None] | None
+    done: int = 0   # how many of ``sources`` are in the queue
+
+
+class AddFeed(QObject):
+    """Hands sources to ``add`` (the queue's ``add``) ``CHUNK`` at a time, one chunk per
+    event-loop turn, then calls ``all_in`` once every batch fed is in.
+
+    The driver starts jobs in ``all_in`` (the queue's pump), not after each chunk: the
+    threads of newly started jobs would otherwise compete with the chunks still to come for
+    the GIL, and every chunk's turn would last longer.
+    """
+
+    def __init__(self, add: Callable[[list[str], list[Engine]], list[Job]],
+                 all_in: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._add = add
+        self._all_in = all_in
+        self._batches: deque[_Batch] = deque()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._next_chunk)
+
+    @property
+    def waiting(self) -> int:
+        """How many sources are fed but not in the queue yet."""
+        return sum(len(b.sources) - b.done for b in self._batches)
+
+    def feed(self, sources: Sequence[str], engines: Sequence[Engine],
+             first_added: Callable[[Job], None] | None = None) -> None:
+        """Add ``sources`` (one engine each) after everything fed before; ``first_added`` is
+        called with the first job as soon as it is in the list (in this call when the feed
+        was idle)."""
+        if len(sources) != len(engines):
+            raise ValueError("one engine per source")
+        if not sources:
+            return
+        self._batches.append(_Batch(list(sources), list(engines), first_added))
+        if len(self._batches) == 1 and not self._timer.isActive():
+            self._next_chunk()
+
+    def flush(self) -> None:
+        """Add everything still waiting, now (the window is closing: what was fed reaches
+        the history and is there at the next start)."""
+        self._timer.stop()
+        while self._batches:
+            self._add_from(self._batches[0], len(self._batches[0].sources))
+            self._batches.popleft()
+        self._all_in()
+
+    def _next_chunk(self) -> None:
+        room = CHUNK
+        while room and self._batches:
+            batch = self._batches[0]
+            room -= self._add_from(batch, room)
+            if batch.done == len(batch.sources):
+                self._batches.popleft()
+        if self._batches:
+            self._timer.start()
+        else:
+            self._all_in()
+
+    def _add_from(self, batch: _Batch, most: int) -> int:
+        start, end = batch.done, min(len(batch.sources), batch.done + most)
+        jobs = self._add(batch.sources[start:end], batch.engines[start:end])
+        batch.done = end
+        if start == 0 and batch.first_added is not None and jobs:
+            batch.first_added(jobs[0])
+        return end - start
