@@ -53,7 +53,8 @@ WARM_UP_DELAY_MS = 100  # after the window is complete: see MainWindow._warm_up
 # what _complete imports: loaded in a worker just after the first paint (see paintEvent)
 SECOND_STEP_MODULES = ("desktop_app.jobs.store", "desktop_app.secrets",
                        "desktop_app.ui.controller", "desktop_app.ui.export_actions",
-                       "desktop_app.ui.results_page", "desktop_app.ui.view_modes")
+                       "desktop_app.ui.results_page", "desktop_app.ui.view_modes",
+                       "desktop_app.storage")   # Settings.storage_config, in load_storage
 
 
 def _import_second_step() -> None:
