@@ -983,7 +983,10 @@ def case_background(ticker: Ticker) -> dict:
         QFileDialog.getOpenFileName = staticmethod(lambda *_a, **_k: (str(backdrop), ""))
         focus = lambda: viewer.matted_view   # noqa: E731
         bg = viewer.background
-        image_shown = lambda: bg.state()["kind"] == "image" and bg.backdrop().kind == "image"  # noqa: E731
+
+        def image_shown() -> bool:
+            return bg.state()["kind"] == "image" and bg.backdrop().kind == "image"
+
         cycle = [("white", bg.actions["white"].trigger), ("black", bg.actions["black"].trigger),
                  ("custom colour", bg.actions["color"].trigger),
                  ("checkerboard", bg.actions["checker"].trigger)]
@@ -997,7 +1000,7 @@ def case_background(ticker: Ticker) -> dict:
                 steps.append((400, where, setup, viewer.has_full_images, 30))
             else:
                 steps.append((400, where, setup))
-            for round_ in range(2):
+            for _round in range(2):
                 steps += [(300, f"{name} ({where})", act) for name, act in cycle]
             steps.append((300, f"image (read in a worker; {where})",
                           bg.actions["image"].trigger, image_shown, 20))
