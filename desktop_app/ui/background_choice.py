@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QImage
 from PySide6.QtWidgets import QColorDialog, QFileDialog, QMenu, QWidget
 
-from desktop_app.ui.decode import read_background_image
+from desktop_app.ui.pyramid import read_background_image
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.view_state import Backdrop
 

@@ -149,12 +149,12 @@ class CompareCanvas(Canvas):
         painter.end()
 
     def _paint_divider(self, painter: QPainter, x: float) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         height = float(self.height())
-        painter.setPen(QPen(QColor(0, 0, 0, 110), 3))
-        painter.drawLine(QPointF(x, 0), QPointF(x, height))
-        painter.setPen(QPen(QColor(255, 255, 255), 1))
-        painter.drawLine(QPointF(x, 0), QPointF(x, height))
+        # the line as two filled bands: an antialiased 3 px pen stroked down the whole pane
+        # cost ~1 ms a paint (the raster engine strokes it as a path), a fill next to nothing
+        painter.fillRect(QRectF(x - 1.5, 0, 3, height), QColor(0, 0, 0, 110))
+        painter.fillRect(QRectF(x - 0.5, 0, 1, height), QColor(255, 255, 255))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         # a round handle with two arrows, so the divider reads as something to drag
         centre = QPointF(x, height / 2)
         painter.setPen(QPen(QColor(0, 0, 0, 110), 1))

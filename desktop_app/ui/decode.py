@@ -17,8 +17,6 @@ from PySide6.QtGui import QImage
 if TYPE_CHECKING:
     from PIL import Image
 
-BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
-
 _OPAQUE = QImage.Format.Format_RGB32
 _ALPHA = QImage.Format.Format_ARGB32_Premultiplied
 
@@ -92,36 +90,3 @@ def read_image(path: str | Path, max_side: int | None = None) -> QImage:
         if max_side and max(img.size) > max_side:
             img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         return pil_to_qimage(img)
-
-
-def read_full_images(original: str | Path | None, cutout: str | Path | None,
-                     mask: str | Path | None) -> tuple[QImage | None, ...]:
-    """The three full-size images for ``Viewer.set_full_images`` (missing files give None).
-
-    Meant for a worker: ``run_task(owner, lambda: read_full_images(...), ...)``.
-    """
-    def one(path):
-        return read_image(path) if path and Path(path).exists() else None
-
-    return one(original), one(cutout), one(mask)
-
-
-def read_background_image(path: str) -> QImage:
-    """A backdrop photo, scaled down, or an OSError whose message is one sentence to show.
-
-    Meant for a worker; the message names the file and not Pillow's exception, because it ends
-    up in the status bar in front of a designer.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    name = Path(path).name or path
-    try:
-        return read_image(path, BACKGROUND_MAX_SIDE)
-    except FileNotFoundError:
-        raise OSError(f"{name} is no longer there.") from None
-    except UnidentifiedImageError:
-        raise OSError(f"{name} is not an image Cutout can read.") from None
-    except Image.DecompressionBombError:
-        raise OSError(f"{name} is too large to use as a background.") from None
-    except (OSError, ValueError):
-        raise OSError(f"{name} could not be read.") from None

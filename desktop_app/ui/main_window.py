@@ -8,14 +8,15 @@ the key and the sandbox (with the banner and the welcome page), ``JobPanel`` the
 
 The window is built in two steps, so that it is on screen sooner. The constructor builds
 what the first frame shows (the link box, the job list, the welcome page, the menu bar, the
-status bar) from light modules only. Just after that first frame, ``_complete`` builds the
-rest (the viewer, the queue and its history, saving, the menus' actions), then emits
-``ready``: about 40 ms later. Until then no action, drop or button can reach the parts not
-built yet; the modules only the second step needs are imported there, never before.
+status bar) from light modules only. Just after that first frame, a worker imports the
+modules only the second step needs (never before the first paint), then ``_complete`` builds
+the rest (the viewer, the queue and its history, saving, the menus' actions) and emits
+``ready``. Until then no action, drop or button can reach the parts not built yet.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
 from desktop_app.ui.status_line import StatusBar
+from desktop_app.ui.tasks import run_task
 from desktop_app.ui.window_actions import WindowActions, is_finished
 
 if TYPE_CHECKING:
@@ -46,6 +48,18 @@ if TYPE_CHECKING:
 
 COMPLETE_FALLBACK_MS = 300  # shown but never painted (not exposed): complete anyway
 WARM_UP_DELAY_MS = 100  # after the window is complete: see MainWindow._warm_up
+
+
+# what _complete imports: loaded in a worker just after the first paint (see paintEvent)
+SECOND_STEP_MODULES = ("desktop_app.jobs.store", "desktop_app.secrets",
+                       "desktop_app.ui.controller", "desktop_app.ui.export_actions",
+                       "desktop_app.ui.results_page", "desktop_app.ui.view_modes",
+                       "desktop_app.storage")   # Settings.storage_config, in load_storage
+
+
+def _import_second_step() -> None:
+    for name in SECOND_STEP_MODULES:
+        importlib.import_module(name)
 
 
 def coins_text(coins: int) -> str:
@@ -66,6 +80,7 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(icon)))
         self.settings = Settings()
         self._complete_planned = False
+        self._building = False      # _complete has begun (it takes two turns)
         self._ready = False
         self._updates_due = False   # actions and status line: redone once per event-loop turn
         self._build_first_screen()
@@ -141,27 +156,38 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if not self._complete_planned:  # once this frame is flushed to the screen
             self._complete_planned = True
-            QTimer.singleShot(0, self, self._complete)
+            # the second step's modules (~70 ms of imports) load in a worker, so the GUI
+            # thread then only builds; either way, _complete follows
+            run_task(self, _import_second_step, lambda _none: self._complete(),
+                     lambda _message: self._complete())
 
     def _complete(self) -> None:
-        """Build what the first frame did not show, wire it up, then load the key and the
-        history (both answer later, from workers)."""
-        if self._ready or not self.isVisible():
+        """Build what the first frame did not show, in two turns of the event loop (each
+        ~10 ms: one turn of both was a hitch), then ``_complete_rest``."""
+        if self._ready or self._building or not self.isVisible():
             return
-        from desktop_app.jobs.store import HistoryStore
-        from desktop_app.secrets import KeyStore
-        from desktop_app.ui.controller import JobController
-        from desktop_app.ui.export_actions import ExportActions
+        self._building = True
         from desktop_app.ui.results_page import ResultsPage
         from desktop_app.ui.view_modes import keep_in_settings
 
-        self.exporter = ExportActions(self, self.settings)
-        self.controller = JobController(self.settings.policy(), self.settings.concurrency,
-                                        store=HistoryStore(self._history_path), parent=self)
         self.results = ResultsPage(self.settings.view_background)
         self.viewer = self.results.viewer
         keep_in_settings(self.viewer, self.settings)   # the layout and the compare divider
         self.stack.addWidget(self.results)
+        # a timer, not a posted call: Qt would run a call posted now in this same turn
+        QTimer.singleShot(1, self, self._complete_rest)
+
+    def _complete_rest(self) -> None:
+        """The queue, saving and the menus' actions; wire it all up, then load the key and
+        the history (both answer later, from workers)."""
+        from desktop_app.jobs.store import HistoryStore
+        from desktop_app.secrets import KeyStore
+        from desktop_app.ui.controller import JobController
+        from desktop_app.ui.export_actions import ExportActions
+
+        self.exporter = ExportActions(self, self.settings)
+        self.controller = JobController(self.settings.policy(), self.settings.concurrency,
+                                        store=HistoryStore(self._history_path), parent=self)
         self.commands.complete(self.viewer.actions_for_menu())
         self.results.touch_up.add_to_menu(self.commands.edit_menu)
         self.clock = RowClock(self.model)

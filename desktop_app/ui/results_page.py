@@ -25,10 +25,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Engine, Job, JobState
-from desktop_app.ui.decode import read_full_images
 from desktop_app.ui.result_notes import ResultNotes
 from desktop_app.ui.job_list import elide_middle, engine_text
-from desktop_app.ui.tasks import run_task
 from desktop_app.ui.touch_up import TouchUp
 from desktop_app.ui.viewer import Viewer
 
@@ -74,6 +72,8 @@ class ResultsPage(QWidget):
         self.viewer.set_background_state(background_state)
         self.viewer.background_failed.connect(lambda text: self.message.emit(text, 10000))
         self.viewer.full_resolution_wanted.connect(self._load_full_images)
+        self.viewer.full_resolution_failed.connect(lambda text: self.message.emit(
+            f"The full-size images could not be loaded: {text}", 8000))
         self.notes = ResultNotes()       # a size or orientation mismatch, an animated original
         self.notes.message.connect(self.message)
         self.notes.results_changed.connect(self.results_changed)
@@ -169,14 +169,7 @@ class ResultsPage(QWidget):
         job = self._job
         if job is None or not job.has_results or self.touch_up.holds_full_size(job.id):
             return
-        job_id, snapshot = job.id, job.snapshot()
+        snapshot = job.snapshot()
         self.message.emit("Loading the full-size images\u2026", 5000)
-        run_task(self, lambda: read_full_images(snapshot.original_path,
-                                                *result_paths(snapshot)),
-                 lambda images: self._full_images_loaded(job_id, images),
-                 lambda text: self.message.emit(
-                     f"The full-size images could not be loaded: {text}", 8000))
-
-    def _full_images_loaded(self, job_id: str, images) -> None:
-        if job_id == self.shown_id():
-            self.viewer.set_full_images(*images)
+        # the viewer reads them in a worker and drops the answer if another job is shown
+        self.viewer.load_full_files(snapshot.original_path, *result_paths(snapshot))

@@ -2,10 +2,10 @@
 
 ``Viewer`` is what the main window embeds. It shows previews at once and asks for the full-size
 images only when a zoom needs more detail than a preview holds (``full_resolution_wanted``);
-whoever owns the files decodes them in a worker and hands them back (``set_full_images``). The
-viewer decodes nothing itself on the GUI thread: the one file it opens, a background image
-(``background_choice.py``), is read and scaled in a worker, like the halvings of full-size
-images (``decode.py``).
+whoever owns the files names them (``load_full_files``) and the viewer reads them, with their
+halvings, in a worker that leaves the GIL to the window (``pyramid.py``). The viewer decodes
+nothing itself on the GUI thread: the other file it opens, a background image
+(``background_choice.py``), is read and scaled in a worker too.
 
 Worker results come back through ``ui.tasks``, so a viewer that is closed while a worker runs
 simply never hears back; nothing waits on, or is deleted under, a running thread.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
@@ -43,6 +44,7 @@ from desktop_app.ui.glyphs import (
     swatch,
 )
 from desktop_app.ui.image_pane import ImagePane
+from desktop_app.ui.pyramid import read_levels
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.view_modes import ViewModes
 from desktop_app.ui.view_state import Backdrop, ImageSource, ViewState
@@ -61,8 +63,10 @@ class Viewer(QWidget):
 
     Signals:
     - ``full_resolution_wanted()``: the zoom needs more detail than the previews hold; sent
-      once per shown picture. Answer with ``set_full_images`` (decode in a worker).
+      once per shown picture. Answer with ``load_full_files`` (the files, read in a worker)
+      or ``set_full_images`` (images decoded elsewhere).
     - ``full_resolution_ready()``: the full-size images are prepared and painted from now on.
+    - ``full_resolution_failed(str)``: they could not be prepared (the reason, one sentence).
     - ``background_changed(dict)``: the backdrop changed; the dict is ``background_state()``.
     - ``background_failed(str)``: a background image could not be used (one sentence).
     - ``view_mode_changed(str)``: another layout is shown (``view_modes.VIEW_MODES``).
@@ -70,6 +74,7 @@ class Viewer(QWidget):
 
     full_resolution_wanted = Signal()
     full_resolution_ready = Signal()
+    full_resolution_failed = Signal(str)
     view_mode_changed = Signal(str)
     background_changed = Signal(dict)
     background_failed = Signal(str)
@@ -336,6 +341,36 @@ class Viewer(QWidget):
                  lambda levels: self._full_levels_done(token, levels),
                  lambda message: self._full_levels_failed(token, message))
 
+    def load_full_files(self, original: str | Path | None, cutout: str | Path | None,
+                        mask: str | Path | None) -> None:
+        """Read the full-size files of the pictures shown now, and their levels, in a worker.
+
+        Unlike ``set_full_images`` the worker leaves the GIL to the window (``pyramid.py``);
+        files that are missing or do not match the shown picture's shape are left out. A
+        picture shown meanwhile drops the answer; a failure is ``full_resolution_failed``.
+        """
+        if self.state.full_size().isEmpty():
+            return
+        work = {}
+        for name, path in (("original", original), ("cutout", cutout), ("mask", mask)):
+            source = self._sources.get(name)
+            if source is not None and path and Path(path).exists():
+                work[name] = (str(path), source.image().width(), source.image().height())
+        if not work:
+            return
+        token = next(_tokens)
+        self._full_token = token
+
+        def read() -> dict[str, list[QImage]]:
+            levels = {name: read_levels(*args) for name, args in work.items()}
+            for name in [n for n, found in levels.items() if found is None]:
+                log.warning("full-size %s does not match the shown picture; ignored", name)
+                del levels[name]
+            return levels
+
+        run_task(self, read, lambda levels: self._full_levels_done(token, levels),
+                 lambda message: self._full_levels_failed(token, message))
+
     # -- zoom ----------------------------------------------------------------------------
     def zoom(self) -> float:
         return self.state.zoom()
@@ -433,6 +468,7 @@ class Viewer(QWidget):
         if token == self._full_token:
             self._full_token = 0
             log.warning("full-size images could not be prepared: %s", message)
+            self.full_resolution_failed.emit(message)
 
     # -- style -----------------------------------------------------------------------------
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
