@@ -46,3 +46,11 @@ def test_a_task_still_runs_below_it(qtbot):
     run_task(owner, _nice, got.append)
     qtbot.waitUntil(lambda: bool(got), timeout=10000)
     assert got == [min(19, _nice() + WORKER_NICENESS)]
+
+
+def test_a_task_may_keep_the_windows_priority(qtbot):
+    owner = QObject()
+    got: list[int] = []
+    run_task(owner, _nice, got.append, niced=False)
+    qtbot.waitUntil(lambda: bool(got), timeout=10000)
+    assert got == [_nice()]

@@ -238,8 +238,11 @@ class JobController(QObject):
         in its worker, and loading their C libraries (libssl, Pillow's codecs) holds the GIL
         for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
         """
-        # then what start-up made stays out of the collector's full passes (ui.interpreter)
-        self._run_task(_import_job_stack, lambda _: freeze_start_up())
+        # Imports are Python through and through (they hold the GIL): at the GUI's priority,
+        # or a busy machine starves them while the window (and the first jobs' workers,
+        # waiting on the import lock) wait. Then what start-up made stays out of the
+        # collector's full passes (ui.interpreter).
+        run_task(self, _import_job_stack, lambda _: freeze_start_up(), niced=False)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):
