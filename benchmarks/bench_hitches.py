@@ -51,6 +51,10 @@ Goal (of the later issue; reported against, not yet met): longest gap <= 33 ms, 
     ... --profile gaps       cProfile per tick interval: the Python code inside each hitch
     ... --profile py-spy     py-spy (pip install py-spy) samples the child with --gil:
                              which thread holds the GIL, on what code
+    ... --profile sched      (Linux) how long the GUI thread waited for a core in the longest
+                             gaps: the rest of a gap without CPU is a wait for the GIL
+    ... --gc freeze|tune|both  the garbage collector set up otherwise from the span's start
+                             (benchmarks/gc_watch.py; every run reports its collections)
 Each hitch's details also give the GUI thread's own CPU time in it: a gap much longer than
 its CPU time was spent waiting (for the GIL held by a worker, or for one of the two cores).
 """
@@ -73,6 +77,7 @@ from collections import Counter
 from pathlib import Path
 
 import _common
+from gc_watch import GC, MODES as GC_MODES
 
 TICK_MS = 5
 SPY_RATE = 1000
@@ -104,6 +109,8 @@ class Ticker:
         self.ticks: list[float] = []
         self.cpu: list[float] = []   # the GUI thread's own CPU time at each tick
         self.marks: list[tuple[float, str]] = []
+        self.waits: list[float] = []   # --profile sched: the GUI thread's run-queue wait so far
+        self._sched: int | None = None
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
@@ -115,18 +122,29 @@ class Ticker:
             PROFILE.gap_ended(now - self.ticks[-1], self.ticks[-1], self)
         self.ticks.append(now)
         self.cpu.append(time.thread_time())
+        if self._sched is not None:
+            self.waits.append(_run_delay(self._sched))
 
     def start(self) -> None:
+        GC.start()   # first: "freeze" collects once, which is no part of the measured span
+        if PROFILE.mode == "sched":   # Linux: the thread's time runnable but not on a core
+            self._sched = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+            self.waits.append(_run_delay(self._sched))
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
         self.timer.start()
         PROFILE.start()
 
     def stop(self) -> None:
+        GC.stop()
         PROFILE.stop()
         self.timer.stop()
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
+        if self._sched is not None:
+            self.waits.append(_run_delay(self._sched))
+            os.close(self._sched)
+            self._sched = None
 
     def mark(self, label: str) -> None:
         self.marks.append((time.perf_counter(), label))
@@ -156,11 +174,36 @@ class Ticker:
             # the GUI thread's own CPU over the whole span: what the window's code costs,
             # whatever else the machine's two cores are doing meanwhile
             "gui_cpu": self.cpu[-1] - self.cpu[0],
+            "gc": GC.summary(ticks),   # Python's collections in the span (gc_watch.py)
             # (gap, when, what, the GUI thread's CPU time in it): a gap much longer than
             # its CPU time is waiting (for the GIL, or for a core), not working.
             "worst": [(gaps[i], ticks[i] - t0, self._during(ticks[i], ticks[i + 1]),
                        self.cpu[i + 1] - self.cpu[i]) for i in order[:6]],
+            # --profile sched: in each of those gaps, how long the GUI thread was ready to run
+            # but had no core (the rest of a gap without CPU is a wait for the GIL)
+            "core_wait": [self.waits[i + 1] - self.waits[i] for i in order[:6]]
+                         if len(self.waits) == len(ticks) else [],
+            "late_split": self._late_split(gaps),
         }
+
+    def _late_split(self, gaps: list[float]) -> list[float]:
+        """--profile sched: the time ticks were late by (gaps over 12 ms, less the 5 ms
+        interval), split into the GUI thread's CPU, its wait for a core, and the rest: a
+        wait for the GIL (what the window's worker threads cost it)."""
+        if len(self.waits) != len(self.ticks):
+            return []
+        late = cpu = core = 0.0
+        for i, gap in enumerate(gaps):
+            if gap > 0.012:
+                late += gap - TICK_MS / 1000
+                cpu += self.cpu[i + 1] - self.cpu[i]
+                core += self.waits[i + 1] - self.waits[i]
+        return [late, cpu, core, max(0.0, late - cpu - core)]
+
+
+def _run_delay(fd: int) -> float:
+    """Seconds this thread has waited on a run queue (``/proc/thread-self/schedstat``)."""
+    return int(os.pread(fd, 100, 0).split()[1]) / 1e9
 
 
 class Profile:
@@ -1117,9 +1160,15 @@ def figure_for(case: int, result: dict | None, trouble: str) -> _common.Figure:
             f"{g * 1000:.0f} ms at {t:.2f} s ({what}; CPU {cpu * 1000:.0f} ms)"
             for g, t, what, cpu in s["worst"][1:]),
         "gaps over 33 ms / over 12 ms": f"{s['over_33']} / {s['over_12']}",
+        **({"waiting for a core in those six gaps (--profile sched)": ", ".join(
+            f"{w * 1000:.0f} ms" for w in s["core_wait"])} if s.get("core_wait") else {}),
+        **({"late in gaps over 12 ms: GUI CPU / core wait / GIL wait (--profile sched)":
+            "{:.0f} ms: {:.0f} / {:.0f} / {:.0f} ms".format(*(x * 1000 for x in s["late_split"]))}
+           if s.get("late_split") else {}),
         "p99.9": _common.ms(s["p999"]),
         "time lost in gaps over 33 ms": _common.ms(s["busy_in_long_gaps"]),
         "GUI-thread CPU over the span": _common.ms(s.get("gui_cpu", 0.0)),
+        "Python GC in the span": s.get("gc", ""),
     }
     details.update(result["details"])
     return _common.Figure(
@@ -1161,16 +1210,19 @@ def cprofile_report(path: Path, top: int = 30) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
-    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy"], default="")
+    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy", "sched"],
+                        default="")
     parser.add_argument("--as-is", action="store_true",
                         help="no bytecode cache priming: compile as the environment says")
+    parser.add_argument("--gc", choices=GC_MODES, default="app",
+                        help="the garbage collector's set-up from the span's start (gc_watch.py)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         return child(args.child, args.profile, args.out)
 
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", HITCH_GC=args.gc)
     figures, notes = [], []
     if args.as_is:
         notes.append("bytecode as the environment has it (PYTHONDONTWRITEBYTECODE="
@@ -1194,7 +1246,7 @@ def main() -> int:
         print(f"== case {case}: {CASES[case]}", flush=True)
         t = time.monotonic()
         out = ""
-        if args.profile:
+        if args.profile and args.profile != "sched":
             suffix = {"calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
             out = f"/tmp/cutout-hitches-{case}.{suffix}"
         result, trouble = run_case(case, args.profile, out, env)

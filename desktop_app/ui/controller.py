@@ -26,6 +26,7 @@ from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.add_feed import AddFeed
+from desktop_app.ui.interpreter import freeze_start_up, share_the_gil_often
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
 from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 
@@ -79,6 +80,7 @@ class JobController(QObject):
     def __init__(self, policy: Policy, concurrency: int, *, store: HistoryStore | None = None,
                  results_dir: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        share_the_gil_often()   # before any worker runs Python beside the GUI thread
         self.policy = policy
         self.store = store or HistoryStore(paths.history_db())
         self.estimator = ServiceTimeEstimator()
@@ -258,7 +260,11 @@ class JobController(QObject):
         in its worker, and loading their C libraries (libssl, Pillow's codecs) holds the GIL
         for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
         """
-        self._run_task(_import_job_stack, lambda _: None)
+        # Imports are Python through and through (they hold the GIL): at the GUI's priority,
+        # or a busy machine starves them while the window (and the first jobs' workers,
+        # waiting on the import lock) wait. Then what start-up made stays out of the
+        # collector's full passes (ui.interpreter).
+        run_task(self, _import_job_stack, lambda _: freeze_start_up(), niced=False)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):

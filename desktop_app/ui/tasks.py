@@ -31,6 +31,8 @@ EXIT_GRACE_MS = 3000
 # Workers run at a lower CPU priority than the GUI thread. On a two-core laptop, downloads,
 # 24-megapixel decodes and previews can keep both cores busy; the kernel then gives the
 # window's thread the CPU first, and painting is never kept waiting for a time slice.
+# Not for work that is mostly Python (``run_task(..., niced=False)``, HitPaw job workers):
+# a lowered thread holding the GIL is preempted by a busy machine, and the window waits.
 WORKER_NICENESS = 10
 
 
@@ -52,12 +54,15 @@ class Task(QThread):
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
+    def __init__(self, fn: Callable[[], Any], parent: QObject | None = None, *,
+                 niced: bool = True) -> None:
         super().__init__(parent)
         self._fn = fn
+        self._niced = niced
 
     def run(self) -> None:
-        lower_this_threads_priority()
+        if self._niced:
+            lower_this_threads_priority()
         try:
             result = self._fn()
         except Exception as err:  # noqa: BLE001 - turned into a sentence for the user
@@ -86,9 +91,9 @@ class _Runner(QObject):
         self._ended.connect(self._forget)
 
     def start(self, owner: QObject, fn: Callable[[], Any], on_success: Callable | None,
-              on_failure: Callable | None) -> Task:
+              on_failure: Callable | None, niced: bool = True) -> Task:
         token = next(self._tokens)
-        task = Task(fn)
+        task = Task(fn, niced=niced)
         self._tasks[token] = task
         self._callbacks[token] = (owner, on_success, on_failure)
         # Emitted in the worker; the runner's own signals carry them to the GUI thread.
@@ -154,13 +159,15 @@ def _the_runner() -> _Runner:
 
 
 def run_task(owner: QObject, fn: Callable[[], Any], on_success: Callable | None = None,
-             on_failure: Callable[[str], None] | None = None) -> Task:
+             on_failure: Callable[[str], None] | None = None, *, niced: bool = True) -> Task:
     """Run ``fn`` in a worker; call back on the GUI thread while ``owner`` exists.
 
     Call it on the GUI thread. The returned task may be waited on, but is deleted soon after
-    it ends: keep no reference past its callback.
+    it ends: keep no reference past its callback. ``niced=False`` keeps the GUI's priority:
+    for work that is mostly Python (imports), which holds the GIL throughout, so a lowered
+    thread preempted by a busy machine would keep the window waiting for the GIL.
     """
-    return _the_runner().start(owner, fn, on_success, on_failure)
+    return _the_runner().start(owner, fn, on_success, on_failure, niced)
 
 
 def wait_for_tasks(grace_ms: int, *, deadline: float | None = None) -> bool:

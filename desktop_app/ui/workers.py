@@ -117,7 +117,13 @@ class JobWorker(QThread):
         self.stopper = stopper
 
     def run(self) -> None:
-        lower_this_threads_priority()
+        # Only a job cut out on this computer runs below the GUI's priority (its model keeps
+        # a core busy for seconds). A HitPaw job mostly waits on the network, and the Python
+        # it runs holds the GIL: at a lower priority, a busy machine preempts it while it
+        # holds the GIL, and the window waits on it (case 1 of bench_hitches: 3.4 s of the
+        # window's late ticks were such waits; none at the same priority).
+        if self._job.engine == Engine.LOCAL:
+            lower_this_threads_priority()
         try:
             from desktop_app.jobs.pipeline import RunContext, run_job
             from desktop_app.jobs.previews import use_big_image_blocks
