@@ -101,6 +101,13 @@ class Ticker:
 
         self.ticks: list[float] = []
         self.cpu: list[float] = []   # the GUI thread's own CPU time at each tick
+        # ... and its time spent runnable but waiting for a core (Linux schedstat): a gap
+        # that is neither CPU nor this is a wait for the GIL (or a blocking call)
+        self.runq: list[float] = []
+        try:
+            self._schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self._schedstat = None
         self.marks: list[tuple[float, str]] = []
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -113,10 +120,20 @@ class Ticker:
             PROFILE.gap_ended(now - self.ticks[-1], self.ticks[-1], self)
         self.ticks.append(now)
         self.cpu.append(time.thread_time())
+        self.runq.append(self._run_delay())
+
+    def _run_delay(self) -> float:
+        if self._schedstat is None:
+            return 0.0
+        try:
+            return int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     def start(self) -> None:
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
+        self.runq.append(self._run_delay())
         self.timer.start()
         PROFILE.start()
 
@@ -125,6 +142,7 @@ class Ticker:
         self.timer.stop()
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
+        self.runq.append(self._run_delay())
 
     def mark(self, label: str) -> None:
         self.marks.append((time.perf_counter(), label))
@@ -157,7 +175,8 @@ class Ticker:
             # (gap, when, what, the GUI thread's CPU time in it): a gap much longer than
             # its CPU time is waiting (for the GIL, or for a core), not working.
             "worst": [(gaps[i], ticks[i] - t0, self._during(ticks[i], ticks[i + 1]),
-                       self.cpu[i + 1] - self.cpu[i]) for i in order[:6]],
+                       self.cpu[i + 1] - self.cpu[i], self.runq[i + 1] - self.runq[i])
+                      for i in order[:6]],
         }
 
 
@@ -930,25 +949,22 @@ def case_save_all(ticker: Ticker) -> dict:
             return next((w for w in QApplication.topLevelWidgets()
                          if w.objectName() == "saveAllProgress" and w.isVisible()), None)
 
-        def finished() -> bool:
-            dialog = progress()
-            return dialog is not None and dialog.findChild(
-                QPushButton, "closeSavingButton").isVisible()
-
         ticker.start()
         _common.wait(0.2)
         ticker.mark("Save all")
         QTimer.singleShot(0, window.commands.save_all.trigger)
         t = time.perf_counter()
-        shown = _common.wait_until(lambda: progress() is not None, 60, step_ms=5)
+        shown = _common.wait_until(lambda: progress() is not None, 60, step_ms=10)
         ticker.mark("progress shown")
-        done = _common.wait_until(finished, 240, step_ms=5)
+        answerer.stop()    # both dialogs answered: no more polling on the GUI thread
+        dialog = progress()
+        close = dialog.findChild(QPushButton, "closeSavingButton") if dialog else None
+        done = close is not None and _common.wait_until(close.isVisible, 240, step_ms=10)
         took = time.perf_counter() - t
         ticker.mark("progress reports done")
-        summary = progress().label.text() if done else "(not finished)"
+        summary = dialog.label.text() if done else "(not finished)"
         _common.wait(1.0)
         ticker.stop()
-        answerer.stop()
         written = len(list(folder.iterdir())) if folder.is_dir() else 0
         window.close()
     finally:
@@ -1085,6 +1101,11 @@ def run_case(case: int, profile: str, out: str, env: dict,
     return None, f"exit status {proc.returncode}: {tail}"
 
 
+def _core_wait(worst: list) -> str:
+    """The GUI thread's wait for a core in a gap (older results have none)."""
+    return f", waiting for a core {worst[4] * 1000:.0f} ms" if len(worst) > 4 else ""
+
+
 def figure_for(case: int, result: dict | None, trouble: str,
                busy: bool = False) -> _common.Figure:
     name = f"hitches {case}: {CASES[case]}" + (", cores kept busy" if busy else "")
@@ -1098,10 +1119,11 @@ def figure_for(case: int, result: dict | None, trouble: str,
     details = {
         "ticks": f"{s['ticks']} over {s['span']:.1f} s",
         "longest gap began": f"{s['worst'][0][1]:.2f} s in, during {s['worst'][0][2]}; "
-                             f"GUI-thread CPU in it {s['worst'][0][3] * 1000:.0f} ms",
+                             f"GUI-thread CPU in it {s['worst'][0][3] * 1000:.0f} ms"
+                             + _core_wait(s["worst"][0]),
         "next longest gaps (GUI-thread CPU in each)": "; ".join(
-            f"{g * 1000:.0f} ms at {t:.2f} s ({what}; CPU {cpu * 1000:.0f} ms)"
-            for g, t, what, cpu in s["worst"][1:]),
+            f"{w[0] * 1000:.0f} ms at {w[1]:.2f} s ({w[2]}; CPU {w[3] * 1000:.0f} ms"
+            f"{_core_wait(w)})" for w in s["worst"][1:]),
         "gaps over 33 ms / over 12 ms": f"{s['over_33']} / {s['over_12']}",
         "p99.9": _common.ms(s["p999"]),
         "time lost in gaps over 33 ms": _common.ms(s["busy_in_long_gaps"]),
