@@ -40,19 +40,28 @@ of its own (its CPU work is not the window's GIL's, as the real service is remot
    at once) and checkerboard, twice over, then an image backdrop (a 4000x3000 JPEG, read in a
    worker, waited on) twice, 300 ms apart; side by side, cut-out only, compare (all at fit)
    and cut-out only at 100 %.
+10. Save all of 200 finished jobs restored from the history, with realistic cached results
+   (photo cut-outs and masks of 1.2 to 3 MP PNG, made once per size and copied; every
+   twentieth job touched up; stems that repeat, so names clash): Save all to a folder that
+   does not exist yet, masks on, its dialogs answered 0.3 s after each shows (the options:
+   the folder typed, masks checked, OK; the missing-folder question: Create); watched until
+   the progress dialog says done, and 1 s more.
 
 Goal (of the later issue; reported against, not yet met): longest gap <= 33 ms, p99 < 12 ms.
+With ``--busy``, other processes (one per core, spinning in pure Python, at the default
+priority) keep every core busy over the measured span: started 0.1 s before its first tick,
+killed after its last (the set-up before, such as running ten 24 MP jobs for case 3, goes at
+the usual speed); the goal is then longest gap <= 50 ms.
 
     .venv/bin/python benchmarks/bench_hitches.py              every case
     .venv/bin/python benchmarks/bench_hitches.py --case 4     one case (repeatable)
+    ... --busy               while other processes keep every core busy (goal: max <= 50 ms)
     ... --profile cprofile   cProfile of the GUI thread over the measured span, top functions
     ... --profile calls      wall-clock time of the window's own methods, and which ran in
                              the five longest gaps (no profiler overhead)
     ... --profile gaps       cProfile per tick interval: the Python code inside each hitch
     ... --profile py-spy     py-spy (pip install py-spy) samples the child with --gil:
                              which thread holds the GIL, on what code
-    ... --profile sched      (Linux) how long the GUI thread waited for a core in the longest
-                             gaps: the rest of a gap without CPU is a wait for the GIL
     ... --gc freeze|tune|both  the garbage collector set up otherwise from the span's start
                              (benchmarks/gc_watch.py; every run reports its collections)
 Each hitch's details also give the GUI thread's own CPU time in it: a gap much longer than
@@ -82,6 +91,7 @@ from gc_watch import GC, MODES as GC_MODES
 TICK_MS = 5
 SPY_RATE = 1000
 GOAL_MAX, GOAL_P99 = 0.033, 0.012
+GOAL_MAX_BUSY = 0.050      # "with another process keeping both cores busy, the limit is 50 ms"
 CHILD_TAG = "HITCH_JSON "
 CASES = {
     1: "batch of 50 photos (640x480-800x600, 1 s service), 40 s",
@@ -93,9 +103,10 @@ CASES = {
     7: "a folder of 500 files dropped on the window",
     8: "zooming, panning and comparing a 24 MP job",
     9: "switching the viewer's background on a 24 MP job",
+    10: "Save all of 200 finished jobs (1-3 MP results)",
 }
 CASE_LIMIT_S = {0: 60, 1: 120, 2: 90, 3: 240, 4: 90, 5: 90, 6: 300, 7: 120, 8: 150,
-                9: 150}
+                9: 150, 10: 300}
 CASE_GOALS = {6: (0.050, None)}   # (longest gap, p99): the issue's goal for local jobs
 
 
@@ -108,9 +119,14 @@ class Ticker:
 
         self.ticks: list[float] = []
         self.cpu: list[float] = []   # the GUI thread's own CPU time at each tick
+        # ... and its time spent runnable but waiting for a core (Linux schedstat): a gap
+        # that is neither CPU nor this is a wait for the GIL (or a blocking call)
+        self.runq: list[float] = []
+        try:
+            self._schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self._schedstat = None
         self.marks: list[tuple[float, str]] = []
-        self.waits: list[float] = []   # --profile sched: the GUI thread's run-queue wait so far
-        self._sched: int | None = None
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
@@ -122,16 +138,24 @@ class Ticker:
             PROFILE.gap_ended(now - self.ticks[-1], self.ticks[-1], self)
         self.ticks.append(now)
         self.cpu.append(time.thread_time())
-        if self._sched is not None:
-            self.waits.append(_run_delay(self._sched))
+        self.runq.append(self._run_delay())
+
+    def _run_delay(self) -> float:
+        if self._schedstat is None:
+            return 0.0
+        try:
+            return int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     def start(self) -> None:
         GC.start()   # first: "freeze" collects once, which is no part of the measured span
-        if PROFILE.mode == "sched":   # Linux: the thread's time runnable but not on a core
-            self._sched = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-            self.waits.append(_run_delay(self._sched))
+        if BUSY is not None:
+            BUSY.__enter__()
+            time.sleep(0.1)   # the spinners' interpreters are up and spinning
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
+        self.runq.append(self._run_delay())
         self.timer.start()
         PROFILE.start()
 
@@ -141,10 +165,9 @@ class Ticker:
         self.timer.stop()
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
-        if self._sched is not None:
-            self.waits.append(_run_delay(self._sched))
-            os.close(self._sched)
-            self._sched = None
+        self.runq.append(self._run_delay())
+        if BUSY is not None:
+            BUSY.__exit__()
 
     def mark(self, label: str) -> None:
         self.marks.append((time.perf_counter(), label))
@@ -178,32 +201,23 @@ class Ticker:
             # (gap, when, what, the GUI thread's CPU time in it): a gap much longer than
             # its CPU time is waiting (for the GIL, or for a core), not working.
             "worst": [(gaps[i], ticks[i] - t0, self._during(ticks[i], ticks[i + 1]),
-                       self.cpu[i + 1] - self.cpu[i]) for i in order[:6]],
-            # --profile sched: in each of those gaps, how long the GUI thread was ready to run
-            # but had no core (the rest of a gap without CPU is a wait for the GIL)
-            "core_wait": [self.waits[i + 1] - self.waits[i] for i in order[:6]]
-                         if len(self.waits) == len(ticks) else [],
+                       self.cpu[i + 1] - self.cpu[i], self.runq[i + 1] - self.runq[i])
+                      for i in order[:6]],
             "late_split": self._late_split(gaps),
         }
 
     def _late_split(self, gaps: list[float]) -> list[float]:
-        """--profile sched: the time ticks were late by (gaps over 12 ms, less the 5 ms
+        """The time ticks were late by (gaps over 12 ms, less the 5 ms
         interval), split into the GUI thread's CPU, its wait for a core, and the rest: a
         wait for the GIL (what the window's worker threads cost it)."""
-        if len(self.waits) != len(self.ticks):
-            return []
         late = cpu = core = 0.0
         for i, gap in enumerate(gaps):
             if gap > 0.012:
                 late += gap - TICK_MS / 1000
                 cpu += self.cpu[i + 1] - self.cpu[i]
-                core += self.waits[i + 1] - self.waits[i]
+                core += self.runq[i + 1] - self.runq[i]
         return [late, cpu, core, max(0.0, late - cpu - core)]
 
-
-def _run_delay(fd: int) -> float:
-    """Seconds this thread has waited on a run queue (``/proc/thread-self/schedstat``)."""
-    return int(os.pread(fd, 100, 0).split()[1]) / 1e9
 
 
 class Profile:
@@ -1064,6 +1078,171 @@ def case_background(ticker: Ticker) -> dict:
                      "checkerboard twice over (300 ms apart, the colour dialog answering at "
                      "once), then a 4000x3000 JPEG backdrop (read in a worker, waited on), "
                      "the checkerboard, the same image again, the checkerboard"}
+def write_saved_history(count: int, edited_every: int = 20) -> dict:
+    """``count`` finished jobs with realistic cached results: photo cut-outs and masks of
+    1.2, 1.9 and 3 MP (PNG, encoded once per size and copied), a thumbnail each; every
+    ``edited_every``-th job touched up (its edited files beside the service's), and
+    stems that repeat (a camera's names on different days), so Save all's names clash."""
+    import io
+    import shutil
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from desktop_app import paths
+    from desktop_app.jobs.edits import EDITED_CUTOUT, EDITED_MASK
+    from desktop_app.jobs.model import Job, JobState
+    from desktop_app.jobs.store import HistoryStore
+
+    devset = sorted((_common.PROJECT_DIR / "benchmarks" / "devset" / "images").glob("*.jpg"))
+    sizes = [(1280, 960), (1600, 1200), (2000, 1500)]
+    files = []   # (cutout png, mask png, width, height) per size
+    for k, (w, h) in enumerate(sizes):
+        if devset:
+            with Image.open(devset[k % len(devset)]) as opened:
+                photo = opened.convert("RGB").resize((w, h), Image.Resampling.BICUBIC)
+        else:
+            from desktop_app.sandbox.samples import render_sample
+            photo = render_sample(f"save-{k}.jpg", w, h).convert("RGB")
+        small = Image.new("L", (w // 8, h // 8), 0)
+        ImageDraw.Draw(small).ellipse((w // 40, h // 32, w // 8 - w // 40, h // 8 - h // 64),
+                                      fill=255)
+        mask = small.resize((w, h), Image.Resampling.BILINEAR).filter(
+            ImageFilter.GaussianBlur(2))
+        cutout = Image.composite(photo, Image.new("RGB", (w, h)), mask).convert("RGBA")
+        cutout.putalpha(mask)
+        encoded = []
+        for image in (cutout, mask):
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG")
+            encoded.append(buffer.getvalue())
+        files.append((*encoded, w, h))
+    thumb = io.BytesIO()
+    Image.new("RGBA", (48, 36), (180, 90, 40, 255)).save(thumb, "PNG")
+    now = time.time()
+    jobs, sizes_mb, edited = [], 0.0, 0
+    for i in range(count):
+        created = now - 3 * 86400 + i * 600
+        day = time.strftime("%Y-%m-%d", time.localtime(created))
+        url = f"https://cdn.example-studio.com/shoots/{day}/IMG_{1000 + i % 150:04d}.jpg"
+        cut, mask, w, h = files[i % len(files)]
+        job = Job(url=url, state=JobState.DONE, created_at=created, submitted_at=created + 1,
+                  finished_at=created + 9, coins=1, job_id=f"hp-{i:06d}",
+                  completed_at=created + 8, width=w, height=h)
+        work = paths.results_dir() / job.id
+        work.mkdir(parents=True)
+        for name, data in (("cutout.png", cut), ("mask.png", mask),
+                           ("thumb.png", thumb.getvalue())):
+            (work / name).write_bytes(data)
+        job.cutout_path, job.mask_path = str(work / "cutout.png"), str(work / "mask.png")
+        if i % edited_every == 3:   # touched up: Save all must use these files
+            shutil.copyfile(work / "cutout.png", work / EDITED_CUTOUT)
+            shutil.copyfile(work / "mask.png", work / EDITED_MASK)
+            job.edited_mask_path = str(work / EDITED_MASK)
+            edited += 1
+        sizes_mb += (len(cut) + len(mask)) / 1e6
+        jobs.append(job)
+    store = HistoryStore(paths.history_db())
+    store.save_many_later(jobs).result()
+    store.close()
+    return {"jobs": count, "edited": edited, "cache MB": round(sizes_mb),
+            "stems": len({j.stem for j in jobs})}
+
+
+class DialogAnswerer:
+    """Answers Save all's dialogs as a designer would, each after ``read_s`` on screen: the
+    options (a new folder typed, masks on, OK), the missing-folder question (Create), and a
+    replace question if one comes (Replace). Polls the top-level widgets on a timer, so it
+    works inside the dialogs' own ``exec`` loops."""
+
+    def __init__(self, ticker: Ticker, folder: Path, read_s: float = 0.3) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.ticker, self.folder, self.read_s = ticker, folder, read_s
+        self.seen: dict[int, float] = {}
+        self.answered: set[int] = set()
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._look)
+        self.timer.start()
+
+    def _look(self) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication, QPushButton
+
+        for widget in QApplication.topLevelWidgets():
+            name = widget.objectName()
+            if name not in ("saveAllDialog", "createFolderQuestion", "confirmOverwrite") \
+                    or not widget.isVisible() or id(widget) in self.answered:
+                continue
+            first = self.seen.setdefault(id(widget), time.perf_counter())
+            if time.perf_counter() - first < self.read_s:
+                continue
+            self.answered.add(id(widget))
+            self.ticker.mark(f"answered {name}")
+            if name == "saveAllDialog":
+                widget.folder_edit.setText(str(self.folder))
+                widget.masks_check.setChecked(True)
+                button = widget.ok_button
+            else:
+                button = widget.findChild(QPushButton, {
+                    "createFolderQuestion": "createFolderButton",
+                    "confirmOverwrite": "replaceButton"}[name])
+            # clicked from a fresh event, not this timer's slot: the click may open another
+            # dialog's exec loop, and this timer must keep firing inside it
+            QTimer.singleShot(0, button.click)
+            return
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def case_save_all(ticker: Ticker) -> dict:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    count = 200
+    history = write_saved_history(count)
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "delivery" / "campaign"   # not there yet
+    _app, sandbox = start_world(1.0)
+    try:
+        window = open_restoring_window(None)
+        _common.wait_until(lambda: window.is_ready() and window.model.rowCount() >= count, 30)
+        _common.wait(2.0)   # thumbnails in
+        answerer = DialogAnswerer(ticker, folder)
+
+        def progress():
+            return next((w for w in QApplication.topLevelWidgets()
+                         if w.objectName() == "saveAllProgress" and w.isVisible()), None)
+
+        ticker.start()
+        _common.wait(0.2)
+        ticker.mark("Save all")
+        QTimer.singleShot(0, window.commands.save_all.trigger)
+        t = time.perf_counter()
+        shown = _common.wait_until(lambda: progress() is not None, 60, step_ms=10)
+        ticker.mark("progress shown")
+        answerer.stop()    # both dialogs answered: no more polling on the GUI thread
+        dialog = progress()
+        close = dialog.findChild(QPushButton, "closeSavingButton") if dialog else None
+        done = close is not None and _common.wait_until(close.isVisible, 240, step_ms=10)
+        took = time.perf_counter() - t
+        ticker.mark("progress reports done")
+        summary = dialog.label.text() if done else "(not finished)"
+        _common.wait(1.0)
+        ticker.stop()
+        written = len(list(folder.iterdir())) if folder.is_dir() else 0
+        window.close()
+    finally:
+        sandbox.stop()
+    return {"Save all to done (0.3 s reading each of 2 dialogs included)":
+                f"{took:.1f} s" + ("" if done and shown else " (not finished)"),
+            "files in the folder": str(written), "summary": summary,
+            "dialogs answered": ", ".join(m for _t, m in ticker.marks
+                                          if m.startswith("answered")),
+            "setup": f"{history['jobs']} done jobs restored ({history['stems']} different "
+                     f"stems, {history['edited']} touched up), cut-outs and masks 1.2/1.9/3 MP "
+                     f"PNG ({history['cache MB']} MB); Save all to a new folder, masks on, PNG; "
+                     "ticks from 0.2 s before Save all to 1 s after the progress says done"}
 
 
 def prime(_ticker: Ticker) -> dict:
@@ -1095,7 +1274,8 @@ def prime(_ticker: Ticker) -> dict:
 
 
 RUNNERS = {0: prime, 1: case_batch, 2: case_paste, 3: case_select, 4: case_restore, 5: case_search,
-           6: case_local, 7: case_folder, 8: case_zoom, 9: case_background}
+           6: case_local, 7: case_folder, 8: case_zoom, 9: case_background,
+           10: case_save_all}
 
 
 def child(case: int, profile: str, out: str) -> int:
@@ -1109,26 +1289,76 @@ def child(case: int, profile: str, out: str) -> int:
         CALLS.install()
     ticker = Ticker()
     details = RUNNERS[case](ticker)
+    if BUSY is not None:
+        BUSY.__exit__()   # a case that ended without stopping its ticker
+        details["busy (another process on every core)"] = BUSY.describe()
     if profile == "calls":
         Path(out).write_text(json.dumps(CALLS.summary(ticker)))
     if case == 0:
         print(CHILD_TAG + "{}", flush=True)
         return 0
-    print(CHILD_TAG + json.dumps({"summary": ticker.summary(), "details": details}), flush=True)
+    print(CHILD_TAG + json.dumps({"summary": ticker.summary(), "details": details,
+                                  "loadavg": os.getloadavg()}), flush=True)
     return 0
 
 
 # -- the parent: one child per case, then the figures ------------------------------------------
+class BusyCores:
+    """Other processes (not threads of the window's) that keep every core busy: one pure
+    Python loop per core, at the default priority, started before a case and killed after.
+    ``cpu_s`` says how much CPU they got, so a report shows they really were busy."""
+
+    # spins until its parent goes, however the parent ends (even killed)
+    SPIN = ("import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n"
+            "    for _ in range(100_000):\n        pass\n")
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count or os.cpu_count() or 2
+        self.procs: list[subprocess.Popen] = []
+        self.cpu_s = self.wall_s = 0.0
+        self._t0 = 0.0
+
+    def __enter__(self) -> BusyCores:
+        self._t0 = time.monotonic()
+        self.procs = [subprocess.Popen([sys.executable, "-c", self.SPIN],
+                                       stdin=subprocess.DEVNULL) for _ in range(self.count)]
+        atexit.register(self.__exit__)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if not self.procs:
+            return
+        ticks = os.sysconf("SC_CLK_TCK")
+        for proc in self.procs:
+            try:   # utime + stime, fields 14 and 15 of /proc/PID/stat
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                self.cpu_s += (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, IndexError, ValueError):
+                pass
+            proc.kill()
+            proc.wait()
+        self.procs = []
+        self.wall_s = time.monotonic() - self._t0
+
+    def describe(self) -> str:
+        return (f"{self.count} spinning processes got {self.cpu_s:.0f} s of CPU over "
+                f"{self.wall_s:.0f} s ({self.cpu_s / max(self.wall_s, 1e-9):.2f} cores)")
+
+
+BUSY: BusyCores | None = BusyCores() if os.environ.get("HITCH_BUSY") else None
+
+
 def run_case(case: int, profile: str, out: str, env: dict) -> tuple[dict | None, str]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(case)]
     if profile:
         cmd += ["--profile", profile, "--out", out]
+    limit = CASE_LIMIT_S[case] * (2 if env.get("HITCH_BUSY") else 1)
     # The child stays in our process group, so run_all.py stopping us stops it (and its
     # sandbox) too; stopped here, it ends its sandbox itself (SIGTERM raises SystemExit).
     proc = subprocess.Popen(cmd, cwd=_common.PROJECT_DIR, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
-        stdout, stderr = proc.communicate(timeout=CASE_LIMIT_S[case])
+        stdout, stderr = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         proc.terminate()
         try:
@@ -1136,7 +1366,7 @@ def run_case(case: int, profile: str, out: str, env: dict) -> tuple[dict | None,
         except subprocess.TimeoutExpired:
             proc.kill()
             stdout, stderr = proc.communicate()
-        return None, f"stopped after {CASE_LIMIT_S[case]} s"
+        return None, f"stopped after {limit} s"
     for line in stdout.splitlines():
         if line.startswith(CHILD_TAG):
             return json.loads(line[len(CHILD_TAG):]), ""
@@ -1144,9 +1374,16 @@ def run_case(case: int, profile: str, out: str, env: dict) -> tuple[dict | None,
     return None, f"exit status {proc.returncode}: {tail}"
 
 
-def figure_for(case: int, result: dict | None, trouble: str) -> _common.Figure:
-    name = f"hitches {case}: {CASES[case]}"
-    goal_max, goal_p99 = CASE_GOALS.get(case, (GOAL_MAX, GOAL_P99))
+def _core_wait(worst: list) -> str:
+    """The GUI thread's wait for a core in a gap (older results have none)."""
+    return f", waiting for a core {worst[4] * 1000:.0f} ms" if len(worst) > 4 else ""
+
+
+def figure_for(case: int, result: dict | None, trouble: str,
+               busy: bool = False) -> _common.Figure:
+    name = f"hitches {case}: {CASES[case]}" + (", cores kept busy" if busy else "")
+    goal_max, goal_p99 = ((GOAL_MAX_BUSY, None) if busy else
+                          CASE_GOALS.get(case, (GOAL_MAX, GOAL_P99)))
     goal = f"max <= {goal_max * 1000:.0f} ms" + (f", p99 < {goal_p99 * 1000:.0f} ms"
                                                  if goal_p99 else "")
     if result is None:
@@ -1155,20 +1392,21 @@ def figure_for(case: int, result: dict | None, trouble: str) -> _common.Figure:
     details = {
         "ticks": f"{s['ticks']} over {s['span']:.1f} s",
         "longest gap began": f"{s['worst'][0][1]:.2f} s in, during {s['worst'][0][2]}; "
-                             f"GUI-thread CPU in it {s['worst'][0][3] * 1000:.0f} ms",
+                             f"GUI-thread CPU in it {s['worst'][0][3] * 1000:.0f} ms"
+                             + _core_wait(s["worst"][0]),
         "next longest gaps (GUI-thread CPU in each)": "; ".join(
-            f"{g * 1000:.0f} ms at {t:.2f} s ({what}; CPU {cpu * 1000:.0f} ms)"
-            for g, t, what, cpu in s["worst"][1:]),
+            f"{w[0] * 1000:.0f} ms at {w[1]:.2f} s ({w[2]}; CPU {w[3] * 1000:.0f} ms"
+            f"{_core_wait(w)})" for w in s["worst"][1:]),
         "gaps over 33 ms / over 12 ms": f"{s['over_33']} / {s['over_12']}",
-        **({"waiting for a core in those six gaps (--profile sched)": ", ".join(
-            f"{w * 1000:.0f} ms" for w in s["core_wait"])} if s.get("core_wait") else {}),
-        **({"late in gaps over 12 ms: GUI CPU / core wait / GIL wait (--profile sched)":
+        **({"late in gaps over 12 ms: GUI CPU / core wait / GIL wait ":
             "{:.0f} ms: {:.0f} / {:.0f} / {:.0f} ms".format(*(x * 1000 for x in s["late_split"]))}
            if s.get("late_split") else {}),
         "p99.9": _common.ms(s["p999"]),
         "time lost in gaps over 33 ms": _common.ms(s["busy_in_long_gaps"]),
         "GUI-thread CPU over the span": _common.ms(s.get("gui_cpu", 0.0)),
         "Python GC in the span": s.get("gc", ""),
+        "load average at the end (1/5/15 min)": " ".join(
+            f"{v:.2f}" for v in result.get("loadavg", ())),
     }
     details.update(result["details"])
     return _common.Figure(
@@ -1210,8 +1448,10 @@ def cprofile_report(path: Path, top: int = 30) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
-    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy", "sched"],
-                        default="")
+    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy"], default="")
+    parser.add_argument("--busy", action="store_true",
+                        help="other processes keep every core busy during each case "
+                             "(goal: longest gap <= 50 ms)")
     parser.add_argument("--as-is", action="store_true",
                         help="no bytecode cache priming: compile as the environment says")
     parser.add_argument("--gc", choices=GC_MODES, default="app",
@@ -1223,6 +1463,8 @@ def main() -> int:
         return child(args.child, args.profile, args.out)
 
     env = dict(os.environ, PYTHONUNBUFFERED="1", HITCH_GC=args.gc)
+    if args.busy:
+        env["HITCH_BUSY"] = "1"    # the children's time limits double
     figures, notes = [], []
     if args.as_is:
         notes.append("bytecode as the environment has it (PYTHONDONTWRITEBYTECODE="
@@ -1246,13 +1488,13 @@ def main() -> int:
         print(f"== case {case}: {CASES[case]}", flush=True)
         t = time.monotonic()
         out = ""
-        if args.profile and args.profile != "sched":
+        if args.profile:
             suffix = {"calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
             out = f"/tmp/cutout-hitches-{case}.{suffix}"
         result, trouble = run_case(case, args.profile, out, env)
         print(f"   ({time.monotonic() - t:.0f} s{', ' + trouble if trouble else ''})",
               flush=True)
-        figures.append(figure_for(case, result, trouble))
+        figures.append(figure_for(case, result, trouble, args.busy))
         if out and Path(out).exists():
             report = {"calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
                       "py-spy": spy_report}[args.profile]

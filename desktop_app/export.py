@@ -135,6 +135,9 @@ def export_cutout(cutout_path: str | Path, mask_path: str | Path | None, target:
     cut-out's own alpha stands in when there is no mask); an empty mask keeps the whole image.
     """
     cutout_path, target = Path(cutout_path), Path(target)
+    if (options.format == "PNG" and not options.crop_to_subject
+            and _copyable_png(cutout_path, "RGBA")):
+        return _atomic_write(target, lambda tmp: shutil.copyfile(cutout_path, tmp))
     with _read(cutout_path, "cut-out") as src:
         box = None
         if options.crop_to_subject:
@@ -165,6 +168,8 @@ def export_mask(mask_path: str | Path, target: str | Path,
                 options: ExportOptions = ExportOptions()) -> Path:
     """Write the mask as a greyscale PNG, cropped like the cut-out when asked."""
     mask_path, target = Path(mask_path), Path(target)
+    if not options.crop_to_subject and _copyable_png(mask_path, "L"):
+        return _atomic_write(target, lambda tmp: shutil.copyfile(mask_path, tmp))
     with _read(mask_path, "mask") as src:
         box = subject_box(src, options.padding) if options.crop_to_subject else None
         if (box is None and src.format == "PNG" and src.mode == "L"
@@ -184,6 +189,31 @@ _NO_PROFILE = {"icc_profile": None}
 
 def _grey_with_profile(img: Image.Image) -> bool:
     return img.mode in _GREY_MODES and bool(img.info.get("icc_profile"))
+
+
+def _copyable_png(path: Path, mode: str) -> bool:
+    """Whether a cached result is a sound PNG in ``mode`` that is saved as it is (a byte copy),
+    found without decoding its pixels: the header, then every chunk's checksum to the end.
+
+    Decoding a 3-megapixel result only to copy its bytes was most of Save all's work, and the
+    worker held the GIL for parts of it (allocating the image) while the window waited. Any
+    doubt (another format or mode, a colour profile on a grey mask, an EXIF turn, a damaged
+    or missing file) answers False: the caller then reads the file the full way, with its
+    sentences for what is wrong.
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            if img.format != "PNG" or img.mode != mode or _grey_with_profile(img):
+                return False
+            if "exif" in img.info and _rotated(img):
+                return False
+            img.fp.seek(img.tile[0][2] - 8)        # the first IDAT, as PngImageFile.verify
+            later = img.png.verify()               # checksums to IEND; the chunks after IDAT
+            return b"eXIf" not in later            # an EXIF block after the pixels: read fully
+    except Exception:  # noqa: BLE001 - any doubt: the full reading path says what is wrong
+        return False
 
 
 def subject_box(mask: Image.Image, padding: int = 0

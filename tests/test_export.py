@@ -460,3 +460,27 @@ def test_a_written_mask_never_carries_a_colour_profile(tmp_path):
                   ExportOptions(crop_to_subject=True))
     with Image.open(tmp_path / "c.png") as im:
         assert im.info.get("icc_profile") == srgb
+
+
+def test_a_sound_png_is_copied_as_it_is_without_decoding_its_pixels(results, tmp_path,
+                                                                    monkeypatch):
+    from PIL import ImageFile
+
+    def no_decoding(self):
+        raise AssertionError("decoded a result only to copy its bytes")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    cut, mask = results
+    export_cutout(cut, mask, tmp_path / "c.png", ExportOptions())
+    export_mask(mask, tmp_path / "m.png", ExportOptions())
+    assert (tmp_path / "c.png").read_bytes() == cut.read_bytes()
+    assert (tmp_path / "m.png").read_bytes() == mask.read_bytes()
+
+
+def test_a_truncated_cached_result_is_not_copied_but_said(results, tmp_path):
+    cut, mask = results
+    data = cut.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ExportError, match="Could not read the cut-out") as caught:
+        export_cutout(cut, mask, tmp_path / "out.png", ExportOptions())
+    assert caught.value.kind == "source" and not (tmp_path / "out.png").exists()

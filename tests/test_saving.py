@@ -20,6 +20,7 @@ from desktop_app.jobs.model import JobState
 from desktop_app.ui.save_options import SaveOptionsDialog
 
 WAIT_MS = 10000
+JOBS_MS = 60000       # three jobs through the sandbox's real model, on a shared, busy machine
 
 
 def finished_window(qtbot, make_window, connected, names):
@@ -28,7 +29,7 @@ def finished_window(qtbot, make_window, connected, names):
     window.intake.submit()
     qtbot.waitUntil(lambda: len(window.controller.jobs) == len(names)
                     and all(j.state == JobState.DONE for j in window.controller.jobs.values()),
-                    timeout=WAIT_MS)
+                    timeout=JOBS_MS)
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
     return window
 
@@ -139,3 +140,94 @@ def test_save_all_shows_progress_stops_makes_the_folder_and_shows_it(
     assert opened == [QUrl.fromLocalFile(str(out))]
     close.click()
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=WAIT_MS)
+
+
+def test_save_all_plans_in_a_worker_keeps_clashing_names_apart_and_asks_about_existing(
+        qtbot, make_window, connected, tmp_path, monkeypatch):
+    from desktop_app.ui import export_actions, export_dialogs
+    from desktop_app.ui.export_dialogs import SaveAllDialog
+
+    window = make_window()
+    window.intake.url_input.setPlainText("\n".join([connected.sample_url("cat.png", 800, 600),
+                                                    connected.sample_url("cat.png", 640, 480)]))
+    window.intake.submit()
+    qtbot.waitUntil(lambda: len(window.controller.jobs) == 2 and all(
+        j.state == JobState.DONE for j in window.controller.jobs.values()), timeout=JOBS_MS)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "cat-cutout.png").write_bytes(b"keep me")
+    monkeypatch.setattr(SaveAllDialog, "exec", lambda dialog: (dialog.from_state(
+        {"folder": str(out), "format": "PNG", "include_masks": False}), 1)[-1])
+    real_plan, planners, release = export_actions.plan_save_all, [], threading.Event()
+
+    def gated(*args, **kwargs):                  # held until the test has looked
+        planners.append(threading.current_thread())
+        release.wait(10)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(export_actions, "plan_save_all", gated)
+    asked = []
+    monkeypatch.setattr(export_dialogs, "confirm_overwrite",
+                        lambda parent, existing: asked.append(list(existing)) or "skip")
+    window.commands.save_all.trigger()
+    # the plan is being made, and the window's event loop goes on meanwhile
+    qtbot.waitUntil(lambda: bool(planners), timeout=WAIT_MS)
+    assert planners[0] is not threading.main_thread()
+    assert window.statusBar().currentMessage() == "Preparing to save 2 results\u2026"
+    assert not asked
+    release.set()
+    qtbot.waitUntil(lambda: (out / "cat-2-cutout.png").exists(), timeout=WAIT_MS)
+    assert asked == [[out / "cat-cutout.png"]]           # the clash in the folder was asked
+    assert (out / "cat-cutout.png").read_bytes() == b"keep me"    # and kept ("skip")
+    with Image.open(out / "cat-2-cutout.png") as saved:
+        assert saved.mode == "RGBA"
+    progress = QApplication.activeModalWidget()
+    close = progress.findChild(QPushButton, "closeSavingButton")
+    qtbot.waitUntil(close.isVisible, timeout=WAIT_MS)
+    assert "kept 1 file that already existed" in progress.label.text()
+    close.click()
+
+
+def test_a_save_all_plan_that_cannot_work_says_why(qtbot, make_window, connected, tmp_path,
+                                                   monkeypatch):
+    from desktop_app.ui import main_window
+    from desktop_app.ui.export_dialogs import SaveAllDialog
+
+    window = finished_window(qtbot, make_window, connected, ["one.png"])
+    out = tmp_path / "out"
+    out.mkdir()
+    # the dialog refuses these patterns itself; were they to get through, the plan says why
+    monkeypatch.setattr(SaveAllDialog, "exec", lambda dialog: (dialog.from_state(
+        {"folder": str(out), "pattern": "{stem}.{ext}", "mask_pattern": "{stem}.png",
+         "format": "PNG", "include_masks": True}), 1)[-1])
+    warnings = []
+    monkeypatch.setattr(main_window.QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text: warnings.append((title, text))))
+    window.commands.save_all.trigger()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=WAIT_MS)
+    title, text = warnings[0]
+    assert title == "Not saved" and "would both be named \u201cone.png\u201d" in text
+    assert window.statusBar().currentMessage() == text
+    assert list(out.iterdir()) == []
+
+
+def test_save_all_progress_is_coalesced_however_fast_the_files_go(qtbot):
+    from desktop_app.ui.save_all_progress import Progress
+
+    progress, shown = Progress(), []
+    progress.progressed.connect(lambda done, total: shown.append(done))
+    total = 2000
+
+    def worker():
+        for done in range(1, total + 1):
+            progress.report(done, total)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1] == total, timeout=WAIT_MS)
+    thread.join()
+    assert shown == sorted(shown)                          # in order, the last one shown
+    assert len(shown) < 50                                 # not 2,000 updates of the bar
+    shown.clear()
+    progress.report(1, 1)                                  # a late one still arrives
+    qtbot.waitUntil(lambda: shown == [1], timeout=WAIT_MS)

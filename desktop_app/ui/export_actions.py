@@ -6,7 +6,7 @@ and reports back in sentences through ``message`` (status bar) and ``problem`` (
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -22,7 +22,7 @@ from desktop_app.export import (
 )
 from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Job
-from desktop_app.save_all import plan_save_all, run_plan
+from desktop_app.save_all import PlannedFile, plan_save_all, run_plan
 from desktop_app.settings import Settings
 from desktop_app.ui.tasks import run_task
 
@@ -48,6 +48,36 @@ def export_dialogs():
     from desktop_app.ui import export_dialogs as module
 
     return module
+
+
+@dataclass(frozen=True)
+class PlannedSaveAll:
+    """A Save all plan, made in a worker: the files, and whether the folder is there."""
+
+    folder: Path
+    files: list[PlannedFile]
+    folder_exists: bool
+
+
+@dataclass(frozen=True)
+class SaveAllRequest:
+    """What the Save all dialog was answered with; ``plan`` runs in a worker."""
+
+    folder: Path
+    pattern: str
+    options: ExportOptions
+    include_masks: bool
+    mask_pattern: str
+
+    def plan(self, jobs: list[Job]) -> PlannedSaveAll:
+        """Name every file and look at the disk; a pattern that cannot work, or a folder that
+        cannot be looked into, fails with its sentence (``ExportError``)."""
+        try:
+            files = plan_save_all(jobs, self.folder, self.pattern, self.options,
+                                  self.include_masks, self.mask_pattern)
+        except ValueError as err:
+            raise ExportError(str(err), "file") from None
+        return PlannedSaveAll(self.folder, files, self.folder.is_dir())
 
 
 class ExportActions(QObject):
@@ -126,47 +156,57 @@ class ExportActions(QObject):
 
     # -- every finished job ------------------------------------------------------------
     def save_all(self, jobs: list[Job]) -> None:
+        """Ask how and where, plan in a worker, ask about files already there, then write.
+
+        The plan names every file and looks at the disk for each job (edited or turned
+        results, files already in the folder): hundreds of file-system calls, made in a
+        worker on snapshots of the jobs, never on the GUI thread.
+        """
         if not jobs:
             self.message.emit("No finished jobs to save yet.", 8000)
             return
         state = self._settings.save_all_state or {"folder": self._settings.last_save_dir,
                                                   "format": self._settings.export_format}
-        dialog = export_dialogs().SaveAllDialog([j.stem for j in jobs], state, self._window)
+        dialog = export_dialogs().SaveAllDialog([j.stem for j in jobs[:2]], state,
+                                                self._window, total=len(jobs))
         try:
             if not dialog.exec():
                 return
             self._settings.save_all_state = dialog.state()
             self._settings.export_background = dialog.background()
-            try:
-                plan = plan_save_all(jobs, dialog.folder(),
-                                     dialog.pattern(), dialog.options(),
-                                     dialog.include_masks(), dialog.mask_pattern())
-            except (ValueError, ExportError) as err:
-                self.problem.emit("Not saved", str(err))
-                return
             folder = dialog.folder()
+            ask = SaveAllRequest(folder, dialog.pattern(), dialog.options(),
+                                 dialog.include_masks(), dialog.mask_pattern())
         finally:
             dialog.deleteLater()
-        existing = [p.target for p in plan if p.exists]
+        snapshots = [j.snapshot() for j in jobs]
+        self.message.emit(f"Preparing to save {len(jobs)} results\u2026", 0)
+        run_task(self, lambda: ask.plan(snapshots), self._planned,
+                 lambda sentence: self.problem.emit("Not saved", sentence))
+
+    def _planned(self, planned: PlannedSaveAll) -> None:
+        existing = [p.target for p in planned.files if p.exists]
         answer = export_dialogs().confirm_overwrite(self._window, existing)
         if answer == "cancel":
+            self.message.emit("Save all cancelled: nothing was saved.", 8000)
             return
-        self._settings.last_save_dir = str(folder)
-        self._run_save_all(plan, folder, answer == "replace")
+        self._settings.last_save_dir = str(planned.folder)
+        self._run_save_all(planned, answer == "replace")
 
-    def _run_save_all(self, plan, folder: Path, replace_existing: bool) -> None:
+    def _run_save_all(self, planned: PlannedSaveAll, replace_existing: bool) -> None:
         """Write the plan in a worker while a progress dialog shows it and offers Stop."""
         from desktop_app.ui.save_all_progress import SaveAllProgress
 
+        plan, folder = planned.files, planned.folder
         dialog = SaveAllProgress(len(plan), folder, self._window)
         progress, stop = dialog.progress, dialog.stop_requested
-        make_folder = not folder.is_dir()     # the person agreed to create it in the dialog
+        make_folder = not planned.folder_exists   # agreed to in the dialog; made by the worker
         self.message.emit(f"Saving {len(plan)} files\u2026", 0)
 
         def work():
             if make_folder:
                 create_folder(folder)
-            return run_plan(plan, replace_existing, progress=progress.progressed.emit,
+            return run_plan(plan, replace_existing, progress=progress.report,
                             should_stop=stop.is_set)
 
         def done(report) -> None:

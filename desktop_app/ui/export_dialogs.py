@@ -131,15 +131,21 @@ def _as_int(value: Any, default: int) -> int:
 class SaveAllDialog(QDialog):
     """Where and how to save every finished result. OK only closes: the caller plans and
     writes (``save_all.plan_save_all`` / ``save_all.run_plan``) with what ``options()``,
-    ``folder()``, ``pattern()``, ``mask_pattern()`` and ``include_masks()`` return."""
+    ``folder()``, ``pattern()``, ``mask_pattern()`` and ``include_masks()`` return.
+
+    Only the first two stems are shown (the names preview); ``total`` is how many results
+    there are when the caller passes only those two (a batch of hundreds need not be named
+    on the GUI thread to open the dialog)."""
 
     def __init__(self, stems: Sequence[str] = (), state: Mapping[str, Any] | None = None,
-                 parent: QWidget | None = None, *, today: Date | None = None) -> None:
+                 parent: QWidget | None = None, *, today: Date | None = None,
+                 total: int | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Save all results")
         self.setObjectName("saveAllDialog")
         self.setMinimumWidth(560)
-        self._stems = list(stems)
+        self._stems = list(stems[:2])
+        self._total = len(stems) if total is None else max(total, len(self._stems))
         self._today = today or Date.today()
         self._background = "#ffffff"
 
@@ -323,7 +329,7 @@ class SaveAllDialog(QDialog):
     def preview_names(self) -> list[str]:
         """The names of the first two jobs' files, exactly as "Save all" would write them;
         a ValueError with a sentence when the patterns cannot work."""
-        stems = self._stems[:2] or list(_SAMPLE_STEMS)
+        stems = self._stems or list(_SAMPLE_STEMS)
         pairs = batch_names(stems, self.pattern(), self.options(), self.include_masks(),
                             self.mask_pattern(), self._today)
         return [name for pair in pairs for name in pair if name]
@@ -341,8 +347,8 @@ class SaveAllDialog(QDialog):
             self.ok_button.setEnabled(False)
             return
         self.preview.setStyleSheet("")
-        count = len(self._stems) * (2 if self.include_masks() else 1)
-        more = len(self._stems) - 2
+        count = self._total * (2 if self.include_masks() else 1)
+        more = self._total - 2
         text = "Files: " + ", ".join(names)
         if more > 0:
             text += f", \u2026 ({more} more {'result' if more == 1 else 'results'})"

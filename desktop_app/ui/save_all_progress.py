@@ -1,7 +1,9 @@
 """Save all while the designer watches: progress, Stop, and "Show in folder" at the end.
 
 The files are written by ``save_all.run_plan`` in a worker; this dialog only shows how far it
-got. Stop asks the worker to end before its next file: the files already written stay, and
+got, and at most ten times a second: the worker writes a file every few milliseconds, and a
+progress bar repaints itself on the spot at every new value, so hundreds of queued updates
+would cost the window more than the saving does (``Progress``). Stop asks the worker to end before its next file: the files already written stay, and
 the sentence at the end says how many. A folder that does not exist yet is offered to be
 made (``offer_to_create_folder``), and made by the worker, not on the GUI thread.
 """
@@ -9,10 +11,11 @@ made (``offer_to_create_folder``), and made by the worker, not on the GUI thread
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -51,10 +54,45 @@ def offer_to_create_folder(parent: QWidget | None, folder: Path) -> bool:
 
 
 class Progress(QObject):
-    """What the worker calls (``progressed.emit(done, total)``); lives on the GUI thread,
-    kept alive by the worker's closure, so a closed dialog is never reached from it."""
+    """What the worker calls (``report(done, total)``, from its thread); lives on the GUI
+    thread, kept alive by the worker's closure, so a closed dialog is never reached from it.
+
+    Reports are coalesced: the worker only keeps the latest figures, and posts one event to
+    the GUI thread when none is on its way; the GUI thread passes the latest on
+    (``progressed``) at most every ``INTERVAL_S``, however fast the files go.
+    """
 
     progressed = Signal(int, int)
+    _wake = Signal()
+    INTERVAL_S = 0.1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._latest: tuple[int, int] | None = None
+        self._pending = False           # an event or a timer is on its way to _deliver
+        self._shown_at = 0.0
+        self._wake.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def report(self, done: int, total: int) -> None:
+        """Any thread: the latest figures; at most one delivery is ever pending."""
+        with self._lock:
+            self._latest = (done, total)
+            if self._pending:
+                return
+            self._pending = True
+        self._wake.emit()
+
+    def _deliver(self) -> None:
+        wait = self._shown_at + self.INTERVAL_S - time.monotonic()
+        if wait > 0:
+            QTimer.singleShot(max(1, round(wait * 1000)), self._deliver)
+            return
+        with self._lock:
+            latest, self._latest, self._pending = self._latest, None, False
+        if latest is not None:
+            self._shown_at = time.monotonic()
+            self.progressed.emit(*latest)
 
 
 class SaveAllProgress(QDialog):
