@@ -1,9 +1,9 @@
-"""Build the engine's dev set from sample photos bundled in PyPI wheels (all CC0 / public domain).
+"""Build the engine's dev set from sample photos in PyPI wheels (all CC0 / public domain).
 
 Run from the repository root: ``.venv/bin/python benchmarks/devset/make_devset.py``. It fetches
 the scikit-image and SciPy wheels named below with ``pip download --no-deps`` (PyPI only,
-nothing installed), reads the photos straight out of the zips, and writes ``images/*.jpg`` (quality 92)
-and ``masks/*.png`` (8-bit alpha, 255 = subject) plus ``manifest.json``. The output is
+nothing installed), reads the photos straight out of the zips, and writes ``images/*.jpg``
+(quality 92) and ``masks/*.png`` (8-bit alpha, 255 = subject) plus ``manifest.json``. The output is
 deterministic (fixed seed), so the committed files can be rebuilt and compared.
 
 Two kinds of items (see LICENSES.md for every source):

@@ -52,7 +52,9 @@ ANCHOR = Recipe(size=320, flip=False, fast_shrink=False)  # as rembg runs u2netp
 # Squashed as the model was trained, with a second, letterboxed look when the first finds
 # almost nothing (close-ups of an animal filling the frame, where the squashed thumbnail loses
 # it). Always letterboxing rescued those but cost 0.036 IoU on composites of photo-shaped
-# frames; flip averaging, curves, hole filling and the guided filter did not pay (results.md).
+# frames; flip averaging, curves, hole filling and the guided filter did not pay; a second look
+# when the first is unsure (``doubt=0.25``) gains 0.005 IoU (0.023 on real photos) but costs an
+# inference on most pet photos, over the speed goal at 1 MP (benchmarks/measurements.md).
 DEFAULT = Recipe(size=320, fast_shrink=True, fallback=0.2)
 
 
@@ -153,7 +155,8 @@ def predict(image: Image.Image, recipe: Recipe = DEFAULT,
             second = soft_mask(rgb, framed, cancel)
             left, top, fw, fh = _placement(rgb.size, framed)
             found2, unsure2 = certainty(second[top:top + fh, left:left + fw])
-            if (found2 >= 2 * found) if little else (unsure2 < SURER * unsure):
+            better = found2 >= 2 * found if little else unsure2 < SURER * unsure
+            if better:
                 return finish(second, rgb, framed, cancel)
     return finish(pred, rgb, recipe, cancel)
 
