@@ -12,6 +12,10 @@ load on the machine hits them alike; each figure is the median of its runs. Phot
 photo scaled to 1, 3, 12 and 24 MP and saved as JPEG quality 90.
 
 Goal: (b) / (a) ≤ 2 and (c) / (a) ≤ 2 for every size.
+
+``--doubt`` also times (d), the job with the optional second look of an unsure first one
+(``segment.Recipe(fallback=0.2, doubt=0.25)``; the speed photo, a cat, is one), alternating
+with the others, so the default and that choice are compared in one run.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Figure, report  # noqa: E402
 
 from desktop_app import engine  # noqa: E402
-from desktop_app.engine import session  # noqa: E402
+from desktop_app.engine import cutout, segment, session  # noqa: E402
 from desktop_app.engine.helper import EngineHelper  # noqa: E402
 from desktop_app.jobs.images import open_upright  # noqa: E402
 from desktop_app.jobs.local_pipeline import cut_out_file  # noqa: E402
@@ -40,6 +44,7 @@ SOURCE = Path(__file__).resolve().parent / "devset" / "images" / "photo_cat_chel
 SIZES = [("1 MP", (1224, 816), 5), ("3 MP", (2124, 1416), 5), ("12 MP", (4240, 2832), 3),
          ("24 MP", (6000, 4000), 3)]
 GOAL = 2.0
+DOUBT = segment.Recipe(fallback=0.2, doubt=0.25)
 
 
 def rembg_bare(path: Path) -> Image.Image:
@@ -65,6 +70,10 @@ def cutout_job(path: Path, workdir: Path) -> None:
     engine.cut_out_to(open_upright(path), workdir)
 
 
+def doubt_job(path: Path, workdir: Path) -> None:
+    cutout.cut_out_to(open_upright(path), workdir, recipe=DOUBT)
+
+
 def timed(fn, *args) -> float:
     t0 = time.perf_counter()
     fn(*args)
@@ -83,17 +92,22 @@ def main() -> None:
             base.resize(size, Image.BICUBIC).save(path, "JPEG", quality=90)
             rembg_bare(path), cutout_job(path, tmpdir / "warm")  # first touches, not timed
             helper.call(cut_out_file, path, tmpdir / "warm-helper")
-            bare, ours, theirs = [], [], []
+            bare, ours, theirs, doubt = [], [], [], []
             for i in range(runs):
                 bare.append(timed(rembg_bare, path))
                 ours.append(timed(cutout_job, path, tmpdir / f"job{i}"))
                 theirs.append(timed(helper.call, cut_out_file, path, tmpdir / f"helper{i}"))
+                if "--doubt" in sys.argv:
+                    doubt.append(timed(doubt_job, path, tmpdir / f"doubt{i}"))
             a, b = statistics.median(bare), statistics.median(ours)
             c = statistics.median(theirs)
             worst = max(worst, b / a, c / a)
             line = (f"{label:>6} {size[0]}×{size[1]}: bare u2netp {a * 1000:7.0f} ms, "
                     f"Cutout job {b * 1000:7.0f} ms, ratio {b / a:.2f}; in the helper "
                     f"{c * 1000:7.0f} ms, ratio {c / a:.2f}")
+            if doubt:
+                d = statistics.median(doubt)
+                line += f"; with the doubt look {d * 1000:7.0f} ms, ratio {d / a:.2f}"
             print(line, flush=True)
             rows.append(line)
             details[f"{label} ({size[0]}×{size[1]}, JPEG q90, median of {runs})"] = (

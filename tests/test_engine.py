@@ -244,3 +244,33 @@ def test_fill_holes_and_drop_islands():
     assert refine.fill_holes(soft)[0, 0] == 0.0  # the outside stays outside
     dropped = refine.drop_islands(soft)
     assert dropped[33, 33] == 0.0 and dropped[10, 10] == pytest.approx(0.9)
+
+
+def test_certainty_measures_found_share_and_soft_band():
+    sure = np.zeros((10, 10), np.float32)
+    sure[:5] = 1.0
+    assert segment.certainty(sure) == (0.5, 0.0)
+    unsure = sure.copy()
+    unsure[5:] = 0.4               # half the picture half-believed, not in the mask
+    found, band = segment.certainty(unsure)
+    assert found == 0.5 and band == pytest.approx(1.0)
+
+
+def test_an_unsure_look_gets_a_second_framed_look_and_keeps_the_surer_one():
+    # The real cat photo's right half: the squashed look finds the cat (over 20 %) but with a
+    # wide soft band along its outline; the framed look is surer and closer to the truth.
+    devset = Path(__file__).resolve().parent.parent / "benchmarks" / "devset"
+    with Image.open(devset / "images" / "photo_cat_right.jpg") as img, \
+            Image.open(devset / "masks" / "photo_cat_right.png") as mask:
+        img, truth = img.convert("RGB"), np.asarray(mask) >= 128
+    plain = segment.Recipe(fallback=0.2)
+    doubting = segment.Recipe(fallback=0.2, doubt=0.25)
+    first = segment.soft_mask(img, plain)
+    assert segment.certainty(first)[0] > 0.2 and segment.certainty(first)[1] > 0.25
+    before, after = segment.predict(img, plain), segment.predict(img, doubting)
+    assert iou(after, truth) > iou(before, truth) + 0.03
+    # a sure first look (the drawn disk) is kept as it is: no second look changes it
+    disk, disk_truth = disk_scene(360, 240)
+    assert segment.certainty(segment.soft_mask(disk, plain))[1] < 0.25
+    assert np.array_equal(np.asarray(segment.predict(disk, doubting)),
+                          np.asarray(segment.predict(disk, plain)))

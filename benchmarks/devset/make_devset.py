@@ -1,14 +1,16 @@
-"""Build the engine's dev set from scikit-image's bundled sample photos (all CC0 / public domain).
+"""Build the engine's dev set from sample photos in PyPI wheels (all CC0 / public domain).
 
 Run from the repository root: ``.venv/bin/python benchmarks/devset/make_devset.py``. It fetches
-the scikit-image wheel named below with ``pip download --no-deps`` (PyPI only, nothing
-installed), reads the photos straight out of the zip, and writes ``images/*.jpg`` (quality 92)
-and ``masks/*.png`` (8-bit alpha, 255 = subject) plus ``manifest.json``. The output is
+the scikit-image and SciPy wheels named below with ``pip download --no-deps`` (PyPI only,
+nothing installed), reads the photos straight out of the zips, and writes ``images/*.jpg``
+(quality 92) and ``masks/*.png`` (8-bit alpha, 255 = subject) plus ``manifest.json``. The output is
 deterministic (fixed seed), so the committed files can be rebuilt and compared.
 
 Two kinds of items (see LICENSES.md for every source):
 - ``photo``: a real photo with a mask drawn by hand as polygons/ellipses below, checked by
-  overlaying it on the photo (chelsea: a tabby cat; coffee: a cup on its saucer).
+  overlaying it on the photo (chelsea: a tabby cat; coffee: a cup on its saucer; SciPy's
+  ``face``: a raccoon close-up among palm leaves, its body cut by the frame, the way pet
+  photos often are).
 - ``composite``: an exact-alpha subject pasted onto a background photo, so its mask is exact.
   Subjects: the cat cut out of chelsea with its hand mask, the cup likewise, and the
   ``horse`` silhouette filled with the cat's own fur (an animal shape with real fur texture).
@@ -31,6 +33,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 WHEEL_REQ = "scikit-image==0.26.0"
+# SciPy 1.11 is the last release whose wheel still holds ``scipy/misc/face.dat``.
+SCIPY_REQ = "scipy==1.11.4"
 HERE = Path(__file__).resolve().parent
 SEED = 14
 
@@ -45,18 +49,38 @@ COFFEE = [("poly", [(77, 240), (80, 195), (90, 160), (110, 130), (140, 100), (17
           ("ellipse", (172, 18, 408, 208)),
           ("poly", [(396, 75), (410, 66), (424, 72), (418, 100), (405, 135), (395, 140)])]
 
+# scipy.misc.face (1024×768): the raccoon, leaves in front of its lower body left out.
+RACCOON = [("poly", [(0, 0), (845, 0), (842, 60), (838, 100), (870, 92), (905, 88), (935, 100),
+                     (942, 125), (930, 165), (905, 205), (898, 250), (905, 300), (892, 340),
+                     (870, 378), (830, 400), (785, 420), (745, 445), (700, 455), (665, 478),
+                     (652, 500), (690, 512), (735, 512), (765, 522), (748, 550), (700, 578),
+                     (640, 588), (598, 578), (565, 565), (555, 610), (548, 660), (520, 640),
+                     (480, 570), (445, 505), (425, 455), (350, 432), (300, 420), (250, 410),
+                     (200, 398), (160, 390), (120, 362), (80, 332), (40, 312), (0, 292)])]
+RACCOON_CROPS = {"close": (380, 40, 1000, 620)}
 CAT_CROPS = {"right": (230, 0, 451, 300), "ear": (250, 0, 451, 150),
              "cheek": (280, 100, 451, 300), "topleft": (0, 0, 200, 150)}
 BACKGROUNDS = ["brick", "grass", "gravel", "astronaut", "rocket", "camera", "table", "hubble"]
 
 
-def fetch_wheel(cache: Path) -> Path:
-    found = sorted(cache.glob("scikit_image-0.26.0-*.whl"))
+def fetch_wheel(cache: Path, req: str = WHEEL_REQ) -> Path:
+    name, version = req.split("==")
+    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
+    found = sorted(cache.glob(pattern))
     if not found:
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary",
-                        ":all:", WHEEL_REQ, "-d", str(cache)], check=True)
-        found = sorted(cache.glob("scikit_image-0.26.0-*.whl"))
+                        ":all:", req, "-d", str(cache)], check=True)
+        found = sorted(cache.glob(pattern))
     return found[0]
+
+
+def raccoon(cache: Path) -> Image.Image:
+    """SciPy's ``face``: raw 768×1024×3 bytes, bz2-compressed, as scipy.misc.face reads it."""
+    import bz2
+
+    with zipfile.ZipFile(fetch_wheel(cache, SCIPY_REQ)) as zf:
+        raw = bz2.decompress(zf.read("scipy/misc/face.dat"))
+    return Image.fromarray(np.frombuffer(raw, dtype=np.uint8).reshape(768, 1024, 3), "RGB")
 
 
 def read(zf: zipfile.ZipFile, name: str) -> Image.Image:
@@ -152,6 +176,12 @@ def build(out_dir: Path, cache: Path) -> list[dict]:
     for tag, box in CAT_CROPS.items():
         items.append((f"photo_cat_{tag}", chelsea.convert("RGB").crop(box), cat_mask.crop(box),
                       "photo", "cat"))
+    face = raccoon(cache)
+    face_mask = draw_mask(face.size, RACCOON)
+    items.append(("photo_raccoon_face", face, face_mask, "photo", "raccoon"))
+    for tag, box in RACCOON_CROPS.items():
+        items.append((f"photo_raccoon_{tag}", face.crop(box), face_mask.crop(box), "photo",
+                      "raccoon"))
     subjects = {"cat": (cut(chelsea, cat_mask), True), "cup": (cut(coffee, cup_mask), False),
                 "horse": (furred_horse(horse, chelsea), False)}
     bgs = backgrounds(zf, coffee)

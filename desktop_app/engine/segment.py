@@ -19,6 +19,7 @@ from .errors import Cancel
 
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+SURER = 0.8  # a second look replaces the first only if its soft band is this much thinner
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,17 @@ class Recipe:
     refine_eps: float = 1e-3
     fallback: float = 0.0  # if the mask covers less than this share of the photo, look again
     #                        letterboxed and keep that look if it finds at least twice as much
+    doubt: float = 0.0  # also look again letterboxed when the soft band (0.1-0.9) is more than
+    #                     this share of the mask, and keep the surer of the two looks (0 = never)
 
 
 ANCHOR = Recipe(size=320, flip=False, fast_shrink=False)  # as rembg runs u2netp
 # Squashed as the model was trained, with a second, letterboxed look when the first finds
 # almost nothing (close-ups of an animal filling the frame, where the squashed thumbnail loses
 # it). Always letterboxing rescued those but cost 0.036 IoU on composites of photo-shaped
-# frames; flip averaging, curves, hole filling and the guided filter did not pay (results.md).
+# frames; flip averaging, curves, hole filling and the guided filter did not pay; a second look
+# when the first is unsure (``doubt=0.25``) gains 0.005 IoU (0.023 on real photos) but costs an
+# inference on most pet photos, over the speed goal at 1 MP (benchmarks/measurements.md).
 DEFAULT = Recipe(size=320, fast_shrink=True, fallback=0.2)
 
 
@@ -136,18 +141,32 @@ def predict(image: Image.Image, recipe: Recipe = DEFAULT,
         cancel.check()
     rgb = to_rgb(image)
     pred = soft_mask(rgb, recipe, cancel)
-    if recipe.fallback > 0 and not recipe.letterbox:
-        found = float((pred >= 0.5).mean())
-        if found < recipe.fallback:
+    if (recipe.fallback > 0 or recipe.doubt > 0) and not recipe.letterbox:
+        found, unsure = certainty(pred)
+        little = found < recipe.fallback
+        if little or (recipe.doubt > 0 and unsure > recipe.doubt):
             # Almost nothing found: in a close-up the squashed thumbnail is all texture and the
             # model picks an eye or a patch of background; framed, the subject reappears.
-            # Judged on the small predictions, so only the kept one is blown up to full size.
-            framed = replace(recipe, letterbox=True, fallback=0.0)
+            # Much of the mask half-believed: the model is unsure of the outline (a pet that
+            # fills the frame, cut by its edges); framed, with a border of background around
+            # it, it is often sure. Judged on the small predictions, so only the kept look is
+            # blown up to full size.
+            framed = replace(recipe, letterbox=True, fallback=0.0, doubt=0.0)
             second = soft_mask(rgb, framed, cancel)
             left, top, fw, fh = _placement(rgb.size, framed)
-            if float((second[top:top + fh, left:left + fw] >= 0.5).mean()) >= 2 * found:
+            found2, unsure2 = certainty(second[top:top + fh, left:left + fw])
+            better = found2 >= 2 * found if little else unsure2 < SURER * unsure
+            if better:
                 return finish(second, rgb, framed, cancel)
     return finish(pred, rgb, recipe, cancel)
+
+
+def certainty(pred: np.ndarray) -> tuple[float, float]:
+    """(share of the prediction at ≥ 0.5, its soft band 0.1-0.9 as a share of that mask): how
+    much the model found and how unsure it is of it; a sure look has a thin band."""
+    found = float((pred >= 0.5).mean())
+    band = float(((pred > 0.1) & (pred < 0.9)).mean())
+    return found, band / max(found, 1e-3)
 
 
 def finish(pred: np.ndarray, rgb: Image.Image, recipe: Recipe,
