@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QListView
 from desktop_app.jobs.model import Engine, JobState
 from desktop_app.sandbox.samples import render_sample
 from desktop_app.ui.canvas import ImageCanvas
-from desktop_app.ui.tasks import WORKER_NICENESS
+from desktop_app.ui.controller import ENGINE_NICENESS
 
 WAIT_MS = 30000
 
@@ -131,7 +131,7 @@ def test_the_engine_runs_in_a_helper_process_below_the_windows_priority(qtbot, m
                                                                       tmp_path, monkeypatch):
     """The model, onnxruntime and its threads live in the engine's helper process (a GIL of
     its own: loading onnxruntime there cannot stall the window), every thread of it at least
-    WORKER_NICENESS below the window's GUI thread; this process never loads a session."""
+    ENGINE_NICENESS below the window's GUI thread; this process never loads a session."""
     from desktop_app.engine import session
 
     monkeypatch.setattr(session, "_session", None)   # as in a fresh process
@@ -145,7 +145,7 @@ def test_the_engine_runs_in_a_helper_process_below_the_windows_priority(qtbot, m
     helper_threads = _threads(pid)
     if session.intra_op_threads() > 1:
         assert len(helper_threads) > 2, "no onnxruntime pool in the helper"
-    assert all(nice >= main_nice + WORKER_NICENESS for _name, nice in helper_threads.values()), \
+    assert all(nice >= main_nice + ENGINE_NICENESS for _name, nice in helper_threads.values()), \
         helper_threads
 
 

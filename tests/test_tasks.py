@@ -1,4 +1,4 @@
-"""Background tasks: lower priority than the GUI thread, answers on the GUI thread, only to an
+"""Background tasks: the GUI thread's priority, answers on the GUI thread, only to an
 owner that still exists, and a deadline when waiting for them."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from shiboken6 import isValid
 
 from desktop_app.ui.tasks import (
     STRAGGLERS,
-    WORKER_NICENESS,
     Task,
     run_task,
     running_tasks,
@@ -23,14 +22,15 @@ from desktop_app.ui.tasks import (
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
-def test_a_task_runs_at_a_lower_priority_than_the_gui_thread(qtbot):
+def test_a_task_runs_at_the_gui_threads_priority(qtbot):
+    """Never lowered: a lowered thread holding the GIL, preempted by a busy machine, keeps
+    the window waiting for the GIL."""
     gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     task = Task(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
     with qtbot.waitSignal(task.succeeded, timeout=5000) as blocker:
         task.start()
     task.wait()
-    assert blocker.args[0] == min(19, gui + WORKER_NICENESS)
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui  # GUI untouched
+    assert blocker.args[0] == gui
 
 
 def test_a_task_reports_on_the_gui_thread_and_is_forgotten_once_it_ends(qtbot):

@@ -1,6 +1,6 @@
-"""A HitPaw job's worker runs at the GUI thread's priority (Linux): at a lower one, a busy
-machine preempts it while it holds the GIL and the window waits for it. Tasks (and jobs cut
-out on this computer) still run below it."""
+"""The window's worker threads run at the GUI thread's priority (Linux): at a lower one, a
+busy machine preempts one while it holds the GIL and the window waits for it. Only the
+engine's helper process runs below it (tests/test_local_jobs_gui.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt
 from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, Stopper
 from desktop_app.jobs.model import Job, JobState
-from desktop_app.ui.tasks import WORKER_NICENESS, run_task
+from desktop_app.ui.tasks import run_task
 from desktop_app.ui.workers import JobSetup, JobWorker
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -40,17 +40,9 @@ def test_a_hitpaw_job_runs_at_the_windows_priority(sandbox, qtbot, tmp_path):
     assert {nice for _state, nice in seen} == {mine}
 
 
-def test_a_task_still_runs_below_it(qtbot):
+def test_a_task_runs_at_the_windows_priority_too(qtbot):
     owner = QObject()
     got: list[int] = []
     run_task(owner, _nice, got.append)
-    qtbot.waitUntil(lambda: bool(got), timeout=10000)
-    assert got == [min(19, _nice() + WORKER_NICENESS)]
-
-
-def test_a_task_may_keep_the_windows_priority(qtbot):
-    owner = QObject()
-    got: list[int] = []
-    run_task(owner, _nice, got.append, niced=False)
     qtbot.waitUntil(lambda: bool(got), timeout=10000)
     assert got == [_nice()]

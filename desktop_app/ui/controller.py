@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MS = 2000
 CLEAN_UPLOADS_DELAY_MS = 2500   # after the history is shown, before the storage is swept
+# The engine's helper process runs this much below the window: its model keeps cores busy
+# for seconds. The window's own threads are never lowered (see ``ui.tasks``).
+ENGINE_NICENESS = 10
 
 
 def _import_job_stack() -> None:
@@ -264,7 +267,7 @@ class JobController(QObject):
         # or a busy machine starves them while the window (and the first jobs' workers,
         # waiting on the import lock) wait. Then what start-up made stays out of the
         # collector's full passes (ui.interpreter).
-        run_task(self, _import_job_stack, lambda _: freeze_start_up(), niced=False)
+        run_task(self, _import_job_stack, lambda _: freeze_start_up())
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):
@@ -286,7 +289,7 @@ class JobController(QObject):
         as a job needs it (added or restored), never before the window's first paint.
         onnxruntime, the model and every full-size pixel of a local job live in that process
         (``engine.helper``), whose GIL is not the window's: loading onnxruntime there holds
-        nothing here. The helper runs ``WORKER_NICENESS`` below the window's priority. Its
+        nothing here. The helper runs ``ENGINE_NICENESS`` below the window's priority. Its
         start is a worker's (a fork and exec, a few milliseconds)."""
         if self._engine_warming:
             return
@@ -299,9 +302,8 @@ class JobController(QObject):
     def _engine_helper(self) -> EngineHelper:
         if self._engine is None:
             from desktop_app.engine.helper import EngineHelper
-            from desktop_app.ui.tasks import WORKER_NICENESS
 
-            self._engine = EngineHelper(niceness=WORKER_NICENESS)
+            self._engine = EngineHelper(niceness=ENGINE_NICENESS)
         return self._engine
 
     def _cutter(self) -> Cutter:

@@ -7,6 +7,12 @@ an owner never destroys a running thread; the runner keeps each task referenced 
 and ``wait_for_tasks`` waits for all of them with a deadline when the app closes. A thread
 still blocked then (a socket, a big decode) goes to ``STRAGGLERS``: kept referenced, never
 ``terminate()``d, left to the process's exit (see ``desktop_app.__main__``).
+
+Tasks run at the window's own priority. A lowered thread that holds the GIL is preempted by
+any busy process, and the window then waits for the GIL: with two other processes spinning,
+niced Save all workers kept the GUI thread waiting 0.8 s in 6 s (bench_hitches case 10
+--busy). What keeps a core busy for seconds, the on-device engine, runs in a lowered process
+of its own (``engine.helper``).
 """
 
 from __future__ import annotations
@@ -14,9 +20,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
-import os
-import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,41 +31,17 @@ log = logging.getLogger(__name__)
 STRAGGLERS: list[QThread] = []
 EXIT_GRACE_MS = 3000
 
-# Workers run at a lower CPU priority than the GUI thread. On a two-core laptop, downloads,
-# 24-megapixel decodes and previews can keep both cores busy; the kernel then gives the
-# window's thread the CPU first, and painting is never kept waiting for a time slice.
-# Not for work that is mostly Python (``run_task(..., niced=False)``, HitPaw job workers):
-# a lowered thread holding the GIL is preempted by a busy machine, and the window waits.
-WORKER_NICENESS = 10
-
-
-def lower_this_threads_priority() -> None:
-    """Add ``WORKER_NICENESS`` to the calling thread's nice value (Linux schedules each
-    thread on its own; elsewhere this does nothing)."""
-    if sys.platform.startswith("linux"):
-        thread = threading.get_native_id()
-        try:
-            nice = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, nice + WORKER_NICENESS))
-        except OSError:  # a sandbox that forbids it: the default priority is fine too
-            pass
-
-
 class Task(QThread):
     """Runs one blocking call: ``succeeded(result)`` or ``failed(sentence)``."""
 
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, fn: Callable[[], Any], parent: QObject | None = None, *,
-                 niced: bool = True) -> None:
+    def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fn = fn
-        self._niced = niced
 
     def run(self) -> None:
-        if self._niced:
-            lower_this_threads_priority()
         try:
             result = self._fn()
         except Exception as err:  # noqa: BLE001 - turned into a sentence for the user
@@ -91,9 +70,9 @@ class _Runner(QObject):
         self._ended.connect(self._forget)
 
     def start(self, owner: QObject, fn: Callable[[], Any], on_success: Callable | None,
-              on_failure: Callable | None, niced: bool = True) -> Task:
+              on_failure: Callable | None) -> Task:
         token = next(self._tokens)
-        task = Task(fn, niced=niced)
+        task = Task(fn)
         self._tasks[token] = task
         self._callbacks[token] = (owner, on_success, on_failure)
         # Emitted in the worker; the runner's own signals carry them to the GUI thread.
@@ -159,15 +138,13 @@ def _the_runner() -> _Runner:
 
 
 def run_task(owner: QObject, fn: Callable[[], Any], on_success: Callable | None = None,
-             on_failure: Callable[[str], None] | None = None, *, niced: bool = True) -> Task:
+             on_failure: Callable[[str], None] | None = None) -> Task:
     """Run ``fn`` in a worker; call back on the GUI thread while ``owner`` exists.
 
     Call it on the GUI thread. The returned task may be waited on, but is deleted soon after
-    it ends: keep no reference past its callback. ``niced=False`` keeps the GUI's priority:
-    for work that is mostly Python (imports), which holds the GIL throughout, so a lowered
-    thread preempted by a busy machine would keep the window waiting for the GIL.
+    it ends: keep no reference past its callback.
     """
-    return _the_runner().start(owner, fn, on_success, on_failure, niced)
+    return _the_runner().start(owner, fn, on_success, on_failure)
 
 
 def wait_for_tasks(grace_ms: int, *, deadline: float | None = None) -> bool:

@@ -22,7 +22,6 @@ from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.decode import paint_ready
-from desktop_app.ui.tasks import lower_this_threads_priority
 
 if TYPE_CHECKING:
     import requests
@@ -117,13 +116,6 @@ class JobWorker(QThread):
         self.stopper = stopper
 
     def run(self) -> None:
-        # Only a job cut out on this computer runs below the GUI's priority (its model keeps
-        # a core busy for seconds). A HitPaw job mostly waits on the network, and the Python
-        # it runs holds the GIL: at a lower priority, a busy machine preempts it while it
-        # holds the GIL, and the window waits on it (case 1 of bench_hitches: 3.4 s of the
-        # window's late ticks were such waits; none at the same priority).
-        if self._job.engine == Engine.LOCAL:
-            lower_this_threads_priority()
         try:
             from desktop_app.jobs.pipeline import RunContext, run_job
             from desktop_app.jobs.previews import use_big_image_blocks
@@ -132,7 +124,7 @@ class JobWorker(QThread):
             setup = self._setup
             if self.session is None and setup.connection is not None:
                 self.session = setup.connection.new_session()
-            if self._job.engine == Engine.LOCAL:  # this thread runs below the GUI's priority
+            if self._job.engine == Engine.LOCAL:   # the cut-out itself runs in the helper
                 context = RunContext(None, setup.policy, store=setup.store,
                                      download_session=self.session, cutter=setup.cutter)
             else:
