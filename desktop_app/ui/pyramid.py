@@ -98,6 +98,12 @@ def _open(path: str | Path, max_side: int | None = None) -> Image.Image:
     return img
 
 
+def read_image(path: str | Path) -> QImage:
+    """A file as a paint-ready QImage, decoded and converted by Pillow: a preview read with
+    ``QImage(path)`` held the GIL for its whole decode (bench_hitches case 3)."""
+    return to_qimage(_open(path))
+
+
 def read_levels(path: str | Path, preview_width: int, preview_height: int
                 ) -> list[QImage] | None:
     """A full-size image and the halvings of it that hold more detail than a preview of

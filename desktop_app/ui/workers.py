@@ -21,7 +21,6 @@ from desktop_app.api.connection import Connection
 from desktop_app.jobs.control import Policy, ServiceTimeEstimator, Stopper
 from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.jobs.store import HistoryStore
-from desktop_app.ui.decode import paint_ready
 
 if TYPE_CHECKING:
     import requests
@@ -45,11 +44,16 @@ class Previews:
 
 
 def load_previews(files: PreviewFiles) -> Previews:
+    from desktop_app.ui.pyramid import read_image
+
     def read(path: Path | None) -> QImage | None:
         if path is None or not path.exists():
             return None
-        image = QImage(str(path))
-        return None if image.isNull() else paint_ready(image)
+        try:
+            return read_image(path)
+        except (OSError, ValueError, SyntaxError) as err:   # Pillow's ways of saying "bad file"
+            log.warning("a preview could not be read: %s", type(err).__name__)
+            return None
 
     cutout, mask, thumb = read(files.cutout), read(files.mask), read(files.thumb)
     if cutout is None or mask is None:
