@@ -10,6 +10,7 @@ import sys
 from desktop_app.ui.interpreter import (
     SWITCH_INTERVAL_S,
     freeze_start_up,
+    hold_collections,
     share_the_gil_often,
 )
 
@@ -39,6 +40,17 @@ def test_freezing_keeps_what_exists_out_of_collections():
         gc.unfreeze()
 
 
+def test_collections_wait_until_start_up_is_frozen():
+    try:
+        hold_collections()
+        assert not gc.isenabled()
+        freeze_start_up()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def test_the_window_sets_both_up_itself(make_window, qtbot):
     before = sys.getswitchinterval()
     sys.setswitchinterval(0.005)
@@ -46,8 +58,10 @@ def test_the_window_sets_both_up_itself(make_window, qtbot):
     try:
         make_window()
         assert sys.getswitchinterval() == SWITCH_INTERVAL_S
-        # frozen once the warm-up's worker has imported the job stack
-        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=20000)
+        assert not gc.isenabled()     # while the window starts
+        # frozen, and collecting again, once the warm-up's worker has imported the job stack
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0 and gc.isenabled(), timeout=20000)
     finally:
+        gc.enable()
         sys.setswitchinterval(before)
         gc.unfreeze()

@@ -26,7 +26,7 @@ from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.add_feed import AddFeed
-from desktop_app.ui.interpreter import freeze_start_up, share_the_gil_often
+from desktop_app.ui.interpreter import freeze_start_up, hold_collections, share_the_gil_often
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
 from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 
@@ -62,6 +62,13 @@ def _import_job_stack() -> None:
     register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
 
 
+def _import_job_stack_then_freeze() -> None:
+    try:
+        _import_job_stack()
+    finally:
+        freeze_start_up()
+
+
 def _read_through(name: str, *, settable: bool = False) -> property:
     """The queue's attribute ``name``, as the window has always read it off the controller."""
     def setter(self: JobController, value: object) -> None:
@@ -84,6 +91,7 @@ class JobController(QObject):
                  results_dir: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         share_the_gil_often()   # before any worker runs Python beside the GUI thread
+        hold_collections()      # until the warm-up's imports are done (ui.interpreter)
         self.policy = policy
         self.store = store or HistoryStore(paths.history_db())
         self.estimator = ServiceTimeEstimator()
@@ -266,8 +274,9 @@ class JobController(QObject):
         # Imports are Python through and through (they hold the GIL): at the GUI's priority,
         # or a busy machine starves them while the window (and the first jobs' workers,
         # waiting on the import lock) wait. Then what start-up made stays out of the
-        # collector's full passes (ui.interpreter).
-        run_task(self, _import_job_stack, lambda _: freeze_start_up())
+        # collector's full passes (ui.interpreter), frozen in the worker, whether the
+        # imports worked or not, and whether or not this controller still exists then.
+        run_task(self, _import_job_stack_then_freeze)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):
