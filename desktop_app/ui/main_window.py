@@ -157,9 +157,14 @@ class MainWindow(QMainWindow):
         if not self._complete_planned:  # once this frame is flushed to the screen
             self._complete_planned = True
             # the second step's modules (~70 ms of imports) load in a worker, so the GUI
-            # thread then only builds; either way, _complete follows
-            run_task(self, _import_second_step, lambda _none: self._complete(),
-                     lambda _message: self._complete())
+            # thread then only builds; either way, _complete follows. Started once this
+            # paint is over: the children (a list of 1,000 rows) still paint after this
+            # event, and an importing worker holds the GIL for ms at a time meanwhile.
+            QTimer.singleShot(0, self, self._import_then_complete)
+
+    def _import_then_complete(self) -> None:
+        run_task(self, _import_second_step, lambda _none: self._complete(),
+                 lambda _message: self._complete())
 
     def _complete(self) -> None:
         """Build what the first frame did not show, in two turns of the event loop (each
