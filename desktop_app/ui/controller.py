@@ -47,26 +47,22 @@ CLEAN_UPLOADS_DELAY_MS = 2500   # after the history is shown, before the storage
 ENGINE_NICENESS = 10
 
 
-def _import_job_stack() -> None:
-    import desktop_app.api.client  # noqa: F401 - requests, urllib3, ssl
-    import desktop_app.jobs.pipeline  # noqa: F401
-    import desktop_app.jobs.previews  # noqa: F401 - Pillow
-    import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
-    import multiprocessing.connection  # noqa: F401 - what starts the engine's helper
-    import multiprocessing.popen_spawn_posix  # noqa: F401
-    from PIL import Image
-
-    from desktop_app.jobs.images import register_heif
-
-    Image.preinit()  # the PNG and JPEG plugins
-    register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
-
-
 def _import_job_stack_then_freeze() -> None:
     try:
-        _import_job_stack()
+        import desktop_app.api.client  # noqa: F401 - requests, urllib3, ssl
+        import desktop_app.jobs.pipeline  # noqa: F401
+        import desktop_app.jobs.previews  # noqa: F401 - Pillow
+        import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
+        import multiprocessing.connection  # noqa: F401 - what starts the engine's helper
+        import multiprocessing.popen_spawn_posix  # noqa: F401
+        from PIL import Image
+
+        from desktop_app.jobs.images import register_heif
+
+        Image.preinit()  # the PNG and JPEG plugins
+        register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
     finally:
-        freeze_start_up()
+        freeze_start_up()   # whether the imports worked or not
 
 
 def _read_through(name: str, *, settable: bool = False) -> property:

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.export import (
-    EXTENSIONS,
     FORMATS,
     ExportError,
     ExportOptions,
@@ -497,7 +496,3 @@ def copy_image_to_clipboard(image: QImage | ClipboardImage, kind: str = "cutout"
     mime.setData("image/png", QByteArray(png))
     QGuiApplication.clipboard().setMimeData(mime)
 
-
-__all__ = ["EXTENSIONS", "SAVE_FILTERS", "ClipboardImage", "SaveAllDialog", "ask_save_path",
-           "confirm_overwrite", "copy_image_to_clipboard", "filter_for", "format_for",
-           "load_for_clipboard", "save_filters", "save_target"]
