@@ -13,7 +13,7 @@ from PIL import Image
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QImage
 
-from desktop_app.ui.decode import read_image
+from desktop_app.ui.decode import paint_ready
 from desktop_app.ui.pyramid import read_background_image, read_levels, to_qimage
 from desktop_app.ui.tasks import running_tasks
 from desktop_app.ui.viewer import Viewer
@@ -36,7 +36,7 @@ def test_levels_hold_the_same_pixels_as_the_qt_side_decode(tmp_path: Path, mode,
         [(1700, 1000), (850, 500)]          # halved while more detailed than the preview
     expected = QImage.Format.Format_ARGB32_Premultiplied if alpha else QImage.Format.Format_RGB32
     assert all(level.format() == expected for level in levels)
-    reference = read_image(path)
+    reference = paint_ready(QImage(str(path)))   # Qt's own decode
     gc.collect()                              # the pixels live as long as the QImage does
     for x, y in ((0, 0), (7, 3), (850, 500), (1699, 999), (1234, 777)):
         assert levels[0].pixel(x, y) == reference.pixel(x, y), (x, y)
@@ -106,7 +106,7 @@ def test_the_viewer_loads_the_full_size_files_when_a_zoom_needs_them(qtbot, view
     source = viewer.matted_view.source()
     full = source.level_for(1200, 1.0)
     assert (full.width(), full.height()) == (1200, 800)
-    assert full.pixel(1000, 700) == read_image(files["cutout"]).pixel(1000, 700)
+    assert full.pixel(1000, 700) == paint_ready(QImage(str(files["cutout"]))).pixel(1000, 700)
     assert source.level_for(1200, 0.5).width() == 600       # a halving made in the worker
 
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, QSize
 from PySide6.QtGui import QColor, QImage
 
 from desktop_app.jobs.previews import ensure_previews
-from desktop_app.ui.decode import read_image
+from desktop_app.ui.pyramid import read_image
 from desktop_app.ui.view_state import checkerboard
 from desktop_app.ui.viewer import Viewer
 from desktop_app.ui.workers import load_previews
@@ -324,9 +324,9 @@ def test_an_animated_original_says_only_its_first_frame_was_used(qtbot, make_win
     (lambda: _rgb_with_key(), 0, (250, 250, 10)),
 ])
 def test_odd_modes_show_their_real_colours_and_transparency(make, alpha_at_0, colour_at_1):
-    from desktop_app.ui.decode import pil_to_qimage
+    from desktop_app.ui.pyramid import to_qimage
 
-    image = pil_to_qimage(make())
+    image = to_qimage(make())
     assert QColor.fromRgba(image.pixel(0, 0)).alpha() == alpha_at_0
     got = QColor.fromRgba(image.pixel(1, 0)).getRgb()[:3]
     assert all(abs(a - b) <= 2 for a, b in zip(got, colour_at_1, strict=True)), got

@@ -24,7 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QColorDialog, QFileDialog, QWidget
 
 from desktop_app.ui.canvas import ImageCanvas
-from desktop_app.ui.decode import pil_to_qimage
+from desktop_app.ui.pyramid import to_qimage
 from desktop_app.ui.viewer import Viewer
 
 WAIT_MS = 5000
@@ -69,7 +69,7 @@ def noise(width: int, height: int, seed: int = 0) -> QImage:
     """Pixel-level detail that any smoothing, offset or preview would destroy."""
     channels = [Image.effect_noise((width, height), 90).point(lambda v, s=s: (v * 7 + s) % 256)
                 for s in (seed, seed + 85, seed + 170)]
-    return pil_to_qimage(Image.merge("RGB", channels))
+    return to_qimage(Image.merge("RGB", channels))
 
 
 def previews(original, cutout, mask):
@@ -212,8 +212,10 @@ def test_actual_pixels_are_the_image_pixels_one_to_one(viewer):
                 assert grabbed.pixelColor(x, y) == source, (zoom, x, y, ratio)
 
 
-def test_full_images_replace_the_previews_when_zoomed_in(qtbot, viewer):
+def test_full_images_replace_the_previews_when_zoomed_in(qtbot, viewer, tmp_path):
     full = noise(800, 600, seed=3)
+    full_file = tmp_path / "full.png"
+    assert full.save(str(full_file))
     preview = full.scaled(200, 150, Qt.AspectRatioMode.KeepAspectRatio,
                           Qt.TransformationMode.SmoothTransformation)
     wanted = []
@@ -234,7 +236,7 @@ def test_full_images_replace_the_previews_when_zoomed_in(qtbot, viewer):
 
     assert matches() < 25                      # the preview cannot show single pixels
     with qtbot.waitSignal(viewer.full_resolution_ready, timeout=WAIT_MS):
-        viewer.set_full_images(full, full, full)
+        viewer.load_full_files(full_file, full_file, full_file)
     assert viewer.has_full_images()
     assert matches() == 50
     viewer.clear()

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.background_choice import BACKGROUND_KINDS, BackgroundChoice
 from desktop_app.ui.canvas import ImageCanvas
 from desktop_app.ui.compare_canvas import CompareCanvas
-from desktop_app.ui.decode import full_levels
 from desktop_app.ui.glyphs import (
     actual_glyph,
     compare_glyph,
@@ -63,8 +62,7 @@ class Viewer(QWidget):
 
     Signals:
     - ``full_resolution_wanted()``: the zoom needs more detail than the previews hold; sent
-      once per shown picture. Answer with ``load_full_files`` (the files, read in a worker)
-      or ``set_full_images`` (images decoded elsewhere).
+      once per shown picture. Answer with ``load_full_files`` (the files, read in a worker).
     - ``full_resolution_ready()``: the full-size images are prepared and painted from now on.
     - ``full_resolution_failed(str)``: they could not be prepared (the reason, one sentence).
     - ``background_changed(dict)``: the backdrop changed; the dict is ``background_state()``.
@@ -311,42 +309,11 @@ class Viewer(QWidget):
     def has_full_images(self) -> bool:
         return any(s is not None and s.has_full() for s in self._sources.values())
 
-    def set_full_images(self, original: QImage | None, cutout: QImage | None,
-                        mask: QImage | None) -> None:
-        """The full-size images of the pictures shown now; prepared in a worker, then painted.
-
-        Call it only for the job still on show (check the job id when the load finishes).
-        Images whose shape does not match the shown picture are ignored.
-        """
-        frame = self.state.full_size()
-        if frame.isEmpty():
-            return
-        work: dict[str, tuple[QImage, int]] = {}
-        for name, image in (("original", original), ("cutout", cutout), ("mask", mask)):
-            source = self._sources.get(name)
-            if source is None or image is None or image.isNull():
-                continue
-            shown = source.image()      # each picture keeps its own shape (see placed_rect)
-            if abs(image.width() * shown.height() - image.height() * shown.width()) \
-                    > 0.02 * image.width() * shown.height():
-                log.warning("full-size %s does not match the shown picture; ignored", name)
-                continue
-            work[name] = (image, source.image().width())
-        if not work:
-            return
-        token = next(_tokens)
-        self._full_token = token
-        run_task(self, lambda: {name: full_levels(image, width)
-                                for name, (image, width) in work.items()},
-                 lambda levels: self._full_levels_done(token, levels),
-                 lambda message: self._full_levels_failed(token, message))
-
     def load_full_files(self, original: str | Path | None, cutout: str | Path | None,
                         mask: str | Path | None) -> None:
         """Read the full-size files of the pictures shown now, and their levels, in a worker.
 
-        Unlike ``set_full_images`` the worker leaves the GIL to the window (``pyramid.py``);
-        files that are missing or do not match the shown picture's shape are left out. A
+        The worker leaves the GIL to the window (``pyramid.py``); files that are missing or do not match the shown picture's shape are left out. A
         picture shown meanwhile drops the answer; a failure is ``full_resolution_failed``.
         """
         if self.state.full_size().isEmpty():
