@@ -47,11 +47,11 @@ HELPER_DIED = ("The cut-out stopped because Cutout's cut-out helper quit unexpec
 HELPER_FAILED = ("The cut-out failed on this computer; try again, or use HitPaw for this "
                  "image.")
 STOP_WAIT_S = 2.0
-# Idle this long, the helper leaves. A new one costs about a second and a half of the next
-# job (its start and the model's load, measured on a 2-core laptop; ``benchmarks/
-# bench_engine_restart.py``), so pauses within a batch (looking at a result, touching one
-# up, adding the next files) keep it, and a finished batch frees its memory in a minute
-# and a half.
+# Idle this long, the helper leaves. A new one adds under a second to the next job (its
+# start and the model's load: 1.9 s against 1.1 s warm for an 800x600 photo on a busy
+# 2-core machine, ``benchmarks/bench_helper_idle.py``), so it is kept through the pauses
+# within a batch (looking at a result, touching one up, adding the next files), and a
+# finished batch gives its 400 MB back in a minute and a half.
 IDLE_EXIT_S = 90.0
 
 
