@@ -371,6 +371,31 @@ def test_without_a_keyring_the_dialog_offers_a_session_only_key(qtbot, isolated_
     assert not any("secret-session-key" in p.read_text(errors="ignore") for p in written)
 
 
+def test_enter_in_the_key_field_keeps_the_key_and_never_shows_it(qtbot, memory_keyring,
+                                                                  isolated_home):
+    import keyring
+    from keyring.backends import fail
+    from PySide6.QtCore import Qt
+
+    from desktop_app.secrets import KeyStore
+    from desktop_app.ui.key_dialog import KeyDialog
+
+    for backend, kept in ((memory_keyring, "keyring"), (fail.Keyring(), "session")):
+        keyring.set_keyring(backend)
+        store = KeyStore()
+        dialog = KeyDialog(store, "http://127.0.0.1:9")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(dialog.isVisible)
+        dialog.key_edit.setFocus()
+        qtbot.keyClicks(dialog.key_edit, "hp-typed-key")
+        qtbot.keyClick(dialog.key_edit, Qt.Key.Key_Return)
+        assert dialog.key_edit.echoMode() == dialog.key_edit.EchoMode.Password, kept
+        assert dialog.saved_key == "hp-typed-key", kept
+        assert dialog.session_only == (kept == "session")
+        assert store.load().source == kept
+
+
 def test_hitpaw_never_works_on_more_jobs_at_once_than_the_concurrency_setting(
         qtbot, make_window, connected):
     connected.processing_time = 0.6
