@@ -68,3 +68,15 @@ def test_the_source_keeps_its_file_name_when_it_is_shortened(qtbot):
     assert shown.startswith("/home/ana/") and "\u2026/summer.heic \u00b7 On this" in shown
     assert line.fitted(facts_px + 20).startswith("On this computer \u00b7 free")
     assert metrics.horizontalAdvance(line.fitted(70)) <= 70
+
+
+def test_a_link_short_of_room_keeps_its_file_name_whole_or_gives_way(qtbot):
+    line = FactLine()
+    qtbot.addWidget(line)
+    line.set_line("http://127.0.0.1:9/samples/portrait.jpg?w=1200&h=900", "HitPaw \u00b7 20 coins")
+    metrics = line.fontMetrics()
+    facts_px = metrics.horizontalAdvance(" \u00b7 HitPaw \u00b7 20 coins")
+    shown = line.fitted(facts_px + metrics.horizontalAdvance("\u2026/portrait.jpg?w\u2026"))
+    assert shown.startswith("\u2026/portrait.jpg") and shown.endswith(" \u00b7 HitPaw \u00b7 20 coins")
+    assert line.fitted(facts_px + metrics.horizontalAdvance("\u2026/portr")) == (
+        "HitPaw \u00b7 20 coins")

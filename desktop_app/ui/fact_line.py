@@ -15,6 +15,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 SEPARATOR = " \u00b7 "
+ELLIPSIS = "\u2026"
 MIN_SOURCE_PX = 80    # less than this of a link or path says nothing: the facts alone
 MIN_WIDTH_PX = 40
 
@@ -55,27 +56,33 @@ class FactLine(QLabel):
         super().setText(self.fitted(self.contentsRect().width()))
 
     def fitted(self, width: int) -> str:
-        """The line as it fits in ``width`` pixels: whole; else with a shorter source; else
-        (the source is the selected row's name, and in the tooltip) the facts alone."""
+        """The line as it fits in ``width`` pixels: whole; else with a shorter source that
+        keeps its file name whole; else (the source is the selected row's name, and in the
+        tooltip) the facts alone."""
         metrics, whole = self.fontMetrics(), self.full_text()
         if metrics.horizontalAdvance(whole) <= width or not (self._source and self._facts):
             return metrics.elidedText(whole, Qt.TextElideMode.ElideRight, width)
         rest = SEPARATOR + self._facts
         room = width - metrics.horizontalAdvance(rest)
-        if room >= MIN_SOURCE_PX:
-            return self._short_source(room) + rest
+        source = self._short_source(room) if room >= MIN_SOURCE_PX else None
+        if source is not None:
+            return source + rest
         return metrics.elidedText(self._facts, Qt.TextElideMode.ElideRight, width)
 
-    def _short_source(self, room: int) -> str:
+    def _short_source(self, room: int) -> str | None:
         """/home/ana/Pic…/summer photo.heic: as much of the start as fits before the file
-        name (or a link's last part), which says the most; else that name's start."""
+        name (or a link's last part), which says the most; …/photo.jpg?w… when only the name
+        fits; None when not even that does."""
         metrics = self.fontMetrics()
         folder, slash, name = self._source.rpartition("/")
         if not (slash and name):
             return metrics.elidedText(self._source, Qt.TextElideMode.ElideMiddle, room)
         end = slash + name
-        if metrics.horizontalAdvance("\u2026" + end) > room:
-            return metrics.elidedText("\u2026" + end, Qt.TextElideMode.ElideRight, room)
-        start = metrics.elidedText(folder, Qt.TextElideMode.ElideRight,
-                                   room - metrics.horizontalAdvance(end))
-        return (start or "\u2026") + end
+        if metrics.horizontalAdvance(ELLIPSIS + end) <= room:
+            start = metrics.elidedText(folder, Qt.TextElideMode.ElideRight,
+                                       room - metrics.horizontalAdvance(end))
+            return (start or ELLIPSIS) + end
+        bare = name.split("?", 1)[0]
+        if metrics.horizontalAdvance(ELLIPSIS + slash + bare + ELLIPSIS) <= room:
+            return metrics.elidedText(ELLIPSIS + end, Qt.TextElideMode.ElideRight, room)
+        return None
