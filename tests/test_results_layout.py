@@ -77,6 +77,7 @@ def test_a_link_short_of_room_keeps_its_file_name_whole_or_gives_way(qtbot):
     metrics = line.fontMetrics()
     facts_px = metrics.horizontalAdvance(" \u00b7 HitPaw \u00b7 20 coins")
     shown = line.fitted(facts_px + metrics.horizontalAdvance("\u2026/portrait.jpg?w\u2026"))
-    assert shown.startswith("\u2026/portrait.jpg") and shown.endswith(" \u00b7 HitPaw \u00b7 20 coins")
+    assert shown.startswith("\u2026/portrait.jpg")
+    assert shown.endswith(" \u00b7 HitPaw \u00b7 20 coins")
     assert line.fitted(facts_px + metrics.horizontalAdvance("\u2026/portr")) == (
         "HitPaw \u00b7 20 coins")
