@@ -45,7 +45,7 @@ def test_the_facts_under_the_viewer_are_one_line_at_the_default_and_the_minimum_
     qtbot.waitUntil(lambda: window.width() == window.minimumSizeHint().width()
                     and one_line(label))
     assert label.text().startswith("HitPaw \u00b7 20 coins")
-    window.resize(1900, 900)
+    window.resize(2600, 900)
     qtbot.waitUntil(lambda: label.text() == label.toolTip())   # room for all of it
 
 
