@@ -13,14 +13,13 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 from desktop_app.engine import Cancel, Cancelled, EngineError
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
 from desktop_app.engine.helper import HELPER_DIED, EngineHelper
 from desktop_app.jobs.local_pipeline import cut_out_file, cut_out_with_previews
 from desktop_app.sandbox.samples import render_sample
@@ -139,13 +138,6 @@ def gone(pid: int) -> bool:
 
 
 # -- the tests --------------------------------------------------------------------------------
-@pytest.fixture
-def helper():
-    made = EngineHelper(niceness=5)
-    yield made
-    made.close()
-
-
 def test_a_cut_out_runs_in_another_process_that_loads_the_model(helper, tmp_path):
     result = helper.call(cut_out_file, photo(tmp_path), tmp_path / "job")
     assert result.cutout_path.exists() and result.mask_path.exists()
