@@ -173,3 +173,34 @@ def test_a_helper_that_dies_fails_the_job_with_a_sentence_and_the_next_job_runs(
     assert HELPER_DIED in row_text(window, job_id)
     [next_id] = add_local(window, photo(tmp_path, "next.jpg"))
     qtbot.waitUntil(lambda: state_of(window, next_id) == JobState.DONE, timeout=WAIT_MS)
+
+def test_an_idle_helper_leaves_quietly_and_the_next_job_starts_a_new_one(
+        qtbot, make_window, tmp_path, monkeypatch):
+    """After its idle time the helper process is gone (its memory with it); nothing in the
+    window says so, and the next local job runs on a new helper."""
+    from desktop_app.engine import helper
+
+    monkeypatch.setattr(helper, "IDLE_EXIT_S", 1.0)    # read when the window makes its helper
+    window = make_window()
+    controller = window.controller
+    [first] = add_local(window, photo(tmp_path, "first.jpg"))
+    qtbot.waitUntil(lambda: state_of(window, first) == JobState.DONE, timeout=WAIT_MS)
+    pid = controller._engine.pid
+    assert pid is not None
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
+    qtbot.waitUntil(lambda: controller._engine.pid is None and _gone(pid), timeout=WAIT_MS)
+    assert "Done" in row_text(window, first) and controller.jobs[first].message == ""
+    [second] = add_local(window, photo(tmp_path, "second.jpg"))
+    qtbot.waitUntil(lambda: state_of(window, second) == JobState.DONE, timeout=WAIT_MS)
+    assert controller._engine.pid not in (None, pid)
+    assert not [text for text in said if "helper" in text or "stopped" in text], said
+
+
+def _gone(pid: int) -> bool:
+    """No such process any more (ended and reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

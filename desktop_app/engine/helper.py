@@ -14,6 +14,14 @@ on a thread of the helper, sharing its one model session. A cancel reaches the h
 and stops a running inference there (``RunOptions.terminate``). If the helper dies, every call
 in flight fails with one sentence, and the next call starts a new helper.
 
+An idle helper leaves: ``IDLE_EXIT_S`` after its last call ended (or after it started, if
+none came), with none in flight, the window side takes it out of use and tells it to stop, so
+its 380-430 MB (onnxruntime, the model's arena, a 24 MP job's buffers) go back to the system
+between batches. The next call starts a new one, as after a death but without a word: an idle
+exit fails nothing. The window decides, under the lock every call takes to register itself, so
+a call either counts as in flight (and the helper stays) or finds no helper (and starts one);
+none is ever sent to a helper that is leaving.
+
 Only the standard library is imported here: the window creates its helper without loading
 numpy, Pillow or onnxruntime.
 """
@@ -25,6 +33,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import Future
 from typing import Any, Callable
@@ -38,6 +47,12 @@ HELPER_DIED = ("The cut-out stopped because Cutout's cut-out helper quit unexpec
 HELPER_FAILED = ("The cut-out failed on this computer; try again, or use HitPaw for this "
                  "image.")
 STOP_WAIT_S = 2.0
+# Idle this long, the helper leaves. A new one adds under a second to the next job (its
+# start and the model's load: 1.9 s against 1.1 s warm for an 800x600 photo on a busy
+# 2-core machine, ``benchmarks/bench_helper_idle.py``), so it is kept through the pauses
+# within a batch (looking at a result, touching one up, adding the next files), and a
+# finished batch gives its 400 MB back in a minute and a half.
+IDLE_EXIT_S = 90.0
 
 
 class _RemoteRun:
@@ -61,12 +76,17 @@ class EngineHelper:
     """The client side: starts the helper process, sends it calls, hands back answers.
 
     ``niceness`` is added to the window's own priority for the whole helper (its
-    onnxruntime threads included), so the GUI thread wins a busy core.
+    onnxruntime threads included), so the GUI thread wins a busy core. ``idle_exit_s``
+    (default: the module's ``IDLE_EXIT_S``, read when the helper is made) is how long it
+    may sit idle before it leaves.
     """
 
-    def __init__(self, niceness: int = 0) -> None:
+    def __init__(self, niceness: int = 0, idle_exit_s: float | None = None) -> None:
         self._niceness = niceness
+        self._idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
         self._lock = threading.Lock()        # the process, the connection, the pending calls
+        self._idle = threading.Condition(self._lock)   # a call ended, or the helper closed
+        self._last_busy = 0.0                # when the last call ended (monotonic)
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Future, Any]] = {}   # call id -> (answer, its pipe)
@@ -107,12 +127,16 @@ class EngineHelper:
                 cancel.detach(remote)
             with self._lock:
                 self._pending.pop(call_id, None)
+                self._last_busy = time.monotonic()
+                if not self._pending:
+                    self._idle.notify_all()
 
     def close(self) -> None:
         """Ask the helper to leave and wait a moment for it (then end it)."""
         with self._lock:
             process, conn = self._process, self._conn
             self._process = self._conn = None
+            self._idle.notify_all()
         if process is None:
             return
         try:
@@ -142,6 +166,40 @@ class EngineHelper:
         self._process, self._conn = process, mine
         threading.Thread(target=self._read, args=(process, mine), name="engine-helper-reader",
                          daemon=True).start()
+        self._last_busy = time.monotonic()
+        threading.Thread(target=self._leave_when_idle, args=(process, mine),
+                         name="engine-helper-idle", daemon=True).start()
+
+    def _leave_when_idle(self, process: Any, conn: Any) -> None:
+        """Stop this helper once it has had no call in flight for ``idle_exit_s``; return
+        as soon as it is no longer the one in use (closed, died, replaced)."""
+        with self._idle:
+            while self._conn is conn:
+                if self._pending:
+                    self._idle.wait()
+                    continue
+                left = self._last_busy + self._idle_exit_s - time.monotonic()
+                if left <= 0:
+                    self._process = self._conn = None   # the next call starts a new one
+                    break
+                self._idle.wait(left)
+            else:
+                return
+        self._stop_idle(process, conn)
+
+    def _stop_idle(self, process: Any, conn: Any) -> None:
+        """Tell a helper already out of use to leave. No call was sent to it since it went
+        idle, so its end (the reader's EOF) fails nothing. Its connection is left to the
+        reader, which is still reading it."""
+        try:
+            with self._send_lock:
+                conn.send(("stop",))
+        except (OSError, ValueError):
+            pass      # it has gone already
+        process.join(STOP_WAIT_S)
+        if process.is_alive():
+            process.terminate()
+            process.join(STOP_WAIT_S)
 
     def _send(self, message: tuple, *, conn: Any = None, quiet: bool = False) -> None:
         conn = conn or self._conn

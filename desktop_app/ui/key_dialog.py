@@ -56,6 +56,8 @@ class KeyDialog(QDialog):
         self.test_button.setToolTip("Ask HitPaw whether it accepts this key (costs no coins)")
         self.test_button.clicked.connect(self._test)
 
+        for button in (self.show_button, self.test_button):
+            button.setAutoDefault(False)   # Enter in the key field saves; it never shows the key
         row = QHBoxLayout()
         row.addWidget(self.key_edit, 1)
         row.addWidget(self.show_button)
@@ -83,7 +85,6 @@ class KeyDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.save_button = self.buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setObjectName("saveKeyButton")
-        self.save_button.setDefault(True)
         self.session_button = self.buttons.addButton("Use for this session only",
                                                      QDialogButtonBox.ButtonRole.ActionRole)
         self.session_button.setObjectName("sessionKeyButton")
@@ -104,6 +105,10 @@ class KeyDialog(QDialog):
         layout.addWidget(self.result_label)
         layout.addWidget(self.where_label)
         layout.addWidget(self.buttons)
+        # Enter in the key field keeps the key where it can be kept (set once the buttons are
+        # the dialog's: before, Qt does not make them its default, and Enter pressed "Show")
+        (self.save_button if keystore.backend is not None else self.session_button
+         ).setDefault(True)
 
     # -- slots ------------------------------------------------------------------------
     def _key(self) -> str:

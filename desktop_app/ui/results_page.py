@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStyle,
     QToolButton,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Engine, Job, JobState
+from desktop_app.ui.fact_line import SEPARATOR, FactLine
 from desktop_app.ui.result_notes import ResultNotes
 from desktop_app.ui.job_list import elide_middle, engine_text
 from desktop_app.ui.touch_up import TouchUp
@@ -47,7 +47,14 @@ FETCHING = "Downloading the image from its link\u2026"  # a link cut out on this
 def detail_text(job: Job) -> str:
     """One line under the images: the link or the file's path (its middle left out when
     long), the engine and the cost, the size, how long HitPaw keeps it."""
-    detail = [elide_middle(job.url) if job.is_local_file else job.url, engine_text(job)]
+    source, facts = detail_parts(job)
+    return SEPARATOR.join((elide_middle(source) if job.is_local_file else source, facts))
+
+
+def detail_parts(job: Job) -> tuple[str, str]:
+    """The line's two parts: where the image came from, and the facts about its result (the
+    part that stays whole when the line is short of room: ``FactLine``)."""
+    detail = [engine_text(job)]
     if job.width and job.height:
         detail.append(f"{job.width} \u00d7 {job.height} px")
     if job.state == JobState.DONE and job.message:
@@ -57,7 +64,7 @@ def detail_text(job: Job) -> str:
         days = (expires - time.time()) / 86400
         detail.append(f"HitPaw's links valid {int(days) + 1} more day{'s' if days >= 1 else ''}"
                       if days > 0 else "HitPaw's links expired; the copy here is kept")
-    return " \u00b7 ".join(detail)
+    return job.url, SEPARATOR.join(detail)
 
 
 class ResultsPage(QWidget):
@@ -77,9 +84,8 @@ class ResultsPage(QWidget):
         self.notes = ResultNotes()       # a size or orientation mismatch, an animated original
         self.notes.message.connect(self.message)
         self.notes.results_changed.connect(self.results_changed)
-        self.detail_label = QLabel()
+        self.detail_label = FactLine()     # one line, elided; the whole of it as tooltip
         self.detail_label.setObjectName("jobDetail")
-        self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.save_matted_button = self._save_button(
             "Save cut-out", "saveMattedButton",
@@ -134,8 +140,7 @@ class ResultsPage(QWidget):
                        and job.engine == Engine.LOCAL else WAITING.get(job.state))
             self.viewer.show_placeholder(waiting or job.message or job.status_text)
             self.notes.show_for(None, None)
-        self.detail_label.setText(detail_text(job))
-        self.detail_label.setToolTip(job.url)
+        self.detail_label.set_line(*detail_parts(job))
 
     def clear(self) -> None:
         self._job = None
