@@ -60,6 +60,8 @@ the usual speed); the goal is then longest gap <= 50 ms.
     ... --profile calls      wall-clock time of the window's own methods, and which ran in
                              the five longest gaps (no profiler overhead)
     ... --profile gaps       cProfile per tick interval: the Python code inside each hitch
+    ... --profile late       the GUI thread's Python stack sampled only while a tick is
+                             more than 25 ms late (benchmarks/late_watch.py)
     ... --profile py-spy     py-spy (pip install py-spy) samples the child with --gil:
                              which thread holds the GIL, on what code
     ... --gc freeze|tune|both  the garbage collector set up otherwise from the span's start
@@ -157,7 +159,7 @@ class Ticker:
         self.cpu.append(time.thread_time())
         self.runq.append(self._run_delay())
         self.timer.start()
-        PROFILE.start()
+        PROFILE.start(self)
 
     def stop(self) -> None:
         GC.stop()
@@ -250,8 +252,13 @@ class Profile:
         self._profiler = cProfile.Profile()
         self._profiler.enable()
 
-    def start(self) -> None:
-        if self.mode == "calls":
+    def start(self, ticker: Ticker | None = None) -> None:
+        if self.mode == "late":
+            from late_watch import LateWatch
+
+            self._late = LateWatch()
+            self._late.start(ticker)
+        elif self.mode == "calls":
             CALLS.active = True
         elif self.mode == "gaps":
             import cProfile
@@ -275,6 +282,10 @@ class Profile:
             _common.wait(1.0)         # let it attach before the measured span
 
     def stop(self) -> None:
+        if self.mode == "late":
+            self._late.stop()
+            self._late.dump(Path(self.out))
+            return
         if self.mode == "calls":
             CALLS.active = False
             return
@@ -1434,6 +1445,12 @@ def spy_report(path: Path, top: int = 12) -> list[str]:
     return lines
 
 
+def late_report(path: Path) -> list[str]:
+    from late_watch import report
+
+    return report(path)
+
+
 def cprofile_report(path: Path, top: int = 30) -> list[str]:
     import io
     import pstats
@@ -1448,7 +1465,7 @@ def cprofile_report(path: Path, top: int = 30) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
-    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy"], default="")
+    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy", "late"], default="")
     parser.add_argument("--busy", action="store_true",
                         help="other processes keep every core busy during each case "
                              "(goal: longest gap <= 50 ms)")
@@ -1489,14 +1506,14 @@ def main() -> int:
         t = time.monotonic()
         out = ""
         if args.profile:
-            suffix = {"calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
+            suffix = {"late": "late.json", "calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
             out = f"/tmp/cutout-hitches-{case}.{suffix}"
         result, trouble = run_case(case, args.profile, out, env)
         print(f"   ({time.monotonic() - t:.0f} s{', ' + trouble if trouble else ''})",
               flush=True)
         figures.append(figure_for(case, result, trouble, args.busy))
         if out and Path(out).exists():
-            report = {"calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
+            report = {"late": late_report, "calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
                       "py-spy": spy_report}[args.profile]
             print("\n".join(report(Path(out))), flush=True)
             notes.append(f"case {case} profile ({args.profile}) in {out}; profiled runs' "

@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         self.commands.complete(self.viewer.actions_for_menu())
         self.results.touch_up.add_to_menu(self.commands.edit_menu)
         self.clock = RowClock(self.model)
+        self.clock.ticked.connect(self.jobs_panel.view.repaint_rows)
+        self.clock.spun.connect(self.jobs_panel.view.repaint_tiles)
         self.refusals = None  # the status bar's "3 items not added…", made when first needed
         self._connect_parts()
         self._connect_commands()
