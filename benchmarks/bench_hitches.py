@@ -206,6 +206,10 @@ class Ticker:
                        self.cpu[i + 1] - self.cpu[i], self.runq[i + 1] - self.runq[i])
                       for i in order[:6]],
             "late_split": self._late_split(gaps),
+            # the GUI thread's own CPU between two ticks: the longest run of the window's
+            # work, whatever the machine's load (its p99 and max)
+            "turn_cpu": [_common.percentile(cpu_gaps, 99), max(cpu_gaps)] if (
+                cpu_gaps := [b - a for a, b in itertools.pairwise(self.cpu)]) else [0, 0],
         }
 
     def _late_split(self, gaps: list[float]) -> list[float]:
@@ -1296,6 +1300,10 @@ def child(case: int, profile: str, out: str) -> int:
     from PySide6.QtWidgets import QApplication  # noqa: F401 - Qt before the first QTimer
 
     _common.qapp()
+    if os.environ.get("HITCH_FEED_CHUNK"):   # trying other chunk sizes of ui.add_feed
+        import desktop_app.ui.add_feed as feed
+
+        feed.CHUNK = int(os.environ["HITCH_FEED_CHUNK"])
     if profile == "calls":
         CALLS.install()
     ticker = Ticker()
@@ -1412,6 +1420,8 @@ def figure_for(case: int, result: dict | None, trouble: str,
         **({"late in gaps over 12 ms: GUI CPU / core wait / GIL wait ":
             "{:.0f} ms: {:.0f} / {:.0f} / {:.0f} ms".format(*(x * 1000 for x in s["late_split"]))}
            if s.get("late_split") else {}),
+        **({"GUI CPU between two ticks: p99 / max": "{:.1f} / {:.1f} ms".format(
+            *(x * 1000 for x in s["turn_cpu"]))} if s.get("turn_cpu") else {}),
         "p99.9": _common.ms(s["p999"]),
         "time lost in gaps over 33 ms": _common.ms(s["busy_in_long_gaps"]),
         "GUI-thread CPU over the span": _common.ms(s.get("gui_cpu", 0.0)),

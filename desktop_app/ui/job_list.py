@@ -323,7 +323,7 @@ class JobDelegate(QStyledItemDelegate):
         painter.setPen(palette.color(text_role))
         painter.setFont(texts.bold)
         painter.drawStaticText(QPoint(text_left, rect.top()),
-                               texts.get(job.name, width, bold=True))
+                               texts.get(texts.name_of(job), width, bold=True))
         painter.setFont(option.font)
         colour = STATE_COLOURS.get(job.state)
         if colour and not selected:
@@ -369,6 +369,16 @@ class _RowTexts:
         self.line_height = self.metrics.height()
         self.line_spacing = self.metrics.lineSpacing()
         self._texts: dict[tuple[str, int, bool, bool], QStaticText] = {}
+        self._names: dict[str, str] = {}   # a job's source -> its file name (parsed once)
+
+    def name_of(self, job: Job) -> str:
+        """``job.name``, which parses the link each time, once per source."""
+        name = self._names.get(job.url)
+        if name is None:
+            if len(self._names) >= self.LIMIT:
+                self._names.clear()
+            name = self._names[job.url] = job.name
+        return name
 
     def get(self, text: str, width: int, *, bold: bool = False, wrap: bool = False
             ) -> QStaticText:
