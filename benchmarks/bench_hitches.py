@@ -330,6 +330,8 @@ TIMED = {
     "desktop_app.ui.job_list:JobListModel": ["add_jobs", "update_job", "set_thumbnails",
                                              "set_thumbnail"],
     "desktop_app.ui.job_list:JobDelegate": ["paint"],
+    "desktop_app.ui.add_feed:AddFeed": ["_next_chunk"],
+    "desktop_app.ui.job_panel:JobView": ["paintEvent"],
     "desktop_app.ui.job_list:RowClock": ["job_changed", "_turn"],
     "desktop_app.ui.window_actions:WindowActions": ["update_for", "show_paused"],
     "desktop_app.ui.results_page:ResultsPage": ["show_job", "keep_previews"],
@@ -1300,10 +1302,13 @@ def child(case: int, profile: str, out: str) -> int:
     from PySide6.QtWidgets import QApplication  # noqa: F401 - Qt before the first QTimer
 
     _common.qapp()
-    if os.environ.get("HITCH_FEED_CHUNK"):   # trying other chunk sizes of ui.add_feed
+    # trying other chunks of ui.add_feed: HITCH_FEED=most,step,budget_ms (0 ms: no budget)
+    if os.environ.get("HITCH_FEED"):
         import desktop_app.ui.add_feed as feed
 
-        feed.CHUNK = int(os.environ["HITCH_FEED_CHUNK"])
+        most, step, budget = os.environ["HITCH_FEED"].split(",")
+        feed.CHUNK, feed.STEP = int(most), int(step)
+        feed.TURN_BUDGET_S = float(budget) / 1000 or 1e9
     if profile == "calls":
         CALLS.install()
     ticker = Ticker()
