@@ -6,7 +6,9 @@ process checks every ``EVERY_S`` whether the GUI thread's 5 ms ticker is more th
 ``LATE_S`` past its last tick, and while it is, records the GUI thread's Python stack
 (``sys._current_frames``) and its CPU and run-queue time so far (Linux schedstat of that
 thread). A stack that ends in the event loop's ``exec`` is Qt's C++ work (painting, layout)
-or a wait for the GIL; the CPU figures say which.
+or a wait for the GIL; the CPU figures say which, and the thread's user and kernel time
+over the sampled part (``/proc``'s ticks, 10 ms each) say whether the CPU went to the
+window's code or to the kernel (page faults, reclaim, a big ``munmap``).
 
 ``bench_hitches.py --profile late`` turns it on; the report lists the late gaps with the
 stacks seen in each, most frequent first.
@@ -37,6 +39,7 @@ class LateWatch:
         """Watch ``ticker`` (``bench_hitches.Ticker``: its ticks, and the GUI thread's CPU
         and run-queue time at each)."""
         stat = f"/proc/self/task/{self._main.native_id}/schedstat"
+        self._times = f"/proc/self/task/{self._main.native_id}/stat"
         self._thread = threading.Thread(target=self._run, args=(ticker, stat),
                                         name="late-watch", daemon=True)
         self._thread.start()
@@ -61,8 +64,11 @@ class LateWatch:
             if current is None or current["tick"] != last:
                 # the GUI thread's CPU and queue time at the late tick itself
                 current = {"tick": last, "at_s": last - t0, "cpu0": ticker.cpu[n - 1],
-                           "queued0": ticker.runq[n - 1], "samples": []}
+                           "queued0": ticker.runq[n - 1], "samples": [],
+                           "user_sys0": _user_sys(self._times)}
                 self.gaps.append(current)
+            current["user_sys"] = [b - a for a, b in zip(current["user_sys0"],
+                                                         _user_sys(self._times))]
             frame = sys._current_frames().get(self._main.ident)
             stack = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
                      for f in traceback.extract_stack(frame)][-12:] if frame else []
@@ -70,8 +76,19 @@ class LateWatch:
                                        (queued - current["queued0"]) * 1000, stack))
 
     def dump(self, path: Path) -> None:
-        path.write_text(json.dumps([{k: v for k, v in g.items() if k != "tick"}
+        path.write_text(json.dumps([{k: v for k, v in g.items()
+                                     if k not in ("tick", "user_sys0")}
                                     for g in self.gaps]))
+
+
+def _user_sys(path: str) -> tuple[int, int]:
+    """The thread's user and kernel CPU time so far, in clock ticks."""
+    try:
+        with open(path) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]), int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0, 0
 
 
 def _schedstat(path: str) -> tuple[float, float]:
@@ -92,7 +109,8 @@ def report(path: Path, top: int = 8) -> list[str]:
         last = g["samples"][-1]
         lines.append(f"  at {g['at_s']:.2f} s: >= {last[0]:.0f} ms since the tick, GUI CPU "
                      f"{last[1]:.0f} ms and waiting for a core {last[2]:.0f} ms in "
-                     f"the {len(g['samples'])} samples' span")
+                     f"the {len(g['samples'])} samples' span; sampled part: user / kernel "
+                     f"{'/'.join(str(t * 10) for t in g.get('user_sys', (0, 0)))} ms")
         stacks = Counter(" > ".join(s[3][-6:]) for s in g["samples"])
         for stack, n in stacks.most_common(4):
             lines.append(f"    x{n}: {stack}")
