@@ -103,8 +103,8 @@ def _schedstat(path: str) -> tuple[float, float]:
 def report(path: Path, top: int = 8) -> list[str]:
     gaps = json.loads(path.read_text())
     gaps.sort(key=lambda g: g["samples"][-1][0] if g["samples"] else 0, reverse=True)
-    lines = [f"{len(gaps)} ticks more than {LATE_S * 1000:.0f} ms late; the longest, with "
-             "the GUI thread's stacks sampled in each (innermost last):"]
+    lines = [(f"{len(gaps)} ticks more than {LATE_S * 1000:.0f} ms late; the longest, with "
+              "the GUI thread's stacks sampled in each (innermost last):")]
     for g in gaps[:top]:
         last = g["samples"][-1]
         lines.append(f"  at {g['at_s']:.2f} s: >= {last[0]:.0f} ms since the tick, GUI CPU "

@@ -97,7 +97,7 @@ def test_the_clock_repaints_whole_running_rows_without_data_changes(qtbot):
 def test_the_tile_painted_alone_matches_a_full_paint(qtbot):
     """What the spinner's turns leave in the window (the backing store's pixels) is what
     painting the whole list afresh draws, the selected row's highlight included."""
-    panel, model, clock, jobs = make_list(
+    panel, _model, clock, jobs = make_list(
         qtbot, [JobState.CONVERTING, JobState.DOWNLOADING, JobState.QUEUED])
     panel.select_job(jobs[0].id)
     recorder = PaintRecorder(panel.view.viewport(), clock)

@@ -83,7 +83,7 @@ class JobView(QListView):
         source = proxy.sourceModel()
         seen = viewport.rect()
         for row in rows:
-            rect = self.visualRect(proxy.mapFromSource(source.index(row)))
+            rect = self.visualRect(proxy.mapFromSource(source.row_index(row)))
             if rect.isValid() and rect.intersects(seen):
                 viewport.update(tile_rect(rect) if tiles_only else rect)
 
