@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.jobs.model import ACTIVE_STATES, Job, JobState
-from desktop_app.ui.job_list import JobDelegate, JobListModel, JobRole, tile_rect
+from desktop_app.ui.job_list import THUMB, JobDelegate, JobListModel, JobRole, tile_rect
 
 FILTERS = [
     ("All jobs", None),
@@ -64,14 +64,18 @@ class JobFilter(QSortFilterProxyModel):
 class JobView(QListView):
     """The list, repainting running rows by what changed on them: their spinner's tile or
     the whole row (their time), only where they are in sight. ``painting`` is the region of
-    the paint under way, which the delegate reads to draw a spinner's tile alone."""
+    a paint under way that is no wider than a tile (spinners only), which the delegate reads
+    to draw a spinner's tile alone; None during any other paint."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.painting: QRegion | None = None
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        self.painting = event.region()
+        region = event.region()
+        # only the spinners' column (tiles, one above the other) is worth a look per row;
+        # any other paint (a row, a scroll, the whole list) draws rows whole, unasked
+        self.painting = region if region.boundingRect().width() <= THUMB else None
         try:
             super().paintEvent(event)
         finally:
