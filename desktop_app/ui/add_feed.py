@@ -7,12 +7,11 @@ most ``CHUNK`` per turn instead, ``STEP`` at a time until ``TURN_BUDGET_S`` of t
 thread's CPU is used, so the window paints and answers between chunks, and each chunk goes
 the ordinary way (history first, then the list); jobs start once all are in.
 
-Why these sizes (``bench_hitches.py`` case 2, ``benchmarks/measurements.md``): each turn
-that adds jobs also pays a fixed price (the list's relayout and repaint, the actions
-redone), about as much as adding 50 jobs, so fewer, larger chunks cost the GUI thread less
-and make fewer slow ticks; the CPU budget keeps a chunk short on a slow machine or when
-jobs cost more to add, without shrinking it when the machine's load only delays the thread
-(CPU time, not the clock).
+Why these sizes (``bench_hitches.py`` case 2 with ``HITCH_FEED``, ``benchmarks/measurements.md``):
+at load 2-4, 50 a turn added 25 at a time beat 50 at once in three runs of three (p99 12.9-
+14.7 against 16.7-20.1 ms, max 28-42 against 42-59 ms); 100 or 200 a turn, or 25, did not
+do better. The budget counts CPU time, so a machine busy with other work does not shrink
+the chunks, while jobs that cost more to add (or a slow machine) go in fewer per turn.
 
 Batches are added in the order given, each in its own order: a batch fed while another is
 still going in waits behind it. A small batch fed to an idle feed is added at once, in the
@@ -30,7 +29,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from desktop_app.jobs.model import Engine, Job
 
-CHUNK = 100             # most jobs added per turn: 2-3 ms of the GUI thread's CPU here
+CHUNK = 50              # most jobs added per turn: about 2 ms of the GUI thread's CPU here
 STEP = 25               # added at a time, until the turn's budget is used
 TURN_BUDGET_S = 0.004   # of the GUI thread's CPU (``time.thread_time``) per turn
 
