@@ -60,6 +60,8 @@ the usual speed); the goal is then longest gap <= 50 ms.
     ... --profile calls      wall-clock time of the window's own methods, and which ran in
                              the five longest gaps (no profiler overhead)
     ... --profile gaps       cProfile per tick interval: the Python code inside each hitch
+    ... --profile late       the GUI thread's Python stack sampled only while a tick is
+                             more than 25 ms late (benchmarks/late_watch.py)
     ... --profile py-spy     py-spy (pip install py-spy) samples the child with --gil:
                              which thread holds the GIL, on what code
     ... --gc freeze|tune|both  the garbage collector set up otherwise from the span's start
@@ -157,7 +159,7 @@ class Ticker:
         self.cpu.append(time.thread_time())
         self.runq.append(self._run_delay())
         self.timer.start()
-        PROFILE.start()
+        PROFILE.start(self)
 
     def stop(self) -> None:
         GC.stop()
@@ -204,6 +206,10 @@ class Ticker:
                        self.cpu[i + 1] - self.cpu[i], self.runq[i + 1] - self.runq[i])
                       for i in order[:6]],
             "late_split": self._late_split(gaps),
+            # the GUI thread's own CPU between two ticks: the longest run of the window's
+            # work, whatever the machine's load (its p99 and max)
+            "turn_cpu": [_common.percentile(cpu_gaps, 99), max(cpu_gaps)] if (
+                cpu_gaps := [b - a for a, b in itertools.pairwise(self.cpu)]) else [0, 0],
         }
 
     def _late_split(self, gaps: list[float]) -> list[float]:
@@ -250,8 +256,13 @@ class Profile:
         self._profiler = cProfile.Profile()
         self._profiler.enable()
 
-    def start(self) -> None:
-        if self.mode == "calls":
+    def start(self, ticker: Ticker | None = None) -> None:
+        if self.mode == "late":
+            from late_watch import LateWatch
+
+            self._late = LateWatch()
+            self._late.start(ticker)
+        elif self.mode == "calls":
             CALLS.active = True
         elif self.mode == "gaps":
             import cProfile
@@ -275,6 +286,10 @@ class Profile:
             _common.wait(1.0)         # let it attach before the measured span
 
     def stop(self) -> None:
+        if self.mode == "late":
+            self._late.stop()
+            self._late.dump(Path(self.out))
+            return
         if self.mode == "calls":
             CALLS.active = False
             return
@@ -315,6 +330,8 @@ TIMED = {
     "desktop_app.ui.job_list:JobListModel": ["add_jobs", "update_job", "set_thumbnails",
                                              "set_thumbnail"],
     "desktop_app.ui.job_list:JobDelegate": ["paint"],
+    "desktop_app.ui.add_feed:AddFeed": ["_next_chunk"],
+    "desktop_app.ui.job_panel:JobView": ["paintEvent"],
     "desktop_app.ui.job_list:RowClock": ["job_changed", "_turn"],
     "desktop_app.ui.window_actions:WindowActions": ["update_for", "show_paused"],
     "desktop_app.ui.results_page:ResultsPage": ["show_job", "keep_previews"],
@@ -1285,6 +1302,13 @@ def child(case: int, profile: str, out: str) -> int:
     from PySide6.QtWidgets import QApplication  # noqa: F401 - Qt before the first QTimer
 
     _common.qapp()
+    # trying other chunks of ui.add_feed: HITCH_FEED=most,step,budget_ms (0 ms: no budget)
+    if os.environ.get("HITCH_FEED"):
+        import desktop_app.ui.add_feed as feed
+
+        most, step, budget = os.environ["HITCH_FEED"].split(",")
+        feed.CHUNK, feed.STEP = int(most), int(step)
+        feed.TURN_BUDGET_S = float(budget) / 1000 or 1e9
     if profile == "calls":
         CALLS.install()
     ticker = Ticker()
@@ -1401,6 +1425,8 @@ def figure_for(case: int, result: dict | None, trouble: str,
         **({"late in gaps over 12 ms: GUI CPU / core wait / GIL wait ":
             "{:.0f} ms: {:.0f} / {:.0f} / {:.0f} ms".format(*(x * 1000 for x in s["late_split"]))}
            if s.get("late_split") else {}),
+        **({"GUI CPU between two ticks: p99 / max": "{:.1f} / {:.1f} ms".format(
+            *(x * 1000 for x in s["turn_cpu"]))} if s.get("turn_cpu") else {}),
         "p99.9": _common.ms(s["p999"]),
         "time lost in gaps over 33 ms": _common.ms(s["busy_in_long_gaps"]),
         "GUI-thread CPU over the span": _common.ms(s.get("gui_cpu", 0.0)),
@@ -1434,6 +1460,12 @@ def spy_report(path: Path, top: int = 12) -> list[str]:
     return lines
 
 
+def late_report(path: Path) -> list[str]:
+    from late_watch import report
+
+    return report(path)
+
+
 def cprofile_report(path: Path, top: int = 30) -> list[str]:
     import io
     import pstats
@@ -1448,7 +1480,7 @@ def cprofile_report(path: Path, top: int = 30) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
-    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy"], default="")
+    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy", "late"], default="")
     parser.add_argument("--busy", action="store_true",
                         help="other processes keep every core busy during each case "
                              "(goal: longest gap <= 50 ms)")
@@ -1489,14 +1521,14 @@ def main() -> int:
         t = time.monotonic()
         out = ""
         if args.profile:
-            suffix = {"calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
+            suffix = {"late": "late.json", "calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
             out = f"/tmp/cutout-hitches-{case}.{suffix}"
         result, trouble = run_case(case, args.profile, out, env)
         print(f"   ({time.monotonic() - t:.0f} s{', ' + trouble if trouble else ''})",
               flush=True)
         figures.append(figure_for(case, result, trouble, args.busy))
         if out and Path(out).exists():
-            report = {"calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
+            report = {"late": late_report, "calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
                       "py-spy": spy_report}[args.profile]
             print("\n".join(report(Path(out))), flush=True)
             notes.append(f"case {case} profile ({args.profile}) in {out}; profiled runs' "

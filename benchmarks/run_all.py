@@ -38,6 +38,7 @@ SCRIPTS = [
     ("bench_startup.py", "start-up", 90),
     ("bench_memory.py", "memory", 240),
     ("bench_hitches.py", "hitches on the GUI thread (ten cases)", 480),    # about 4 min
+    ("bench_gui_per_job.py", "GUI-thread CPU per finished job", 90),     # about 25 s
     ("bench_engine_quality.py", "engine quality (dev set)", 180),            # about 40 s
     ("bench_engine_speed.py", "engine speed (local job / bare u2netp)", 240),  # about 90 s
     ("bench_upload_prep.py", "removing GPS before an upload (storage)", 60),

@@ -205,6 +205,29 @@ def test_the_feed_adds_a_small_batch_at_once_and_a_big_one_a_chunk_per_turn(qtbo
     assert added.all_in_after == [2, len(added.sources)]   # not after each chunk
 
 
+def test_a_turn_of_the_feed_stops_once_its_cpu_budget_is_used(qtbot):
+    """Jobs that cost more to add than usual (or a slow machine): fewer go in per turn, a
+    step at a time, and every one still arrives, in order."""
+    import time
+
+    added = Added()
+
+    def slow_add(sources: list[str], engines: list[Engine]) -> list[Job]:
+        began = time.thread_time()   # the GUI thread's CPU, as the budget counts it
+        while time.thread_time() - began < 1.2 * add_feed.TURN_BUDGET_S:
+            pass
+        return added(sources, engines)
+
+    feed = AddFeed(slow_add, added.all_in)
+    big = [f"s{i}" for i in range(2 * add_feed.CHUNK)]
+    feed.feed(big, [Engine.HITPAW] * len(big))
+    assert add_feed.STEP < add_feed.CHUNK
+    assert added.calls == [big[:add_feed.STEP]]   # one step used the turn's budget
+    qtbot.waitUntil(lambda: feed.waiting == 0, timeout=WAIT_MS)
+    assert added.sources == big and added.all_in_after == [len(big)]
+    assert all(len(call) == add_feed.STEP for call in added.calls)
+
+
 def test_the_feed_flushes_what_is_left_at_once(qtbot):
     added = Added()
     feed = AddFeed(added, added.all_in)

@@ -2,9 +2,16 @@
 
 Adding a job costs the GUI thread little (the queue's bookkeeping, its history row handed to
 the writer thread, a row in the list), but a paste of 500 links or a folder of 500 photos
-adds them all at once: tens of milliseconds in one turn, a visible stall. The feed adds
-``CHUNK`` per turn instead, so the window paints and answers between chunks, and each
-chunk goes the ordinary way (history first, then the list); jobs start once all are in.
+adds them all at once: tens of milliseconds in one turn, a visible stall. The feed adds at
+most ``CHUNK`` per turn instead, ``STEP`` at a time until ``TURN_BUDGET_S`` of the GUI
+thread's CPU is used, so the window paints and answers between chunks, and each chunk goes
+the ordinary way (history first, then the list); jobs start once all are in.
+
+Why these sizes (``bench_hitches.py`` case 2 with ``HITCH_FEED``, ``benchmarks/measurements.md``):
+at load 2-4, 50 a turn added 25 at a time beat 50 at once in three runs of three (p99 12.9-
+14.7 against 16.7-20.1 ms, max 28-42 against 42-59 ms); 100 or 200 a turn, or 25, did not
+do better. The budget counts CPU time, so a machine busy with other work does not shrink
+the chunks, while jobs that cost more to add (or a slow machine) go in fewer per turn.
 
 Batches are added in the order given, each in its own order: a batch fed while another is
 still going in waits behind it. A small batch fed to an idle feed is added at once, in the
@@ -13,6 +20,7 @@ call, as before: nothing changes for one link or a few files.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +29,9 @@ from PySide6.QtCore import QObject, QTimer
 
 from desktop_app.jobs.model import Engine, Job
 
-CHUNK = 50   # jobs per turn: about a millisecond of the GUI thread's time on a laptop
+CHUNK = 50              # most jobs added per turn: about 2 ms of the GUI thread's CPU here
+STEP = 25               # added at a time, until the turn's budget is used
+TURN_BUDGET_S = 0.004   # of the GUI thread's CPU (``time.thread_time``) per turn
 
 
 @dataclass
@@ -33,8 +43,9 @@ class _Batch:
 
 
 class AddFeed(QObject):
-    """Hands sources to ``add`` (the queue's ``add``) ``CHUNK`` at a time, one chunk per
-    event-loop turn, then calls ``all_in`` once every batch fed is in.
+    """Hands sources to ``add`` (the queue's ``add``), one chunk per event-loop turn (at most
+    ``CHUNK``, less once ``TURN_BUDGET_S`` is used), then calls ``all_in`` once every batch
+    fed is in.
 
     The driver starts jobs in ``all_in`` (the queue's pump), not after each chunk: the
     threads of newly started jobs would otherwise compete with the chunks still to come for
@@ -80,12 +91,15 @@ class AddFeed(QObject):
         self._all_in()
 
     def _next_chunk(self) -> None:
+        began = time.thread_time()
         room = CHUNK
         while room and self._batches:
             batch = self._batches[0]
-            room -= self._add_from(batch, room)
+            room -= self._add_from(batch, min(room, STEP))
             if batch.done == len(batch.sources):
                 self._batches.popleft()
+            if time.thread_time() - began >= TURN_BUDGET_S:
+                break
         if self._batches:
             self._timer.start()
         else:

@@ -1,7 +1,10 @@
 """The job list: a model of job snapshots and a delegate that paints each row.
 
 A plain model/view (no widget per row) so a history of hundreds of jobs costs nothing to
-scroll, and only rows of running jobs repaint while the spinner turns.
+scroll, and only rows of running jobs repaint while the spinner turns: of those, only the
+spinner's tile 12.5 times a second (the delegate then paints the tile alone), the whole row
+once a second for its elapsed time; neither goes through ``dataChanged`` (nothing in the
+job changed), so the filter model does not look at those rows again.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
@@ -27,6 +31,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPen,
+    QRegion,
     QStaticText,
     QTransform,
 )
@@ -38,6 +43,14 @@ JobRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
 THUMB = 52
 ROW_HEIGHT = 70
+MARGIN = 8       # around a row's contents
+SPIN_MS = 80     # the spinner's step: 12.5 turns of 30 degrees a second
+
+
+def tile_rect(row_rect: QRect) -> QRect:
+    """Where a row (``row_rect``: the view's rectangle for it) shows its thumbnail, or the
+    tile with the spinner while it has none."""
+    return QRect(row_rect.left() + MARGIN, row_rect.top() + MARGIN, THUMB, THUMB)
 
 # Combined once: each ``|`` of Qt's flags is a Python enum operation (microseconds), and
 # the delegate paints rows many times a second while jobs run.
@@ -182,20 +195,25 @@ class JobListModel(QAbstractListModel):
     def row_of(self, job_id: str) -> int | None:
         return self._rows.get(job_id)
 
+    def row_index(self, row: int) -> QModelIndex:
+        """The index of a row known to exist, without ``index``'s bounds check (which asks
+        ``rowCount``, a call into Python, each time): the clock's rows, 12.5 times a second."""
+        return self.createIndex(row, 0)
+
     def active_rows(self) -> list[int]:
         """The rows of running jobs, without looking at the others (the clock asks every
         80 ms, and the list may hold a history of thousands)."""
         return sorted(self._rows[i] for i in self._active)
 
-    def refresh_rows(self, rows: list[int]) -> None:
-        for row in rows:
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-
 
 class RowClock(QObject):
     """Keeps the rows of running jobs moving: their elapsed time every second, and their
-    spinner while any runs. Only those rows repaint."""
+    spinner while any runs. One timer of each for all rows; it says which rows to repaint
+    (``ticked``: whole rows, ``spun``: their spinners' tiles) and the view repaints just
+    those (``JobView``), without a ``dataChanged``: a job's data did not change."""
+
+    ticked = Signal(list)   # source rows whose elapsed time moved on
+    spun = Signal(list)     # source rows whose spinner turned
 
     def __init__(self, model: JobListModel) -> None:
         super().__init__(model)
@@ -204,7 +222,7 @@ class RowClock(QObject):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh)
         self._spin = QTimer(self)
-        self._spin.setInterval(80)
+        self._spin.setInterval(SPIN_MS)
         self._spin.timeout.connect(self._turn)
 
     def start(self) -> None:
@@ -222,7 +240,7 @@ class RowClock(QObject):
     def _refresh(self) -> None:
         rows = self._model.active_rows()
         if rows:
-            self._model.refresh_rows(rows)
+            self.ticked.emit(rows)
 
     def _turn(self) -> None:
         rows = self._model.active_rows()
@@ -230,7 +248,7 @@ class RowClock(QObject):
             self._spin.stop()
             return
         self._model.spin_angle = (self._model.spin_angle + 30) % 360
-        self._model.refresh_rows(rows)
+        self.spun.emit(rows)
 
 
 class JobDelegate(QStyledItemDelegate):
@@ -254,8 +272,8 @@ class JobDelegate(QStyledItemDelegate):
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
         elif option.state & _HOVERED:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.AlternateBase))
-        rect = option.rect.adjusted(8, 8, -8, -8)
-        thumb_rect = QRect(rect.left(), rect.top(), THUMB, THUMB)
+        rect = option.rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+        thumb_rect = tile_rect(option.rect)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         thumb: QImage | None = index.data(ThumbRole)
         if thumb is not None and not thumb.isNull():
@@ -263,6 +281,9 @@ class JobDelegate(QStyledItemDelegate):
         else:
             angle = getattr(index.model(), "spin_angle", 0) if job.is_active else 0
             self._paint_placeholder(painter, option.palette, thumb_rect, job, angle)
+        if _only_inside(option.widget, option.rect, thumb_rect):
+            painter.restore()   # the spinner turned: the rest of the row is as it was
+            return
         text_rect = QRect(thumb_rect.right() + 12, rect.top(), 0, rect.height())
         text_rect.setRight(rect.right())
         self._paint_text(painter, option, text_rect, job, selected)
@@ -307,7 +328,7 @@ class JobDelegate(QStyledItemDelegate):
         painter.setPen(palette.color(text_role))
         painter.setFont(texts.bold)
         painter.drawStaticText(QPoint(text_left, rect.top()),
-                               texts.get(job.name, width, bold=True))
+                               texts.get(texts.name_of(job), width, bold=True))
         painter.setFont(option.font)
         colour = STATE_COLOURS.get(job.state)
         if colour and not selected:
@@ -330,6 +351,13 @@ class JobDelegate(QStyledItemDelegate):
         return texts
 
 
+def _only_inside(view, row_rect: QRect, tile: QRect) -> bool:
+    """Whether the view is repainting no more of this row than ``tile`` (``JobView`` keeps
+    the region of the paint under way), so the row's words need not be drawn again."""
+    region: QRegion | None = getattr(view, "painting", None)
+    return region is not None and tile.contains(region.intersected(row_rect).boundingRect())
+
+
 class _RowTexts:
     """The rows' words, elided and laid out once per text and width (``QStaticText``), not
     on every paint: while jobs run, their rows repaint many times a second, and laying
@@ -346,6 +374,16 @@ class _RowTexts:
         self.line_height = self.metrics.height()
         self.line_spacing = self.metrics.lineSpacing()
         self._texts: dict[tuple[str, int, bool, bool], QStaticText] = {}
+        self._names: dict[str, str] = {}   # a job's source -> its file name (parsed once)
+
+    def name_of(self, job: Job) -> str:
+        """``job.name``, which parses the link each time, once per source."""
+        name = self._names.get(job.url)
+        if name is None:
+            if len(self._names) >= self.LIMIT:
+                self._names.clear()
+            name = self._names[job.url] = job.name
+        return name
 
     def get(self, text: str, width: int, *, bold: bool = False, wrap: bool = False
             ) -> QStaticText:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QPaintEvent, QRegion
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.jobs.model import ACTIVE_STATES, Job, JobState
-from desktop_app.ui.job_list import JobDelegate, JobListModel, JobRole
+from desktop_app.ui.job_list import THUMB, JobDelegate, JobListModel, JobRole, tile_rect
 
 FILTERS = [
     ("All jobs", None),
@@ -61,6 +61,40 @@ class JobFilter(QSortFilterProxyModel):
             job.message.lower())
 
 
+class JobView(QListView):
+    """The list, repainting running rows by what changed on them: their spinner's tile or
+    the whole row (their time), only where they are in sight. ``painting`` is the region of
+    a paint under way that is no wider than a tile (spinners only), which the delegate reads
+    to draw a spinner's tile alone; None during any other paint."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.painting: QRegion | None = None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        region = event.region()
+        # only the spinners' column (tiles, one above the other) is worth a look per row;
+        # any other paint (a row, a scroll, the whole list) draws rows whole, unasked
+        self.painting = region if region.boundingRect().width() <= THUMB else None
+        try:
+            super().paintEvent(event)
+        finally:
+            self.painting = None
+
+    def repaint_rows(self, rows: list[int], tiles_only: bool = False) -> None:
+        """Schedule a repaint of these source rows (or of their tiles), those in sight."""
+        proxy, viewport = self.model(), self.viewport()
+        source = proxy.sourceModel()
+        seen = viewport.rect()
+        for row in rows:
+            rect = self.visualRect(proxy.mapFromSource(source.row_index(row)))
+            if rect.isValid() and rect.intersects(seen):
+                viewport.update(tile_rect(rect) if tiles_only else rect)
+
+    def repaint_tiles(self, rows: list[int]) -> None:
+        self.repaint_rows(rows, tiles_only=True)
+
+
 class JobPanel(QWidget):
     def __init__(self, model: JobListModel, actions: list[QAction],
                  parent: QWidget | None = None) -> None:
@@ -102,7 +136,7 @@ class JobPanel(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.filter)
 
-        self.view = QListView()
+        self.view = JobView()
         self.view.setObjectName("jobList")
         self.view.setAccessibleName("Jobs")
         self.view.setModel(self.proxy)

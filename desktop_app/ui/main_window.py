@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         self.commands.complete(self.viewer.actions_for_menu())
         self.results.touch_up.add_to_menu(self.commands.edit_menu)
         self.clock = RowClock(self.model)
+        self.clock.ticked.connect(self.jobs_panel.view.repaint_rows)
+        self.clock.spun.connect(self.jobs_panel.view.repaint_tiles)
         self.refusals = None  # the status bar's "3 items not added…", made when first needed
         self._connect_parts()
         self._connect_commands()
@@ -386,7 +388,9 @@ class MainWindow(QMainWindow):
         jobs = self.controller.jobs
         selected = [jobs[i] for i in self.jobs_panel.selected_ids() if i in jobs]
         current = self._current_job()
-        self.commands.update_for(jobs.values(), selected, current,
+        # newest first: a batch's jobs, which decide "Pause all", are found without
+        # walking a history of thousands first (this runs in every turn a job changes)
+        self.commands.update_for(reversed(jobs.values()), selected, current,
                                  bool(self.controller.paused_kind))
         self.results.set_save_enabled(is_finished(current))
         self._update_activity()
