@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import sys
 
+import pytest
+
 from desktop_app.ui.interpreter import (
     SWITCH_INTERVAL_S,
     freeze_start_up,
@@ -65,3 +67,48 @@ def test_the_window_sets_both_up_itself(make_window, qtbot):
         gc.enable()
         sys.setswitchinterval(before)
         gc.unfreeze()
+
+
+def test_the_window_holds_collections_from_its_constructor(qtbot, isolated_home):
+    """Before the queue exists: the second step's import worker runs beside the first paint,
+    and a collection it set off was a 41 ms stall of the window (bench_hitches case 4)."""
+    from desktop_app.ui.main_window import MainWindow
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    gc.enable()
+    try:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        assert not gc.isenabled()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL_S
+        assert not hasattr(window, "controller")     # the first step only
+        # closed before its warm-up could freeze and let them run: collections run again
+        window.close()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        sys.setswitchinterval(before)
+
+
+def test_the_app_holds_collections_from_its_first_line(monkeypatch):
+    """``__main__.main`` holds them before it imports Qt and the window (the imports before
+    the first paint set off ~50 collections)."""
+    import argparse
+
+    from desktop_app import __main__ as app_main
+
+    seen = []
+
+    def parse_then_leave(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", parse_then_leave)
+    gc.enable()
+    try:
+        with pytest.raises(SystemExit):
+            app_main.main([])
+        assert seen == [False]
+    finally:
+        gc.enable()

@@ -36,6 +36,7 @@ from desktop_app import APP_NAME, paths
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.settings import Settings
 from desktop_app.ui.connection import ConnectionPanel
+from desktop_app.ui.interpreter import hold_collections, resume_collections, share_the_gil_often
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
@@ -71,6 +72,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None, *, shared_history: bool = True) -> None:
         """``shared_history=False``: jobs in memory only, none resumed (see __main__)."""
+        # From here, not from the queue's creation: the second step's import worker runs
+        # beside the first paint (ui.interpreter); both last until the warm-up's freeze.
+        share_the_gil_often()
+        hold_collections()
         super().__init__(parent)
         self._history_path = paths.history_db() if shared_history else None
         self.setWindowTitle(APP_NAME)
@@ -82,6 +87,7 @@ class MainWindow(QMainWindow):
         self._complete_planned = False
         self._building = False      # _complete has begun (it takes two turns)
         self._ready = False
+        self._warming = False       # _warm_up has run: its worker lets collections run again
         self._updates_due = False   # actions and status line: redone once per event-loop turn
         self._build_first_screen()
         self.setAcceptDrops(True)  # files, folders and links from anywhere over the window
@@ -217,6 +223,7 @@ class MainWindow(QMainWindow):
         page, hidden behind the welcome page, is polished, laid out and painted once off
         screen: its first appearance, when links are pasted, is then one short frame.
         """
+        self._warming = True
         self.controller.warm_up()
         if not self.results.isVisible():
             self.results.grab()
@@ -476,6 +483,8 @@ class MainWindow(QMainWindow):
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
         event.accept()
+        if not self._warming:   # no warm-up will freeze start-up's objects and collect again
+            resume_collections()
         if not self._ready:  # closed before its first frame: nothing runs yet
             return
         self.clock.stop()

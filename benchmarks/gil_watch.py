@@ -1,0 +1,167 @@
+"""Who held the GIL while the GUI thread waited for it: a watchdog thread inside the window's
+process (``bench_hitches.py --profile holders``).
+
+A gap between the GUI thread's ticks with ~0 ms of its own CPU and no wait for a core is a
+wait for the GIL, and py-spy's ``--gil`` sums who held it over the whole span, not at that
+moment. This watchdog sleeps 2 ms at a time; when it wakes late it too has waited for the
+GIL, over the same stretch as the GUI thread. At each wake it reads every Python thread's
+own CPU clock (``pthread_getcpuclockid``), so the thread whose CPU grew by about the wait is
+the holder; its stack, taken as the watchdog gets the GIL, shows where it let go (just after
+the long call: an import's module, a C call that keeps the GIL). A holder whose CPU did not
+grow was itself waiting for a core while holding the GIL (a busy machine). Collections are
+logged with the thread that ran them (``gc.callbacks``).
+
+The watchdog takes the GIL ~500 times a second for a few microseconds: use it to find the
+holders, not for figures.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+PERIOD_S = 0.002
+LATE_S = 0.008       # a wake later than this is logged with its holders
+STACK_DEPTH = 10
+
+
+def _tid_of(clock_id: int) -> int:
+    """The kernel's thread id inside a Linux thread CPU clock id (``~tid << 3 | 6``)."""
+    return ~(clock_id >> 3)
+
+
+class GilWatch:
+    def __init__(self) -> None:
+        self.late: list[dict] = []        # one per late wake
+        self.collections: list[tuple[float, float, int, str]] = []   # start, end, gen, thread
+        self._clocks: dict[int, int] = {}     # thread ident -> its CPU clock id
+        self._names: dict[int, str] = {}
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._gc_began: tuple[float, int] | None = None
+
+    # -- collections ------------------------------------------------------------------------
+    def _gc(self, phase: str, info: dict) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_began = (now, info["generation"])
+        elif self._gc_began is not None:
+            self.collections.append((self._gc_began[0], now, self._gc_began[1],
+                                     threading.current_thread().name))
+            self._gc_began = None
+
+    # -- the watchdog ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._running = True
+        gc.callbacks.append(self._gc)
+        self._thread = threading.Thread(target=self._watch, name="gil-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._running = False
+        if self._gc in gc.callbacks:
+            gc.callbacks.remove(self._gc)
+        if self._thread is not None:
+            self._thread.join(1.0)
+
+    def _name(self, ident: int) -> str:
+        thread = threading._active.get(ident)   # noqa: SLF001 - names of Python's threads
+        if thread is not None and not isinstance(thread, threading._DummyThread):  # noqa: SLF001
+            return thread.name
+        name = self._names.get(ident)
+        if name is None:
+            try:
+                tid = _tid_of(self._clocks[ident])
+                name = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+            except (KeyError, OSError):
+                name = "?"
+            self._names[ident] = name = f"{name} ({ident % 100000})"
+        return name
+
+    def _cpu_times(self, frames: dict) -> dict[int, float]:
+        times = {}
+        for ident in frames:
+            clock = self._clocks.get(ident)
+            if clock is None:
+                # safe: a thread listed by _current_frames is alive while we hold the GIL
+                clock = self._clocks[ident] = time.pthread_getcpuclockid(ident)
+            try:
+                times[ident] = time.clock_gettime(clock)
+            except OSError:
+                pass
+        return times
+
+    def _watch(self) -> None:
+        me = threading.get_ident()
+        main = threading.main_thread().ident
+        previous = self._cpu_times(sys._current_frames())   # noqa: SLF001
+        while self._running:
+            asked = time.perf_counter()
+            time.sleep(PERIOD_S)
+            woke = time.perf_counter()
+            frames = sys._current_frames()   # noqa: SLF001
+            now = self._cpu_times(frames)
+            late = woke - asked - PERIOD_S
+            if late > LATE_S:
+                grew = sorted(((now[i] - previous.get(i, 0.0), i) for i in now if i != me),
+                              reverse=True)
+                self.late.append({
+                    "begin": asked, "end": woke, "late": late,
+                    "gui_cpu": now.get(main, 0.0) - previous.get(main, 0.0),
+                    "holders": [(self._name(i), cpu, self._stack(frames.get(i)))
+                                for cpu, i in grew[:3] if cpu > 0.001 and i != main],
+                })
+            previous = now
+
+    @staticmethod
+    def _stack(frame) -> list[str]:
+        if frame is None:
+            return []
+        summary = traceback.extract_stack(frame, limit=STACK_DEPTH)
+        out = []
+        for entry in reversed(summary):
+            file = entry.filename
+            for cut in ("site-packages/", "/lib/python3"):
+                if cut in file:
+                    file = file.split(cut)[-1]
+            file = file.split("wt-outliers/")[-1].split("/main/")[-1]
+            out.append(f"{entry.name} ({file}:{entry.lineno})")
+        return out
+
+    # -- the report -----------------------------------------------------------------------------
+    def report(self, ticks: list[float], worst: int = 6) -> list[dict]:
+        """The longest gaps between ticks, each with the late wakes and collections in it."""
+        gaps = sorted(((b - a, a, b) for a, b in zip(ticks, ticks[1:])), reverse=True)[:worst]
+        t0 = ticks[0] if ticks else 0.0
+        out = []
+        for gap, a, b in gaps:
+            wakes = [w for w in self.late if w["begin"] < b and w["end"] > a]
+            out.append({
+                "gap_ms": gap * 1000, "at_s": a - t0,
+                "wakes": [{"late_ms": w["late"] * 1000,
+                           "gui_cpu_ms": w["gui_cpu"] * 1000,
+                           "holders": [(n, c * 1000, s) for n, c, s in w["holders"]]}
+                          for w in wakes],
+                "gc": [(gen, (e - s) * 1000, who) for s, e, gen, who in self.collections
+                       if s < b and e > a],
+            })
+        return out
+
+
+def format_report(entries: list[dict]) -> list[str]:
+    lines = ["the longest gaps, the watchdog's late wakes in each (holder: its CPU in the wake)"]
+    for entry in entries:
+        lines.append(f"  {entry['gap_ms']:.1f} ms at {entry['at_s']:.2f} s")
+        for gen, ms, who in entry["gc"]:
+            lines.append(f"    gc gen{gen} {ms:.1f} ms on {who}")
+        for wake in entry["wakes"]:
+            lines.append(f"    wake {wake['late_ms']:.1f} ms late, GUI CPU "
+                         f"{wake['gui_cpu_ms']:.1f} ms")
+            for name, cpu, stack in wake["holders"]:
+                lines.append(f"      {name}: {cpu:.1f} ms CPU")
+                lines += [f"          {line}" for line in stack]
+    return lines
