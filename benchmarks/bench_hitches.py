@@ -88,8 +88,8 @@ from collections import Counter
 from pathlib import Path
 
 import _common
+import gil_watch
 from gc_watch import GC, MODES as GC_MODES
-from gil_watch import GilWatch, format_report as holders_report
 
 TICK_MS = 5
 SPY_RATE = 1000
@@ -306,7 +306,7 @@ class Profile:
 
 
 PROFILE = Profile()
-WATCH = GilWatch()
+WATCH = gil_watch.GilWatch()
 
 
 # "calls": plain wall-clock timing of the window's own methods (no profiler overhead), on the
@@ -1510,7 +1510,7 @@ def main() -> int:
         if out and Path(out).exists():
             report = {"calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
                       "py-spy": spy_report,
-                      "holders": lambda path: holders_report(json.loads(path.read_text()))
+                      "holders": lambda path: gil_watch.format_report(json.loads(path.read_text()))
                       }[args.profile]
             print("\n".join(report(Path(out))), flush=True)
             notes.append(f"case {case} profile ({args.profile}) in {out}; profiled runs' "

@@ -18,6 +18,7 @@ holders, not for figures.
 from __future__ import annotations
 
 import gc
+import itertools
 import sys
 import threading
 import time
@@ -69,8 +70,8 @@ class GilWatch:
             self._thread.join(1.0)
 
     def _name(self, ident: int) -> str:
-        thread = threading._active.get(ident)   # noqa: SLF001 - names of Python's threads
-        if thread is not None and not isinstance(thread, threading._DummyThread):  # noqa: SLF001
+        thread = threading._active.get(ident)   # Python's own threads' names
+        if thread is not None and not isinstance(thread, threading._DummyThread):
             return thread.name
         name = self._names.get(ident)
         if name is None:
@@ -98,12 +99,12 @@ class GilWatch:
     def _watch(self) -> None:
         me = threading.get_ident()
         main = threading.main_thread().ident
-        previous = self._cpu_times(sys._current_frames())   # noqa: SLF001
+        previous = self._cpu_times(sys._current_frames()) 
         while self._running:
             asked = time.perf_counter()
             time.sleep(PERIOD_S)
             woke = time.perf_counter()
-            frames = sys._current_frames()   # noqa: SLF001
+            frames = sys._current_frames() 
             now = self._cpu_times(frames)
             late = woke - asked - PERIOD_S
             if late > LATE_S:
@@ -135,7 +136,7 @@ class GilWatch:
     # -- the report -----------------------------------------------------------------------------
     def report(self, ticks: list[float], worst: int = 6) -> list[dict]:
         """The longest gaps between ticks, each with the late wakes and collections in it."""
-        gaps = sorted(((b - a, a, b) for a, b in zip(ticks, ticks[1:])), reverse=True)[:worst]
+        gaps = sorted(((b - a, a, b) for a, b in itertools.pairwise(ticks)), reverse=True)[:worst]
         t0 = ticks[0] if ticks else 0.0
         out = []
         for gap, a, b in gaps:

@@ -36,7 +36,11 @@ from desktop_app import APP_NAME, paths
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.settings import Settings
 from desktop_app.ui.connection import ConnectionPanel
-from desktop_app.ui.interpreter import hold_collections, resume_collections, share_the_gil_often
+from desktop_app.ui.interpreter import (
+    hold_collections,
+    resume_collections,
+    share_the_gil_often,
+)
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake

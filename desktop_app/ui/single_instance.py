@@ -114,7 +114,7 @@ class SingleInstance(QObject):
             if len(buffer) > _MAX_MESSAGE:
                 socket.abort()
             return
-        import json   # here, not at start-up: only a later launch's message needs it
+        import json  # here, not at start-up: only a later launch's message needs it
 
         try:
             links = json.loads(bytes(buffer).split(b"\n", 1)[0]).get("links", [])
