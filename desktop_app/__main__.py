@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.ui.interpreter import skip_pyside_feature_hook
+
+    skip_pyside_feature_hook()   # before the window's ~70 modules are imported
     from desktop_app.logs import install_excepthook, setup_logging
 
     app = QApplication([sys.argv[0], *qt_args])

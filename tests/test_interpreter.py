@@ -112,3 +112,42 @@ def test_the_app_holds_collections_from_its_first_line(monkeypatch):
         assert seen == [False]
     finally:
         gc.enable()
+
+
+def test_pyside_feature_hook_is_taken_out_of_import():
+    """PySide6's hook read the source file of every module imported after it (~70 before
+    the first paint); once out, imports go straight to the lazy import it wrapped."""
+    import builtins
+
+    from desktop_app.ui.interpreter import skip_pyside_feature_hook
+
+    hook = getattr(builtins, "__feature_import__", None)
+    wrapped = getattr(builtins, "__orig_import__", None)
+    if hook is None or wrapped is None:
+        pytest.skip("this PySide6 has no __feature__ import hook")
+    before = builtins.__import__
+    try:
+        builtins.__import__ = hook
+        skip_pyside_feature_hook()
+        assert builtins.__import__ is wrapped
+        skip_pyside_feature_hook()       # twice: still the wrapped import
+        assert builtins.__import__ is wrapped
+    finally:
+        builtins.__import__ = before
+
+
+def test_the_window_module_loads_without_pyside_reading_sources():
+    """As the app and the benchmarks load it: PySide6 first, then the window's modules."""
+    import subprocess
+
+    code = ("import builtins, sys, PySide6.QtCore\n"
+            "feature = sys.modules['shibokensupport.feature']\n"
+            "read = []\n"
+            "original = feature._mod_uses_pyside\n"
+            "feature._mod_uses_pyside = lambda m: read.append(m.__name__) or original(m)\n"
+            "import desktop_app.ui.main_window\n"
+            "print(sorted(n for n in read if n.startswith('desktop_app.ui.')))\n")
+    # ui.interpreter itself is read: the ui package imports it to take the hook out
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "['desktop_app.ui.interpreter']"

@@ -40,6 +40,7 @@ from desktop_app.ui.interpreter import (
     hold_collections,
     resume_collections,
     share_the_gil_often,
+    skip_pyside_feature_hook,
 )
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         # beside the first paint (ui.interpreter); both last until the warm-up's freeze.
         share_the_gil_often()
         hold_collections()
+        skip_pyside_feature_hook()   # the second step's and the warm-up's imports
         super().__init__(parent)
         self._history_path = paths.history_db() if shared_history else None
         self.setWindowTitle(APP_NAME)
