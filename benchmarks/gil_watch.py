@@ -7,9 +7,11 @@ moment. This watchdog sleeps 2 ms at a time; when it wakes late it too has waite
 GIL, over the same stretch as the GUI thread. At each wake it reads every Python thread's
 own CPU clock (``pthread_getcpuclockid``), so the thread whose CPU grew by about the wait is
 the holder; its stack, taken as the watchdog gets the GIL, shows where it let go (just after
-the long call: an import's module, a C call that keeps the GIL). A holder whose CPU did not
-grow was itself waiting for a core while holding the GIL (a busy machine). Collections are
-logged with the thread that ran them (``gc.callbacks``).
+the long call: an import's module, a C call that keeps the GIL). Each thread's wait for a
+core (``/proc/self/task/TID/schedstat``) is read too: the watchdog's own says how much of
+its lateness was not the GIL, and a holder's says it was preempted while holding the GIL (a
+busy machine), or waited on the disk if neither its CPU nor its core wait grew (a cold
+dlopen). Collections are logged with the thread that ran them (``gc.callbacks``).
 
 The watchdog takes the GIL ~500 times a second for a few microseconds: use it to find the
 holders, not for figures.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import sys
 import threading
 import time
@@ -41,6 +44,7 @@ class GilWatch:
         self.collections: list[tuple[float, float, int, str]] = []   # start, end, gen, thread
         self._clocks: dict[int, int] = {}     # thread ident -> its CPU clock id
         self._names: dict[int, str] = {}
+        self._sched: dict[int, int | None] = {}   # thread ident -> its schedstat's fd
         self._running = False
         self._thread: threading.Thread | None = None
         self._gc_began: tuple[float, int] | None = None
@@ -83,17 +87,31 @@ class GilWatch:
             self._names[ident] = name = f"{name} ({ident % 100000})"
         return name
 
-    def _cpu_times(self, frames: dict) -> dict[int, float]:
+    def _cpu_times(self, frames: dict) -> dict[int, tuple[float, float]]:
+        """Each thread's (CPU time, time waiting for a core) so far, in seconds."""
         times = {}
         for ident in frames:
             clock = self._clocks.get(ident)
             if clock is None:
                 # safe: a thread listed by _current_frames is alive while we hold the GIL
                 clock = self._clocks[ident] = time.pthread_getcpuclockid(ident)
+                try:
+                    self._sched[ident] = os.open(
+                        f"/proc/self/task/{_tid_of(clock)}/schedstat", os.O_RDONLY)
+                except OSError:
+                    self._sched[ident] = None
             try:
-                times[ident] = time.clock_gettime(clock)
+                cpu = time.clock_gettime(clock)
             except OSError:
-                pass
+                continue
+            waited = 0.0
+            fd = self._sched.get(ident)
+            if fd is not None:
+                try:
+                    waited = int(os.pread(fd, 128, 0).split()[1]) / 1e9
+                except (OSError, IndexError, ValueError):
+                    pass
+            times[ident] = (cpu, waited)
         return times
 
     def _watch(self) -> None:
@@ -108,13 +126,17 @@ class GilWatch:
             now = self._cpu_times(frames)
             late = woke - asked - PERIOD_S
             if late > LATE_S:
-                grew = sorted(((now[i] - previous.get(i, 0.0), i) for i in now if i != me),
-                              reverse=True)
+                def grown(i: int, k: int, now=now, previous=previous) -> float:
+                    return now[i][k] - previous.get(i, (0.0, 0.0))[k]
+
+                grew = sorted(((grown(i, 0), grown(i, 1), i) for i in now
+                               if i not in (me, main)), reverse=True)
                 self.late.append({
                     "begin": asked, "end": woke, "late": late,
-                    "gui_cpu": now.get(main, 0.0) - previous.get(main, 0.0),
-                    "holders": [(self._name(i), cpu, self._stack(frames.get(i)))
-                                for cpu, i in grew[:3] if cpu > 0.001 and i != main],
+                    "own_core_wait": grown(me, 1) if me in now else 0.0,
+                    "gui_cpu": grown(main, 0) if main in now else 0.0,
+                    "holders": [(self._name(i), cpu, waited, self._stack(frames.get(i)))
+                                for cpu, waited, i in grew[:3] if cpu > 0.001 or waited > 0.003],
                 })
             previous = now
 
@@ -144,8 +166,10 @@ class GilWatch:
             out.append({
                 "gap_ms": gap * 1000, "at_s": a - t0,
                 "wakes": [{"late_ms": w["late"] * 1000,
+                           "own_core_wait_ms": w["own_core_wait"] * 1000,
                            "gui_cpu_ms": w["gui_cpu"] * 1000,
-                           "holders": [(n, c * 1000, s) for n, c, s in w["holders"]]}
+                           "holders": [(n, c * 1000, q * 1000, s)
+                                       for n, c, q, s in w["holders"]]}
                           for w in wakes],
                 "gc": [(gen, (e - s) * 1000, who) for s, e, gen, who in self.collections
                        if s < b and e > a],
@@ -160,9 +184,10 @@ def format_report(entries: list[dict]) -> list[str]:
         for gen, ms, who in entry["gc"]:
             lines.append(f"    gc gen{gen} {ms:.1f} ms on {who}")
         for wake in entry["wakes"]:
-            lines.append(f"    wake {wake['late_ms']:.1f} ms late, GUI CPU "
+            lines.append(f"    wake {wake['late_ms']:.1f} ms late (its own wait for a core "
+                         f"{wake['own_core_wait_ms']:.1f} ms), GUI CPU "
                          f"{wake['gui_cpu_ms']:.1f} ms")
-            for name, cpu, stack in wake["holders"]:
-                lines.append(f"      {name}: {cpu:.1f} ms CPU")
+            for name, cpu, waited, stack in wake["holders"]:
+                lines.append(f"      {name}: {cpu:.1f} ms CPU, {waited:.1f} ms waiting for a core")
                 lines += [f"          {line}" for line in stack]
     return lines
