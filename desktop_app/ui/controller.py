@@ -82,6 +82,7 @@ class JobController(QObject):
     queue_resumed = Signal()
     activity_changed = Signal()        # counts or coins changed
     history_failed = Signal(str)       # a sentence: the history file could not be read
+    history_shown = Signal()           # the history is in the list (or could not be read)
 
     def __init__(self, policy: Policy, concurrency: int, *, store: HistoryStore | None = None,
                  results_dir: Path | None = None, parent: QObject | None = None) -> None:
@@ -245,9 +246,9 @@ class JobController(QObject):
         with their cached files.
         """
         self._run_task(lambda: self.queue.read_history(retention_days), self._history_read,
-                       lambda reason: self.history_failed.emit(
+                       lambda reason: (self.history_failed.emit(
                            f"Cutout could not open its history ({reason}), so earlier jobs "
-                           "are not shown."))
+                           "are not shown."), self.history_shown.emit()))
 
     def _history_read(self, jobs: list[Job]) -> None:
         # A history that could not be used was replaced (see HistoryStore): say so once, and
@@ -257,6 +258,7 @@ class JobController(QObject):
             self.history_failed.emit(self.store.trouble)
         self._uploads_to_clean = [j.snapshot() for j in jobs if j.storage_key]  # storage
         self.queue.restore(jobs)
+        self.history_shown.emit()
         # boto3's imports (a worker's, but they hold the GIL) wait until the window has settled
         QTimer.singleShot(CLEAN_UPLOADS_DELAY_MS, self, self._clean_uploads_now)
 

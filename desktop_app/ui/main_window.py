@@ -47,13 +47,13 @@ from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
 from desktop_app.ui.status_line import StatusBar
 from desktop_app.ui.tasks import run_task
+from desktop_app.ui.warm_up import SettledStart
 from desktop_app.ui.window_actions import WindowActions, is_finished
 
 if TYPE_CHECKING:
     from desktop_app.ui.workers import Previews
 
 COMPLETE_FALLBACK_MS = 300  # shown but never painted (not exposed): complete anyway
-WARM_UP_DELAY_MS = 100  # after the window is complete: see MainWindow._warm_up
 
 
 # what _complete imports: loaded in a worker just after the first paint (see paintEvent)
@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         self.controller.load_storage(self.settings)   # storage (issue 15)
         self._update_actions()
         self.clock.start()
-        QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
+        SettledStart(self.controller, self._warm_up, self).start()   # once the history is in
         self._ready = True
         self.ready.emit()
 
