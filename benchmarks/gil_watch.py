@@ -135,6 +135,9 @@ class GilWatch:
                     "begin": asked, "end": woke, "late": late,
                     "own_core_wait": grown(me, 1) if me in now else 0.0,
                     "gui_cpu": grown(main, 0) if main in now else 0.0,
+                    # no other holder: the GUI thread may have held the GIL itself in a call
+                    # that blocks (a Qt call that does not release it): where it is now
+                    "gui_stack": self._stack(frames.get(main))[:6],
                     "holders": [(self._name(i), cpu, waited, self._stack(frames.get(i)))
                                 for cpu, waited, i in grew[:3] if cpu > 0.001 or waited > 0.003],
                 })
@@ -168,6 +171,7 @@ class GilWatch:
                 "wakes": [{"late_ms": w["late"] * 1000,
                            "own_core_wait_ms": w["own_core_wait"] * 1000,
                            "gui_cpu_ms": w["gui_cpu"] * 1000,
+                           "gui_stack": w.get("gui_stack", []),
                            "holders": [(n, c * 1000, q * 1000, s)
                                        for n, c, q, s in w["holders"]]}
                           for w in wakes],
@@ -190,4 +194,7 @@ def format_report(entries: list[dict]) -> list[str]:
             for name, cpu, waited, stack in wake["holders"]:
                 lines.append(f"      {name}: {cpu:.1f} ms CPU, {waited:.1f} ms waiting for a core")
                 lines += [f"          {line}" for line in stack]
+            if not wake["holders"] and wake.get("gui_stack"):
+                lines.append("      no other holder; the GUI thread is at:")
+                lines += [f"          {line}" for line in wake["gui_stack"]]
     return lines
