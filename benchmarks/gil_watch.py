@@ -138,6 +138,8 @@ class GilWatch:
                     # no other holder: the GUI thread may have held the GIL itself in a call
                     # that blocks (a Qt call that does not release it): where it is now
                     "gui_stack": self._stack(frames.get(main))[:6],
+                    # threads that ended during the wake (their CPU is out of sight)
+                    "ended": [self._name(i) for i in previous if i not in now],
                     "holders": [(self._name(i), cpu, waited, self._stack(frames.get(i)))
                                 for cpu, waited, i in grew[:3] if cpu > 0.001 or waited > 0.003],
                 })
@@ -172,6 +174,7 @@ class GilWatch:
                            "own_core_wait_ms": w["own_core_wait"] * 1000,
                            "gui_cpu_ms": w["gui_cpu"] * 1000,
                            "gui_stack": w.get("gui_stack", []),
+                           "ended": w.get("ended", []),
                            "holders": [(n, c * 1000, q * 1000, s)
                                        for n, c, q, s in w["holders"]]}
                           for w in wakes],
@@ -194,6 +197,8 @@ def format_report(entries: list[dict]) -> list[str]:
             for name, cpu, waited, stack in wake["holders"]:
                 lines.append(f"      {name}: {cpu:.1f} ms CPU, {waited:.1f} ms waiting for a core")
                 lines += [f"          {line}" for line in stack]
+            if wake.get("ended"):
+                lines.append(f"      ended meanwhile: {', '.join(wake['ended'])}")
             if not wake["holders"] and wake.get("gui_stack"):
                 lines.append("      no other holder; the GUI thread is at:")
                 lines += [f"          {line}" for line in wake["gui_stack"]]
