@@ -74,10 +74,10 @@ class GilWatch:
             self._thread.join(1.0)
 
     def _name(self, ident: int) -> str:
-        thread = threading._active.get(ident)   # Python's own threads' names
-        if thread is not None and not isinstance(thread, threading._DummyThread):
-            return thread.name
         name = self._names.get(ident)
+        thread = threading._active.get(ident)   # Python's own threads' names
+        if name is None and thread is not None and not isinstance(thread, threading._DummyThread):
+            self._names[ident] = name = thread.name
         if name is None:
             try:
                 tid = _tid_of(self._clocks[ident])
@@ -92,9 +92,14 @@ class GilWatch:
         times = {}
         for ident in frames:
             clock = self._clocks.get(ident)
+            if clock is not None and not os.path.exists(f"/proc/self/task/{_tid_of(clock)}"):
+                # a new thread with an ended one's ident (pthread_t values are reused)
+                self._forget(ident)
+                clock = None
             if clock is None:
                 # safe: a thread listed by _current_frames is alive while we hold the GIL
                 clock = self._clocks[ident] = time.pthread_getcpuclockid(ident)
+                self._name(ident)    # known by name even once it has ended
                 try:
                     self._sched[ident] = os.open(
                         f"/proc/self/task/{_tid_of(clock)}/schedstat", os.O_RDONLY)
@@ -113,6 +118,13 @@ class GilWatch:
                     pass
             times[ident] = (cpu, waited)
         return times
+
+    def _forget(self, ident: int) -> None:
+        self._clocks.pop(ident, None)
+        self._names.pop(ident, None)
+        fd = self._sched.pop(ident, None)
+        if fd is not None:
+            os.close(fd)
 
     def _watch(self) -> None:
         me = threading.get_ident()
