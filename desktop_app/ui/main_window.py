@@ -227,12 +227,13 @@ class MainWindow(QMainWindow):
 
         The job stack is imported in a worker (``JobController.warm_up``), and the results
         page, hidden behind the welcome page, is polished, laid out and painted once off
-        screen: its first appearance, when links are pasted, is then one short frame.
+        screen: its first appearance, when links are pasted, is then one short frame. The
+        page first: the paint's calls into Python do not wait on the importing worker's GIL.
         """
         self._warming = True
-        self.controller.warm_up()
         if not self.results.isVisible():
             self.results.grab()
+        self.controller.warm_up()
 
     def _connect_parts(self) -> None:
         status = self.statusBar()
