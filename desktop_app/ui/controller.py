@@ -55,7 +55,11 @@ def _import_job_stack_then_freeze() -> None:
         import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
         import multiprocessing.connection  # noqa: F401 - what starts the engine's helper
         import multiprocessing.popen_spawn_posix  # noqa: F401
+        import multiprocessing.resource_tracker  # noqa: F401 - else imported by its first start
         from PIL import Image
+
+        import desktop_app.engine.helper  # noqa: F401 - else imported with the first local job
+        import desktop_app.jobs.local_pipeline  # noqa: F401
 
         from desktop_app.jobs.images import register_heif
 
@@ -269,11 +273,9 @@ class JobController(QObject):
         in its worker, and loading their C libraries (libssl, Pillow's codecs) holds the GIL
         for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
         """
-        # Imports are Python through and through (they hold the GIL): at the GUI's priority,
-        # or a busy machine starves them while the window (and the first jobs' workers,
-        # waiting on the import lock) wait. Then what start-up made stays out of the
-        # collector's full passes (ui.interpreter), frozen in the worker, whether the
-        # imports worked or not, and whether or not this controller still exists then.
+        # At the GUI's priority (imports hold the GIL: a starved importer keeps the window
+        # waiting). Then start-up's objects are frozen out of the collector's passes
+        # (ui.interpreter), in the worker, whether the imports worked or not.
         run_task(self, _import_job_stack_then_freeze)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
