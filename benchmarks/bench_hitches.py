@@ -62,6 +62,8 @@ the usual speed); the goal is then longest gap <= 50 ms.
     ... --profile gaps       cProfile per tick interval: the Python code inside each hitch
     ... --profile late       the GUI thread's Python stack sampled only while a tick is
                              more than 25 ms late (benchmarks/late_watch.py)
+    ... --profile holders    a watchdog thread in the window's process says which thread
+                             held the GIL in each long gap, and where (gil_watch.py)
     ... --profile py-spy     py-spy (pip install py-spy) samples the child with --gil:
                              which thread holds the GIL, on what code
     ... --gc freeze|tune|both  the garbage collector set up otherwise from the span's start
@@ -88,6 +90,7 @@ from collections import Counter
 from pathlib import Path
 
 import _common
+import gil_watch
 from gc_watch import GC, MODES as GC_MODES
 
 TICK_MS = 5
@@ -264,6 +267,8 @@ class Profile:
             self._late.start(ticker)
         elif self.mode == "calls":
             CALLS.active = True
+        elif self.mode == "holders":
+            WATCH.start()
         elif self.mode == "gaps":
             import cProfile
 
@@ -293,6 +298,9 @@ class Profile:
         if self.mode == "calls":
             CALLS.active = False
             return
+        if self.mode == "holders":
+            WATCH.stop()
+            return
         if self.mode == "gaps":
             if self._profiler is not None:
                 self._profiler.disable()
@@ -313,6 +321,7 @@ class Profile:
 
 
 PROFILE = Profile()
+WATCH = gil_watch.GilWatch()
 
 
 # "calls": plain wall-clock timing of the window's own methods (no profiler overhead), on the
@@ -1318,6 +1327,8 @@ def child(case: int, profile: str, out: str) -> int:
         details["busy (another process on every core)"] = BUSY.describe()
     if profile == "calls":
         Path(out).write_text(json.dumps(CALLS.summary(ticker)))
+    if profile == "holders":
+        Path(out).write_text(json.dumps(WATCH.report(ticker.ticks)))
     if case == 0:
         print(CHILD_TAG + "{}", flush=True)
         return 0
@@ -1480,7 +1491,8 @@ def cprofile_report(path: Path, top: int = 30) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", type=int, action="append", choices=sorted(CASES))
-    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy", "late"], default="")
+    parser.add_argument("--profile", choices=["calls", "gaps", "cprofile", "py-spy", "late", "holders"],
+                        default="")
     parser.add_argument("--busy", action="store_true",
                         help="other processes keep every core busy during each case "
                              "(goal: longest gap <= 50 ms)")
@@ -1521,15 +1533,18 @@ def main() -> int:
         t = time.monotonic()
         out = ""
         if args.profile:
-            suffix = {"late": "late.json", "calls": "calls.json", "gaps": "json", "cprofile": "pstats", "py-spy": "txt"}[args.profile]
+            suffix = {"late": "late.json", "calls": "calls.json", "gaps": "json", "cprofile": "pstats",
+                      "py-spy": "txt", "holders": "holders.json"}[args.profile]
             out = f"/tmp/cutout-hitches-{case}.{suffix}"
         result, trouble = run_case(case, args.profile, out, env)
         print(f"   ({time.monotonic() - t:.0f} s{', ' + trouble if trouble else ''})",
               flush=True)
         figures.append(figure_for(case, result, trouble, args.busy))
         if out and Path(out).exists():
-            report = {"late": late_report, "calls": calls_report, "gaps": gaps_report, "cprofile": cprofile_report,
-                      "py-spy": spy_report}[args.profile]
+            report = {"late": late_report, "calls": calls_report, "gaps": gaps_report,
+                      "cprofile": cprofile_report, "py-spy": spy_report,
+                      "holders": lambda path: gil_watch.format_report(json.loads(path.read_text()))
+                      }[args.profile]
             print("\n".join(report(Path(out))), flush=True)
             notes.append(f"case {case} profile ({args.profile}) in {out}; profiled runs' "
                          "gaps are not comparable with unprofiled ones")

@@ -23,12 +23,19 @@ class VersionAction(argparse.Action):
 def absolute_sources(sources: list[str], cwd: Path) -> list[str]:
     """Links as they are; paths made absolute here, since a relative path means this
     terminal's folder, which the running window (it may get them) does not share."""
+    if not sources:   # the usual launch: no need to load the sources' reader before the window
+        return []
     from desktop_app.jobs.sources import local_path
 
     return [str(local_path(s, cwd=cwd) or s) for s in sources]
 
 
 def main(argv: list[str] | None = None) -> int:
+    # No garbage collections until the window's warm-up freezes start-up's objects: the
+    # imports before the first paint set off ~50 of them (12-17 ms; see ui.interpreter).
+    from desktop_app.ui.interpreter import hold_collections
+
+    hold_collections()
     parser = argparse.ArgumentParser(prog="cutout", description="Remove image backgrounds "
                                      "with the HitPaw API.")
     parser.add_argument("--version", action=VersionAction, nargs=0,
@@ -51,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.ui.interpreter import skip_pyside_feature_hook
+
+    skip_pyside_feature_hook()   # before the window's ~70 modules are imported
     from desktop_app.logs import install_excepthook, setup_logging
 
     app = QApplication([sys.argv[0], *qt_args])

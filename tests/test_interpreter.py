@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import sys
 
+import pytest
+
 from desktop_app.ui.interpreter import (
     SWITCH_INTERVAL_S,
     freeze_start_up,
@@ -65,3 +67,87 @@ def test_the_window_sets_both_up_itself(make_window, qtbot):
         gc.enable()
         sys.setswitchinterval(before)
         gc.unfreeze()
+
+
+def test_the_window_holds_collections_from_its_constructor(qtbot, isolated_home):
+    """Before the queue exists: the second step's import worker runs beside the first paint,
+    and a collection it set off was a 41 ms stall of the window (bench_hitches case 4)."""
+    from desktop_app.ui.main_window import MainWindow
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    gc.enable()
+    try:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        assert not gc.isenabled()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL_S
+        assert not hasattr(window, "controller")     # the first step only
+        # closed before its warm-up could freeze and let them run: collections run again
+        window.close()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        sys.setswitchinterval(before)
+
+
+def test_the_app_holds_collections_from_its_first_line(monkeypatch):
+    """``__main__.main`` holds them before it imports Qt and the window (the imports before
+    the first paint set off ~50 collections)."""
+    import argparse
+
+    from desktop_app import __main__ as app_main
+
+    seen = []
+
+    def parse_then_leave(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", parse_then_leave)
+    gc.enable()
+    try:
+        with pytest.raises(SystemExit):
+            app_main.main([])
+        assert seen == [False]
+    finally:
+        gc.enable()
+
+
+def test_pyside_feature_hook_is_taken_out_of_import():
+    """PySide6's hook read the source file of every module imported after it (~70 before
+    the first paint); once out, imports go straight to the lazy import it wrapped."""
+    import builtins
+
+    from desktop_app.ui.interpreter import skip_pyside_feature_hook
+
+    hook = getattr(builtins, "__feature_import__", None)
+    wrapped = getattr(builtins, "__orig_import__", None)
+    if hook is None or wrapped is None:
+        pytest.skip("this PySide6 has no __feature__ import hook")
+    before = builtins.__import__
+    try:
+        builtins.__import__ = hook
+        skip_pyside_feature_hook()
+        assert builtins.__import__ is wrapped
+        skip_pyside_feature_hook()       # twice: still the wrapped import
+        assert builtins.__import__ is wrapped
+    finally:
+        builtins.__import__ = before
+
+
+def test_the_window_module_loads_without_pyside_reading_sources():
+    """As the app and the benchmarks load it: PySide6 first, then the window's modules."""
+    import subprocess
+
+    code = ("import builtins, sys, PySide6.QtCore\n"
+            "feature = sys.modules['shibokensupport.feature']\n"
+            "read = []\n"
+            "original = feature._mod_uses_pyside\n"
+            "feature._mod_uses_pyside = lambda m: read.append(m.__name__) or original(m)\n"
+            "import desktop_app.ui.main_window\n"
+            "print(sorted(n for n in read if n.startswith('desktop_app.ui.')))\n")
+    # ui.interpreter itself is read: the ui package imports it to take the hook out
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "['desktop_app.ui.interpreter']"

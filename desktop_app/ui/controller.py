@@ -55,7 +55,11 @@ def _import_job_stack_then_freeze() -> None:
         import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
         import multiprocessing.connection  # noqa: F401 - what starts the engine's helper
         import multiprocessing.popen_spawn_posix  # noqa: F401
+        import multiprocessing.resource_tracker  # noqa: F401 - else imported by its first start
         from PIL import Image
+
+        import desktop_app.engine.helper  # noqa: F401 - else imported with the first local job
+        import desktop_app.jobs.local_pipeline  # noqa: F401
 
         from desktop_app.jobs.images import register_heif
 
@@ -82,6 +86,7 @@ class JobController(QObject):
     queue_resumed = Signal()
     activity_changed = Signal()        # counts or coins changed
     history_failed = Signal(str)       # a sentence: the history file could not be read
+    history_shown = Signal()           # the history is in the list (or could not be read)
 
     def __init__(self, policy: Policy, concurrency: int, *, store: HistoryStore | None = None,
                  results_dir: Path | None = None, parent: QObject | None = None) -> None:
@@ -245,9 +250,9 @@ class JobController(QObject):
         with their cached files.
         """
         self._run_task(lambda: self.queue.read_history(retention_days), self._history_read,
-                       lambda reason: self.history_failed.emit(
+                       lambda reason: (self.history_failed.emit(
                            f"Cutout could not open its history ({reason}), so earlier jobs "
-                           "are not shown."))
+                           "are not shown."), self.history_shown.emit()))
 
     def _history_read(self, jobs: list[Job]) -> None:
         # A history that could not be used was replaced (see HistoryStore): say so once, and
@@ -257,6 +262,7 @@ class JobController(QObject):
             self.history_failed.emit(self.store.trouble)
         self._uploads_to_clean = [j.snapshot() for j in jobs if j.storage_key]  # storage
         self.queue.restore(jobs)
+        self.history_shown.emit()
         # boto3's imports (a worker's, but they hold the GIL) wait until the window has settled
         QTimer.singleShot(CLEAN_UPLOADS_DELAY_MS, self, self._clean_uploads_now)
 
@@ -267,11 +273,9 @@ class JobController(QObject):
         in its worker, and loading their C libraries (libssl, Pillow's codecs) holds the GIL
         for tens of milliseconds: a stutter just as a batch starts. Done here, it is not.
         """
-        # Imports are Python through and through (they hold the GIL): at the GUI's priority,
-        # or a busy machine starves them while the window (and the first jobs' workers,
-        # waiting on the import lock) wait. Then what start-up made stays out of the
-        # collector's full passes (ui.interpreter), frozen in the worker, whether the
-        # imports worked or not, and whether or not this controller still exists then.
+        # At the GUI's priority (imports hold the GIL: a starved importer keeps the window
+        # waiting). Then start-up's objects are frozen out of the collector's passes
+        # (ui.interpreter), in the worker, whether the imports worked or not.
         run_task(self, _import_job_stack_then_freeze)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:

@@ -36,18 +36,24 @@ from desktop_app import APP_NAME, paths
 from desktop_app.jobs.model import Job, JobState
 from desktop_app.settings import Settings
 from desktop_app.ui.connection import ConnectionPanel
+from desktop_app.ui.interpreter import (
+    hold_collections,
+    resume_collections,
+    share_the_gil_often,
+    skip_pyside_feature_hook,
+)
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
 from desktop_app.ui.status_line import StatusBar
 from desktop_app.ui.tasks import run_task
+from desktop_app.ui.warm_up import SettledStart
 from desktop_app.ui.window_actions import WindowActions, is_finished
 
 if TYPE_CHECKING:
     from desktop_app.ui.workers import Previews
 
 COMPLETE_FALLBACK_MS = 300  # shown but never painted (not exposed): complete anyway
-WARM_UP_DELAY_MS = 100  # after the window is complete: see MainWindow._warm_up
 
 
 # what _complete imports: loaded in a worker just after the first paint (see paintEvent)
@@ -71,6 +77,11 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None, *, shared_history: bool = True) -> None:
         """``shared_history=False``: jobs in memory only, none resumed (see __main__)."""
+        # From here, not from the queue's creation: the second step's import worker runs
+        # beside the first paint (ui.interpreter); both last until the warm-up's freeze.
+        share_the_gil_often()
+        hold_collections()
+        skip_pyside_feature_hook()   # the second step's and the warm-up's imports
         super().__init__(parent)
         self._history_path = paths.history_db() if shared_history else None
         self.setWindowTitle(APP_NAME)
@@ -82,6 +93,7 @@ class MainWindow(QMainWindow):
         self._complete_planned = False
         self._building = False      # _complete has begun (it takes two turns)
         self._ready = False
+        self._warming = False       # _warm_up has run: its worker lets collections run again
         self._updates_due = False   # actions and status line: redone once per event-loop turn
         self._build_first_screen()
         self.setAcceptDrops(True)  # files, folders and links from anywhere over the window
@@ -208,7 +220,7 @@ class MainWindow(QMainWindow):
         self.controller.load_storage(self.settings)   # storage (issue 15)
         self._update_actions()
         self.clock.start()
-        QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_up)
+        SettledStart(self.controller, self._warm_up, self).start()   # once the history is in
         self._ready = True
         self.ready.emit()
 
@@ -217,11 +229,13 @@ class MainWindow(QMainWindow):
 
         The job stack is imported in a worker (``JobController.warm_up``), and the results
         page, hidden behind the welcome page, is polished, laid out and painted once off
-        screen: its first appearance, when links are pasted, is then one short frame.
+        screen: its first appearance, when links are pasted, is then one short frame. The
+        page first: the paint's calls into Python do not wait on the importing worker's GIL.
         """
-        self.controller.warm_up()
+        self._warming = True
         if not self.results.isVisible():
             self.results.grab()
+        self.controller.warm_up()
 
     def _connect_parts(self) -> None:
         status = self.statusBar()
@@ -480,6 +494,8 @@ class MainWindow(QMainWindow):
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
         event.accept()
+        if not self._warming:   # no warm-up will freeze start-up's objects and collect again
+            resume_collections()
         if not self._ready:  # closed before its first frame: nothing runs yet
             return
         self.clock.stop()

@@ -14,7 +14,6 @@ never takes part: it keeps no history and never resumes the window's jobs.
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from enum import Enum
@@ -65,6 +64,8 @@ class SingleInstance(QObject):
     def hand_over(self, links: list[str], timeout_ms: int = HANDOVER_TIMEOUT_MS) -> Launch:
         """Give ``links`` to the running window; retry the connection until the deadline,
         because the first window starts listening only after its first frame."""
+        import json
+
         from PySide6.QtNetwork import QLocalSocket
 
         deadline = time.monotonic() + timeout_ms / 1000
@@ -113,6 +114,8 @@ class SingleInstance(QObject):
             if len(buffer) > _MAX_MESSAGE:
                 socket.abort()
             return
+        import json  # here, not at start-up: only a later launch's message needs it
+
         try:
             links = json.loads(bytes(buffer).split(b"\n", 1)[0]).get("links", [])
             links = [str(link) for link in links] if isinstance(links, list) else []
@@ -129,6 +132,8 @@ class SingleInstance(QObject):
 
 
 def _is_ok(answer: bytes) -> bool:
+    import json
+
     try:
         return json.loads(answer.split(b"\n", 1)[0]).get("ok") is True
     except (ValueError, AttributeError):

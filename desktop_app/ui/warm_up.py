@@ -1,0 +1,60 @@
+"""When the window's warm-up runs: once the restored history is in the list, not while it
+paints.
+
+The warm-up (``MainWindow._warm_up``) imports the job stack in a worker: ~300 ms of Python
+that holds the GIL most of the time. Started a fixed 100 ms after the window was complete,
+it ran while a restored history of 1,000 jobs filled the list and its thumbnails painted
+(bench_hitches case 4), and on a busy machine the importing worker was preempted while it
+held the GIL: the list's paints waited for a core and for the GIL at once (one GIL wait of
+46 ms seen). So it waits until the history has been shown and the thumbnails of its
+finished jobs have arrived, then ``DELAY_MS`` more; ``LATEST_MS`` after the start at the
+latest, whatever the history does (the warm-up is also what lets Python's collector run
+again, see ``ui.interpreter``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+DELAY_MS = 100      # after the history and its thumbnails are in
+LATEST_MS = 3000    # after ``start``, whatever happens
+
+
+class SettledStart(QObject):
+    """Calls ``act`` once, when the restored history has settled in the window."""
+
+    def __init__(self, controller: QObject, act: Callable[[], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._act = act
+        self._done = False
+        self._thumbnails_due = False
+        controller.jobs_added.connect(self._jobs_added)
+        controller.thumbnails_ready.connect(self._thumbnails_arrived)
+        controller.history_shown.connect(self._history_shown)
+        self._shown = False
+
+    def start(self) -> None:
+        """From now on (the window is complete; its history is being read)."""
+        QTimer.singleShot(LATEST_MS, self, self._run)
+
+    def _jobs_added(self, jobs: list) -> None:
+        if not self._shown and any(job.has_results for job in jobs):
+            self._thumbnails_due = True     # the window asks for their thumbnails
+
+    def _thumbnails_arrived(self, _images: dict) -> None:
+        if self._shown and self._thumbnails_due:
+            self._thumbnails_due = False
+            QTimer.singleShot(DELAY_MS, self, self._run)
+
+    def _history_shown(self) -> None:
+        self._shown = True
+        if not self._thumbnails_due:
+            QTimer.singleShot(DELAY_MS, self, self._run)
+
+    def _run(self) -> None:
+        if not self._done:
+            self._done = True
+            self._act()
