@@ -78,7 +78,7 @@ def test_jobs_of_a_big_paste_start_once_all_are_in_the_list(qtbot, make_window, 
     qtbot.waitUntil(lambda: window.controller.running_count > 0, timeout=WAIT_MS)
     watch.timer.stop()
     assert any(0 < rows < count for rows, _running in seen)
-    assert all(running == 0 for rows, running in seen if rows < count)
+    assert all(running == 0 for rows, running in seen if rows < count), seen
     assert urls(window) == pasted
 
 

@@ -95,6 +95,22 @@ def test_jobs_start_in_the_order_given_as_places_free_up(driver, tmp_path):
     assert driver.started == jobs[:3]
 
 
+def test_held_starts_wait_for_the_release_whatever_pumps_meanwhile(driver, tmp_path):
+    """A driver adding many jobs over several turns holds starts: a connection, a job that
+    ends or a restored history pumping in between starts nothing until the release."""
+    queue = make_queue(driver, tmp_path, concurrency=2, connected=False)
+    queue.hold_starts(True)
+    first = ids(queue.add(["https://x/a.png", "https://x/b.png"]))
+    queue.set_connected(True)            # pumps
+    queue.pump()
+    assert driver.started == []
+    queue.add(["https://x/c.png"])
+    queue.hold_starts(False)
+    assert driver.started == []          # the driver pumps when it releases
+    queue.pump()
+    assert driver.started == first
+
+
 def test_nothing_is_sent_without_a_connection(driver, tmp_path):
     queue = make_queue(driver, tmp_path, connected=False)
     queue.add(["https://x/a.png"])

@@ -114,6 +114,7 @@ class JobQueue:
         self.session_coins = 0
         self.can_send = False      # a connection (key and address) is known
         self.closing = False
+        self._starts_held = False   # see hold_starts
         self._clock = clock
         self._lock = threading.RLock()
         self._pending: deque[str] = deque()
@@ -175,6 +176,12 @@ class JobQueue:
         return [found.get(url) for url in urls]
 
     # -- adding and restoring ----------------------------------------------------------
+    def hold_starts(self, held: bool) -> None:
+        """Start nothing while held: a driver adding many jobs over several turns keeps the
+        new jobs' threads (and those of restored or next-in-line jobs) from competing with
+        the turns still to come. It calls ``pump`` once it releases."""
+        self._starts_held = held
+
     @_locked
     def set_connected(self, connected: bool) -> None:
         """Whether jobs may be sent (a key and an address are known)."""
@@ -268,7 +275,7 @@ class JobQueue:
     def pump(self) -> None:
         """Start waiting jobs, in order, while their engine has free places."""
         startable = self._startable_engines()
-        if self.closing or not startable:
+        if self.closing or self._starts_held or not startable:
             return
         passed: list[str] = []   # waiting for the other engine's places: keep their turn
         while self._pending and startable:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "sandbox-key"
 EIGHT_DAYS = 8 * 24 * 3600.0
+STOP_SEGMENTING_S = 30.0  # the longest a stop waits for cut-outs already running
 
 T = TypeVar("T")
 
@@ -150,7 +151,8 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening and cut open connections; returns within a fraction of a second."""
+        """Stop listening, cut open connections and let the cut-outs in progress end (small
+        images take a fraction of a second; a test's 24 MP one a few)."""
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -161,6 +163,7 @@ class SandboxServer:
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
+        self._state.join_segmenting(timeout=STOP_SEGMENTING_S)
 
     def __enter__(self) -> SandboxServer:
         return self if self._httpd is not None else self.start()

@@ -230,6 +230,7 @@ class SandboxState:
         # Segmentation is CPU-bound: a benchmark's burst of big jobs queues instead of
         # starving the HTTP threads.
         self._segment_slots = threading.BoundedSemaphore(max(1, min(4, (os.cpu_count() or 2) - 1)))
+        self._segmenting: set[threading.Thread] = set()   # joined on stop: see join_segmenting
         self._results = SHARED_RESULTS
 
     # --- faults and counters -------------------------------------------------------------
@@ -295,7 +296,11 @@ class SandboxState:
             self._jobs[job.job_id] = job
             self._stats.jobs_created += 1
             coins = self.coins_per_job
-        threading.Thread(target=self._segment_job, args=(job,), name="sandbox-segment", daemon=True).start()
+        segmenter = threading.Thread(target=self._segment_job, args=(job,), name="sandbox-segment",
+                                     daemon=True)
+        with self._lock:
+            self._segmenting.add(segmenter)
+        segmenter.start()
         return Reply(200, envelope(OK, "OK", {"job_id": job.job_id, "consume_coins": coins}))
 
     def status(self, api_key: str | None, payload: Any, override_status: str | None = None) -> Reply:
@@ -374,8 +379,25 @@ class SandboxState:
         done = job.completed_at()
         return done is not None and now > done + self.result_ttl
 
+    def join_segmenting(self, timeout: float) -> None:
+        """Wait for the segmentation threads still running (the ones queued for a slot see
+        ``stopping`` and return). A daemon thread inside onnxruntime when the interpreter
+        exits aborts the whole process ("terminate called without an active exception")."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            running = list(self._segmenting)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
     def _segment_job(self, job: Job) -> None:
         """Decode, segment and encode one job's image; any failure makes the job ERROR."""
+        try:
+            self._segment(job)
+        finally:
+            with self._lock:
+                self._segmenting.discard(threading.current_thread())
+
+    def _segment(self, job: Job) -> None:
         cutout_png = mask_png = None
         failed = False
         key = ResultCache.key(job.original)

@@ -231,7 +231,9 @@ class JobController(QObject):
                      first_added: Callable[[Job], None] | None = None) -> None:
         """Queue many sources without a stall: a chunk per event-loop turn (``ui.add_feed``),
         after those still going in, in order; ``first_added(job)`` once the first is in the
-        list. Jobs start once all are in."""
+        list. Jobs start once all are in (new, restored or next in line alike)."""
+        if urls:
+            self.queue.hold_starts(True)
         self._feed.feed(urls, engines, first_added)
 
     def cut_out_here(self, job_ids: list[str]) -> tuple[list[Job], list[Job]]:
@@ -288,6 +290,7 @@ class JobController(QObject):
     def _all_fed(self) -> None:
         """Every source fed in chunks is in the list: start jobs, and load the model if a
         local one came in meanwhile."""
+        self.queue.hold_starts(False)
         self._pump_soon()
         if self._warm_when_fed:
             self._warm_when_fed = False
