@@ -75,10 +75,10 @@ VARIANTS: list[tuple[str, Variant]] = [
     ("minmax, float decoder + side", Variant(exclude=floating("de5", "de4", "de3", "de2",
                                                               "de1", "side"))),
     ("minmax, conv only", Variant(ops=("Conv",))),
-    ("minmax per-tensor", Variant(per_channel=False)),
-    ("minmax u8u8", Variant(weight="QUInt8")),
-    ("minmax reduce_range", Variant(reduce_range=True)),
-    ("minmax qoperator", Variant(qdq=False)),
+    ("wide float, per-tensor", Variant(exclude=WIDE, per_channel=False)),
+    ("wide float, u8u8", Variant(exclude=WIDE, weight="QUInt8")),
+    ("wide float, reduce_range", Variant(exclude=WIDE, reduce_range=True)),
+    ("wide float, qoperator", Variant(exclude=WIDE, qdq=False)),
     ("minmax s8s8 symmetric", Variant(activation="QInt8", symmetric=True)),
 ]
 for _stage in STAGES:  # sensitivity: everything quantised but one stage
