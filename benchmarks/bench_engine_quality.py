@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Figure, report  # noqa: E402
 
-from desktop_app.engine import segment  # noqa: E402
+from desktop_app.engine import segment, session  # noqa: E402
 from desktop_app.engine.segment import Recipe  # noqa: E402
 
 DEVSET = Path(__file__).resolve().parent / "devset"
@@ -44,6 +44,9 @@ CHOICES: list[tuple[str, Recipe]] = [
     ("letterboxed 2nd look below 12 %", Recipe(fallback=0.12)),
     ("letterboxed 2nd look below 20 %", Recipe(fallback=0.20)),
     ("2nd look < 20 % or band > 0.25", Recipe(fallback=0.20, doubt=0.25)),
+    ("same, int8 2nd look (default)", segment.DEFAULT),
+    ("same, int8 both looks", Recipe(fallback=0.20, doubt=0.25, model=session.INT8)),
+    ("int8, 2nd look below 20 %", Recipe(fallback=0.20, model=session.INT8)),
     ("2nd look < 20 % or band > 0.15", Recipe(fallback=0.20, doubt=0.15)),
     ("2nd look < 20 % or band > 0.35", Recipe(fallback=0.20, doubt=0.35)),
     ("flip averaging", Recipe(flip=True)),
@@ -158,9 +161,7 @@ def table(rows: list[dict], items: list[dict]) -> list[str]:
 
 
 def main() -> None:
-    from desktop_app.engine import session
-
-    session.get_session()
+    session.load_all()
     items = load_devset()
     wanted = sys.argv[1:]
     if "--all" in wanted:

@@ -1,8 +1,8 @@
 """The on-device cut-out engine: U²-Net (u2netp) through onnxruntime, no Qt, no network.
 
 Importing this package is cheap (no numpy, Pillow or onnxruntime): the heavy parts load on the
-first call, so the window can import it before its first paint. ``warm_up()`` loads the one
-model session of the process ahead of time; ``predict_mask`` and ``cut_out_to`` take an
+first call, so the window can import it before its first paint. ``warm_up()`` loads the
+model sessions of the process ahead of time; ``predict_mask`` and ``cut_out_to`` take an
 upright image and an optional ``Cancel`` token. Every failure is an ``EngineError`` whose text
 is one sentence for the user; a stop through the token is ``Cancelled``. The window runs
 its cut-outs in a helper process of their own (``helper.EngineHelper``), so onnxruntime and
@@ -26,10 +26,10 @@ __all__ = ["Cancel", "Cancelled", "EngineError", "LocalResult", "MODEL_NOTICE", 
 
 
 def warm_up() -> None:
-    """Load the model session now (blocking; call it off the GUI thread)."""
+    """Load the model sessions now (blocking; call it off the GUI thread)."""
     from . import session
 
-    session.get_session()
+    session.load_all()
 
 
 def predict_mask(image: Image.Image, *, cancel: Cancel | None = None) -> Image.Image:

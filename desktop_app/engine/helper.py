@@ -302,7 +302,7 @@ def _warm() -> None:
     from . import session
 
     try:
-        session.get_session()
+        session.load_all()
     except EngineError:
         pass     # every call says so, in its own sentence
 

@@ -46,16 +46,20 @@ class Recipe:
     #                        letterboxed and keep that look if it finds at least twice as much
     doubt: float = 0.0  # also look again letterboxed when the soft band (0.1-0.9) is more than
     #                     this share of the mask, and keep the surer of the two looks (0 = never)
+    model: str = session.FLOAT  # the model file of the (first) look: FLOAT or INT8
+    second: str = ""    # the model of the second look ("" = the same as ``model``)
 
 
 ANCHOR = Recipe(size=320, flip=False, fast_shrink=False)  # as rembg runs u2netp
 # Squashed as the model was trained, with a second, letterboxed look when the first finds
 # almost nothing (close-ups of an animal filling the frame, where the squashed thumbnail loses
-# it). Always letterboxing rescued those but cost 0.036 IoU on composites of photo-shaped
-# frames; flip averaging, curves, hole filling and the guided filter did not pay; a second look
-# when the first is unsure (``doubt=0.25``) gains 0.005 IoU (0.023 on real photos) but costs an
-# inference on most pet photos, over the speed goal at 1 MP (benchmarks/measurements.md).
-DEFAULT = Recipe(size=320, fast_shrink=True, fallback=0.2)
+# it) or is unsure of the outline (its soft band over 25 % of the mask: a pet cut by the
+# frame's edges; framed, with background around it, the model is often surer, and the surer
+# look is kept). The second look runs the int8 model (``packaging/build_int8_model.py``), about
+# half the float one's time, so it fits the speed goal; the first look stays float. Always
+# letterboxing cost 0.036 IoU on composites of photo-shaped frames; flip averaging, curves,
+# hole filling and the guided filter did not pay (benchmarks/measurements.md).
+DEFAULT = Recipe(size=320, fast_shrink=True, fallback=0.2, doubt=0.25, second=session.INT8)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -126,7 +130,8 @@ def soft_mask(rgb: Image.Image, recipe: Recipe, cancel: Cancel | None = None) ->
     """The model's S×S prediction in 0…1 (min-max normalised as rembg does)."""
     batch = model_input(rgb, recipe)
     # The bundled model takes exactly one 320×320 image per run, so the mirror is a second run.
-    preds = [session.run(np.ascontiguousarray(item[None]), cancel)[0] for item in batch]
+    preds = [session.run(np.ascontiguousarray(item[None]), cancel, recipe.model)[0]
+             for item in batch]
     pred = preds[0] if len(preds) == 1 else (preds[0] + preds[1][:, ::-1]) / 2.0
     lo, hi = float(pred.min()), float(pred.max())
     if hi - lo < 1e-6:  # a flat prediction: nothing stands out, so nothing is kept
@@ -151,7 +156,8 @@ def predict(image: Image.Image, recipe: Recipe = DEFAULT,
             # fills the frame, cut by its edges); framed, with a border of background around
             # it, it is often sure. Judged on the small predictions, so only the kept look is
             # blown up to full size.
-            framed = replace(recipe, letterbox=True, fallback=0.0, doubt=0.0)
+            framed = replace(recipe, letterbox=True, fallback=0.0, doubt=0.0,
+                             model=recipe.second or recipe.model, second="")
             second = soft_mask(rgb, framed, cancel)
             left, top, fw, fh = _placement(rgb.size, framed)
             found2, unsure2 = certainty(second[top:top + fh, left:left + fw])
