@@ -176,10 +176,9 @@ class JobQueue:
         return [found.get(url) for url in urls]
 
     # -- adding and restoring ----------------------------------------------------------
+    @_locked
     def hold_starts(self, held: bool) -> None:
-        """Start nothing while held: a driver adding many jobs over several turns keeps the
-        new jobs' threads (and those of restored or next-in-line jobs) from competing with
-        the turns still to come. It calls ``pump`` once it releases."""
+        """Start nothing while held (a driver adding jobs over several turns); then it pumps."""
         self._starts_held = held
 
     @_locked

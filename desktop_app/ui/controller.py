@@ -26,8 +26,9 @@ from desktop_app.jobs.model import Engine, Job
 from desktop_app.jobs.queue import JobQueue, QueueEvents
 from desktop_app.jobs.store import HistoryStore
 from desktop_app.ui.add_feed import AddFeed
-from desktop_app.ui.interpreter import freeze_start_up, hold_collections, share_the_gil_often
+from desktop_app.ui.interpreter import hold_collections, share_the_gil_often
 from desktop_app.ui.tasks import STRAGGLERS, Task, run_task, wait_for_tasks
+from desktop_app.ui.warm_up import import_job_stack_then_freeze
 from desktop_app.ui.workers import JobSetup, JobWorker, previews_for
 
 if TYPE_CHECKING:
@@ -45,28 +46,6 @@ CLEAN_UPLOADS_DELAY_MS = 2500   # after the history is shown, before the storage
 # The engine's helper process runs this much below the window: its model keeps cores busy
 # for seconds. The window's own threads are never lowered (see ``ui.tasks``).
 ENGINE_NICENESS = 10
-
-
-def _import_job_stack_then_freeze() -> None:
-    try:
-        import desktop_app.api.client  # noqa: F401 - requests, urllib3, ssl
-        import desktop_app.jobs.pipeline  # noqa: F401
-        import desktop_app.jobs.previews  # noqa: F401 - Pillow
-        import desktop_app.jobs.sources  # noqa: F401 - what reads a paste: its regexes compile
-        import multiprocessing.connection  # noqa: F401 - what starts the engine's helper
-        import multiprocessing.popen_spawn_posix  # noqa: F401
-        import multiprocessing.resource_tracker  # noqa: F401 - else imported by its first start
-        from PIL import Image
-
-        import desktop_app.engine.helper  # noqa: F401 - else imported with the first local job
-        import desktop_app.jobs.local_pipeline  # noqa: F401
-
-        from desktop_app.jobs.images import register_heif
-
-        Image.preinit()  # the PNG and JPEG plugins
-        register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
-    finally:
-        freeze_start_up()   # whether the imports worked or not
 
 
 def _read_through(name: str, *, settable: bool = False) -> property:
@@ -278,7 +257,7 @@ class JobController(QObject):
         # At the GUI's priority (imports hold the GIL: a starved importer keeps the window
         # waiting). Then start-up's objects are frozen out of the collector's passes
         # (ui.interpreter), in the worker, whether the imports worked or not.
-        run_task(self, _import_job_stack_then_freeze)
+        run_task(self, import_job_stack_then_freeze)
 
     def _warm_engine_for(self, jobs: list[Job]) -> None:
         if any(job.engine == Engine.LOCAL for job in jobs):

@@ -1,5 +1,5 @@
-"""When the window's warm-up runs: once the restored history is in the list, not while it
-paints.
+"""The window's warm-up: what it imports (``import_job_stack_then_freeze``), and when it
+runs: once the restored history is in the list, not while it paints.
 
 The warm-up (``MainWindow._warm_up``) imports the job stack in a worker: ~300 ms of Python
 that holds the GIL most of the time. Started a fixed 100 ms after the window was complete,
@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
+
+from desktop_app.ui.interpreter import freeze_start_up
 
 DELAY_MS = 100      # after the history and its thumbnails are in
 LATEST_MS = 3000    # after ``start``, whatever happens
@@ -58,3 +60,31 @@ class SettledStart(QObject):
         if not self._done:
             self._done = True
             self._act()
+
+
+def import_job_stack_then_freeze() -> None:
+    """The warm-up's work, in its worker: what the first jobs would import, then start-up's
+    objects frozen out of the collector's passes (``ui.interpreter``)."""
+    # requests/urllib3/ssl (api.client), Pillow (previews), the paste reader's regexes
+    # (sources), and what starts the engine's helper and runs a local job (multiprocessing's
+    # spawn and resource tracker, engine.helper, local_pipeline): else each is imported by
+    # the first job that needs it, holding the GIL beside the window.
+    try:
+        import multiprocessing.connection  # noqa: F401
+        import multiprocessing.popen_spawn_posix  # noqa: F401
+        import multiprocessing.resource_tracker  # noqa: F401
+
+        from PIL import Image
+
+        import desktop_app.api.client  # noqa: F401
+        import desktop_app.engine.helper  # noqa: F401
+        import desktop_app.jobs.local_pipeline  # noqa: F401
+        import desktop_app.jobs.pipeline  # noqa: F401
+        import desktop_app.jobs.previews  # noqa: F401
+        import desktop_app.jobs.sources  # noqa: F401
+        from desktop_app.jobs.images import register_heif
+
+        Image.preinit()  # the PNG and JPEG plugins
+        register_heif()  # pillow-heif: else the first files checked load it (a GIL hold)
+    finally:
+        freeze_start_up()   # whether the imports worked or not
