@@ -252,14 +252,10 @@ def _cutout_box(cutout: Image.Image, mask_path: str | Path | None, padding: int
     return None if scaled == (0, 0, *size) else scaled
 
 
-_ORIENTATION = 0x0112
-
-
 def _rotated(img: Image.Image) -> bool:
-    try:
-        return img.getexif().get(_ORIENTATION, 1) not in (1, None)
-    except Exception:  # noqa: BLE001 - a broken EXIF block just means "not rotated"
-        return False
+    from desktop_app.jobs.images import orientation
+
+    return orientation(img) != 1
 
 
 def _upright(img: Image.Image) -> Image.Image:
@@ -270,7 +266,9 @@ def _upright(img: Image.Image) -> Image.Image:
 
 
 def _upright_size(img: Image.Image) -> tuple[int, int]:
-    if _rotated(img) and img.getexif().get(_ORIENTATION) in (5, 6, 7, 8):
+    from desktop_app.jobs.images import orientation
+
+    if orientation(img) in (5, 6, 7, 8):
         return img.height, img.width
     return img.size
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from desktop_app.jobs.images import register_heif, to_display
+from desktop_app.jobs.images import orientation, register_heif, to_display
 
 PREVIEW_SIZE = 1600
 THUMB_SIZE = 96
@@ -91,7 +91,7 @@ def _make(targets: list[tuple[Path, Path, str]], thumb: Path) -> None:
             img.draft("RGB" if mode == "RGBA" else None if mode == "display" else mode,
                       (PREVIEW_SIZE, PREVIEW_SIZE))
             img.load()
-            turn = _TURNS.get(_orientation(img))
+            turn = _TURNS.get(orientation(img))
             # Every full-size copy of a 24-megapixel result is ~100 MB that Pillow allocates
             # and zeroes while holding the GIL, which stalls the GUI thread for tens of
             # milliseconds: so convert only when the mode differs, shrink in place, and turn
@@ -118,7 +118,7 @@ def _is_own_preview(img: Image.Image, mode: str) -> bool:
     return (img.format == "PNG" and img.mode == mode and mode in ("RGBA", "L")
             and max(img.size) <= PREVIEW_SIZE and "transparency" not in img.info
             and not (mode == "L" and img.info.get("icc_profile"))
-            and _orientation(img) == 1)
+            and orientation(img) == 1)
 
 
 def _copy_file(source: Path, target: Path) -> None:
@@ -136,14 +136,6 @@ _TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
           4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
           6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
           8: Image.Transpose.ROTATE_90}
-
-
-def _orientation(img: Image.Image) -> int:
-    """The EXIF orientation, read before a conversion can drop it (as ``exif_transpose``)."""
-    try:
-        return int(img.getexif().get(0x0112, 1) or 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block means "upright"
-        return 1
 
 
 def _save_png(img: Image.Image, target: Path) -> None:
