@@ -384,9 +384,10 @@ def test_done_today_finds_todays_result_for_the_same_link(driver, tmp_path):
         job.state, job.finished_at = JobState.DONE, finished
         job.cutout_path, job.mask_path = "c.png", "m.png"
     failed.state = JobState.FAILED
-    assert queue.done_today("https://x/a.png") is today
-    assert queue.done_today("https://x/b.png") is None
-    assert queue.done_today("https://x/c.png") is None
+    found = queue.done_today_many(["https://x/a.png", "https://x/b.png", "https://x/c.png"])
+    assert found[0] is today
+    assert found[1] is None
+    assert found[2] is None
 
 
 def test_done_today_many_answers_each_source_with_its_newest_result(driver, tmp_path):

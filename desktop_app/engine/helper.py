@@ -28,6 +28,7 @@ numpy, Pillow or onnxruntime.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -191,11 +192,8 @@ class EngineHelper:
         """Tell a helper already out of use to leave. No call was sent to it since it went
         idle, so its end (the reader's EOF) fails nothing. Its connection is left to the
         reader, which is still reading it."""
-        try:
-            with self._send_lock:
-                conn.send(("stop",))
-        except (OSError, ValueError):
-            pass      # it has gone already
+        with contextlib.suppress(OSError, ValueError), self._send_lock:   # gone already
+            conn.send(("stop",))
         process.join(STOP_WAIT_S)
         if process.is_alive():
             process.terminate()
@@ -261,11 +259,9 @@ def serve(conn: Any, nice: int) -> None:
     cancels: dict[int, Cancel] = {}
 
     def answer(message: tuple) -> None:
-        try:
-            with send_lock:
-                conn.send(message)
-        except (OSError, ValueError):
-            pass      # the window is gone: this process ends with its pipe
+        # the window gone: this process ends with its pipe
+        with contextlib.suppress(OSError, ValueError), send_lock:
+            conn.send(message)
 
     def run(call_id: int, fn: Callable[..., Any], args: tuple) -> None:
         try:
@@ -301,10 +297,8 @@ def serve(conn: Any, nice: int) -> None:
 def _warm() -> None:
     from . import session
 
-    try:
+    with contextlib.suppress(EngineError):   # every call says so, in its own sentence
         session.load_all()
-    except EngineError:
-        pass     # every call says so, in its own sentence
 
 
 def _set_nice(nice: int) -> None:

@@ -120,9 +120,8 @@ class JobQueue:
         self._pending: deque[str] = deque()
         self._running: dict[str, Stopper] = {}
         self._finishing: set[str] = set()   # running, but HitPaw is done: no place held
-        # What the user asked of a job whose run has said how it ended but has not ended yet
-        # (making previews, or just returning): "retry" or "remove", done once it has ended,
-        # never while it might still write.
+        # "retry" or "remove" asked of a job whose run said how it ended but has not ended
+        # (making previews, returning): done once it has, never while it might still write.
         self._when_ended: dict[str, str] = {}
 
     # -- looking -----------------------------------------------------------------------
@@ -155,14 +154,10 @@ class JobQueue:
     def waiting_jobs(self) -> list[Job]:
         return [self.jobs[i] for i in self._pending if i in self.jobs]
 
-    def done_today(self, url: str) -> Job | None:
-        """A finished job for the same link from today, whose results are on this computer."""
-        return self.done_today_many([url])[0]
-
     @_locked
     def done_today_many(self, urls: list[str]) -> list[Job | None]:
-        """``done_today`` of each source, in one pass over the jobs: a paste of 500 links
-        into a history of 1,000 would otherwise look through all of it 500 times."""
+        """For each source, a finished job from today whose results are on this computer (or
+        None), in one pass over the jobs: not 500 walks of the history for 500 links."""
         today = time.localtime(self._clock())[:3]
         wanted = set(urls)
         found: dict[str, Job] = {}
@@ -177,9 +172,8 @@ class JobQueue:
 
     # -- adding and restoring ----------------------------------------------------------
     @_locked
-    def hold_starts(self, held: bool) -> None:
-        """Start nothing while held (a driver adding jobs over several turns); then it pumps."""
-        self._starts_held = held
+    def hold_starts(self, held: bool) -> None:  # while a driver adds jobs over several turns
+        self._starts_held = held   # (it pumps once it lets go)
 
     @_locked
     def set_connected(self, connected: bool) -> None:

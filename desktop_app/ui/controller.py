@@ -388,12 +388,8 @@ class JobController(QObject):
         """Pause some jobs: running ones stop at a safe point, waiting ones stay put."""
         self.queue.pause_jobs(job_ids)
 
-    def done_today(self, url: str) -> Job | None:
-        """A finished job for the same link from today, whose results are on this computer."""
-        return self.queue.done_today(url)
-
     def done_today_many(self, urls: list[str]) -> list[Job | None]:
-        """``done_today`` of each source, in one pass (see ``JobQueue.done_today_many``)."""
+        """For each source, a finished job from today (``JobQueue.done_today_many``)."""
         return self.queue.done_today_many(urls)
 
     def clear_history(self) -> None:

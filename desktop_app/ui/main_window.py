@@ -45,7 +45,7 @@ from desktop_app.ui.interpreter import (
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
-from desktop_app.ui.status_line import StatusBar
+from desktop_app.ui.status_line import StatusBar, coins_text
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.warm_up import SettledStart
 from desktop_app.ui.window_actions import WindowActions, is_finished
@@ -66,10 +66,6 @@ SECOND_STEP_MODULES = ("desktop_app.jobs.store", "desktop_app.secrets",
 def _import_second_step() -> None:
     for name in SECOND_STEP_MODULES:
         importlib.import_module(name)
-
-
-def coins_text(coins: int) -> str:
-    return f"{coins} coins this session"
 
 
 class MainWindow(QMainWindow):

@@ -12,6 +12,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 
+def coins_text(coins: int) -> str:
+    """The coins counter's words, beside the job counts."""
+    return f"{coins} coins this session"
+
+
 class ElidedLabel(QLabel):
     """One line of text, elided to its width; the full text is its tooltip when cut."""
 
