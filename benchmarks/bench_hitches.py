@@ -162,6 +162,7 @@ class Ticker:
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
         self.runq.append(self._run_delay())
+        self.process_cpu = [time.process_time()]
         self.timer.start()
         PROFILE.start(self)
 
@@ -172,6 +173,7 @@ class Ticker:
         self.ticks.append(time.perf_counter())
         self.cpu.append(time.thread_time())
         self.runq.append(self._run_delay())
+        self.process_cpu.append(time.process_time())
         if BUSY is not None:
             BUSY.__exit__()
 
@@ -203,6 +205,7 @@ class Ticker:
             # the GUI thread's own CPU over the whole span: what the window's code costs,
             # whatever else the machine's two cores are doing meanwhile
             "gui_cpu": self.cpu[-1] - self.cpu[0],
+            "process_cpu": self.process_cpu[-1] - self.process_cpu[0],
             "gc": GC.summary(ticks),   # Python's collections in the span (gc_watch.py)
             # (gap, when, what, the GUI thread's CPU time in it): a gap much longer than
             # its CPU time is waiting (for the GIL, or for a core), not working.
@@ -283,10 +286,12 @@ class Profile:
         elif self.mode == "py-spy":
             spy = Path(sys.executable).with_name("py-spy")
             # --gil: only samples of the thread holding the GIL, so the report says which
-            # thread (and which code) keeps the GUI thread waiting for it.
+            # thread (and which code) keeps the GUI thread waiting for it; HITCH_SPY_ALL=1:
+            # every thread on a core, in C or in Python (who keeps the cores busy).
             self._spy = subprocess.Popen(
                 [str(spy), "record", "--pid", str(os.getpid()), "--rate", str(SPY_RATE),
-                 "--nonblocking", "--threads", "--gil", "--format", "raw",
+                 "--nonblocking", "--threads", "--format", "raw",
+                 *([] if os.environ.get("HITCH_SPY_ALL") else ["--gil"]),
                  "--output", str(self.out)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _common.wait(1.0)         # let it attach before the measured span
@@ -1452,6 +1457,8 @@ def figure_for(case: int, result: dict | None, trouble: str,
         "p99.9": _common.ms(s["p999"]),
         "time lost in gaps over 33 ms": _common.ms(s["busy_in_long_gaps"]),
         "GUI-thread CPU over the span": _common.ms(s.get("gui_cpu", 0.0)),
+        "the window's process CPU over the span (every thread)":
+            _common.ms(s.get("process_cpu", 0.0)),
         "Python GC in the span": s.get("gc", ""),
         "load average at the end (1/5/15 min)": " ".join(
             f"{v:.2f}" for v in result.get("loadavg", ())),

@@ -116,3 +116,27 @@ def test_the_tile_painted_alone_matches_a_full_paint(qtbot):
     fresh = screen.grabWindow(panel.winId()).toImage()
     assert not turned.isNull() and turned.size() == fresh.size()
     assert turned == fresh
+
+
+def test_a_job_that_changes_repaints_its_row_only_and_right(qtbot):
+    """A job moving on (``dataChanged`` for its row) repaints that row, not every row in
+    sight (Qt 6.11's list view alone repaints them all), and leaves the picture a fresh
+    paint of the whole list draws."""
+    panel, model, clock, jobs = make_list(
+        qtbot, [JobState.DONE, JobState.CONVERTING, JobState.QUEUED, JobState.QUEUED])
+    qtbot.wait(200)   # the first paints are over
+    recorder = PaintRecorder(panel.view.viewport(), clock)
+    recorder.events.append("job")   # record from now on (the clock is not started)
+    changed = jobs[2].snapshot()
+    changed.state = JobState.FAILED
+    changed.message = "The link did not lead to an image."
+    model.update_job(changed)
+    qtbot.waitUntil(lambda: bool(recorder.rects), timeout=WAIT_MS)
+    row = row_rect(panel, model, changed)
+    assert all(row.contains(r) for r in recorder.rects), (recorder.rects, row)
+    screen = panel.screen()
+    changed_picture = screen.grabWindow(panel.winId()).toImage()
+    count = len(recorder.rects)
+    panel.view.viewport().update()
+    qtbot.waitUntil(lambda: len(recorder.rects) > count, timeout=WAIT_MS)
+    assert changed_picture == screen.grabWindow(panel.winId()).toImage()
