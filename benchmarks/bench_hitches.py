@@ -335,7 +335,7 @@ WATCH = gil_watch.GilWatch()
 TIMED = {
     "desktop_app.ui.main_window:MainWindow": [
         "_complete", "_complete_rest", "_warm_up", "_jobs_added", "_job_changed", "_previews_ready",
-        "_selection_changed", "_show_job", "_update_actions", "_update_activity"],
+        "_selection_changed", "_show_job", "_update_actions", "_update_activity", "_update_due"],
     "desktop_app.ui.link_intake:LinkIntake": ["submit", "_add"],
     "desktop_app.ui.link_intake:LinkInput": ["setPlainText"],
     "desktop_app.jobs.queue:JobQueue": ["add", "restore", "pump", "job_changed", "ended"],

@@ -78,7 +78,7 @@ def test_dropping_files_a_folder_and_a_link(qtbot, make_window, tmp_path):
     rows = [window.model.data(window.model.index(i)) for i in range(5)]
     assert "HitPaw" in rows[0] and all("On this computer \u00b7 free" in r for r in rows[1:])
     assert window.model.job_at(2).name == "portrait b.png"
-    assert window.refusals is None  # made only once something is refused
+    assert window.statusBar().refusals is None  # made only once something is refused
 
 
 def test_more_than_a_hundred_images_ask_first(qtbot, make_window, tmp_path):
@@ -198,7 +198,7 @@ def test_pasted_paths_and_file_links_the_box_keeps_only_what_was_refused(qtbot, 
     assert sorted(box.toPlainText().splitlines()) == sorted(
         [str(missing), "https://cdn.example.com/d.gif", str(empty)])
     assert status(window).startswith("Added 3 images. 3 items were not added.")
-    button = window.refusals
+    button = window.statusBar().refusals
     assert button.isVisible() and button.text() == "3 items not added\u2026"
     assert button.accessibleName().startswith("3 items not added")
     button.click()
@@ -252,7 +252,8 @@ def test_cut_out_on_this_computer_switches_a_waiting_link_and_adds_an_ended_one_
     added = jobs(window)[2]
     assert (added.url, added.engine, added.state) == (second.url, Engine.LOCAL,
                                                       JobState.QUEUED)
-    assert "On this computer" in window.model.data(window.model.index(0))
+    qtbot.waitUntil(lambda: "On this computer" in window.model.data(window.model.index(0)),
+                    timeout=WAIT_MS)   # the list shows a turn's changes after it
     assert "cut out on this computer, for free (1 added again" in status(window)
     assert window.controller.session_coins == 0
 

@@ -120,7 +120,7 @@ def test_a_refused_item_in_a_big_paste_is_listed_and_kept_in_the_box(qtbot, make
     assert box.toPlainText().splitlines() == ["ftp://cdn.example.com/old.png", "holiday.jpg"]
     assert window.statusBar().currentMessage().startswith(
         "Added 300 image links. 2 items were not added.")
-    assert window.refusals.isVisible() and window.refusals.text() == "2 items not added\u2026"
+    assert window.statusBar().refusals.isVisible() and window.statusBar().refusals.text() == "2 items not added\u2026"
 
 
 def test_enter_twice_on_a_big_paste_adds_it_once(qtbot, make_window):
@@ -196,8 +196,8 @@ def test_the_feed_adds_a_small_batch_at_once_and_a_big_one_a_chunk_per_turn(qtbo
     feed.feed(big, [Engine.HITPAW] * len(big), lambda job: firsts.append(job.url))
     later = ["t0", "t1"]
     feed.feed(later, [Engine.LOCAL] * 2, lambda job: firsts.append(job.url))
-    assert added.sources == ["a", "b"] + big[:add_feed.CHUNK]   # one chunk now, the rest later
-    assert feed.waiting == len(big) - add_feed.CHUNK + 2
+    assert added.sources == ["a", "b"]   # a big batch starts on the next turn
+    assert feed.waiting == len(big) + 2
     qtbot.waitUntil(lambda: feed.waiting == 0, timeout=WAIT_MS)
     assert added.sources == ["a", "b"] + big + later
     assert all(len(call) <= add_feed.CHUNK for call in added.calls)
@@ -218,11 +218,16 @@ def test_a_turn_of_the_feed_stops_once_its_cpu_budget_is_used(qtbot):
             pass
         return added(sources, engines)
 
+    from PySide6.QtCore import QCoreApplication
+
     feed = AddFeed(slow_add, added.all_in)
     big = [f"s{i}" for i in range(2 * add_feed.CHUNK)]
     feed.feed(big, [Engine.HITPAW] * len(big))
-    assert add_feed.STEP < add_feed.CHUNK
-    assert added.calls == [big[:add_feed.STEP]]   # one step used the turn's budget
+    assert add_feed.STEP < add_feed.CHUNK and added.calls == []
+    for turn in range(1, 4):   # each turn of the event loop: one step used its budget
+        QCoreApplication.processEvents()
+        assert added.calls == [big[i * add_feed.STEP:(i + 1) * add_feed.STEP]
+                               for i in range(turn)]
     qtbot.waitUntil(lambda: feed.waiting == 0, timeout=WAIT_MS)
     assert added.sources == big and added.all_in_after == [len(big)]
     assert all(len(call) == add_feed.STEP for call in added.calls)
@@ -248,3 +253,31 @@ def test_the_feed_wants_one_engine_per_source(qtbot):
         pass
     else:
         raise AssertionError("a missing engine was not refused")
+
+
+def test_jobs_that_change_in_one_turn_are_shown_once_each_after_it(qtbot, make_window):
+    """A batch's jobs finish together, each reporting several steps: the window shows each
+    job once per turn, in its latest state, not once per step."""
+    from desktop_app.jobs.model import JobState
+
+    window = make_window()
+    jobs = window.controller.add_urls(links(3, "-turn"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
+    window.jobs_panel.select_job(jobs[1].id)
+    qtbot.waitUntil(lambda: window.results.isVisible(), timeout=WAIT_MS)
+    rows: list[int] = []
+    window.model.dataChanged.connect(lambda top, _bottom: rows.append(top.row()))
+    shown: list[JobState] = []
+    show_job = window._show_job
+    window._show_job = lambda job: (shown.append(job.state), show_job(job))
+    for state in (JobState.SUBMITTING, JobState.CUTTING_OUT, JobState.FAILED):
+        for job in jobs:   # as the queue reports them, all in this one turn
+            step = job.snapshot()
+            step.state, step.message = state, "The link did not lead to an image."
+            window.controller.job_changed.emit(step)
+    assert rows == [] and shown == []   # nothing shown within the turn
+    qtbot.waitUntil(lambda: len(rows) == 3, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert sorted(rows) == [0, 1, 2] and shown == [JobState.FAILED]
+    assert all(window.model.job_at(i).state == JobState.FAILED for i in range(3))
+    assert "The link did not lead to an image." in window.statusBar().currentMessage()

@@ -118,8 +118,8 @@ def test_a_failed_rows_tooltip_holds_its_whole_sentence_wrapped(qtbot, make_wind
 def test_a_long_status_message_never_hides_the_counters(qtbot, make_window):
     window = make_window()
     window.resize(700, 500)
-    window.activity_label.setText("3 running \u00b7 12 waiting")
-    window.coins_label.setText("40 coins this session")
+    window.statusBar().activity_label.setText("3 running \u00b7 12 waiting")
+    window.statusBar().coins_label.setText("40 coins this session")
     long = ("Could not save \u201cportrait-of-a-very-long-name-cutout.png\u201d in "
             "/home/someone/Pictures/clients/2026/december/campaign/final/exports: the disk "
             "is full. Free some space and try again. " * 3)
@@ -128,7 +128,7 @@ def test_a_long_status_message_never_hides_the_counters(qtbot, make_window):
     assert bar.currentMessage() == long
 
     def laid_out() -> bool:
-        coins, activity = window.coins_label, window.activity_label
+        coins, activity = window.statusBar().coins_label, window.statusBar().activity_label
         return (coins.isVisible() and activity.isVisible()
                 and coins.geometry().right() <= bar.width()
                 and coins.width() >= coins.sizeHint().width()
@@ -136,7 +136,7 @@ def test_a_long_status_message_never_hides_the_counters(qtbot, make_window):
 
     qtbot.waitUntil(laid_out, timeout=WAIT_MS)
     label = bar.message_label
-    assert label.isVisible() and label.geometry().right() < window.activity_label.x()
+    assert label.isVisible() and label.geometry().right() < window.statusBar().activity_label.x()
     assert label.text().endswith("\u2026") and len(label.text()) < len(long)
     assert label.toolTip() == long
     bar.showMessage("Saved.", 50)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +84,7 @@ class JobController(QObject):
             results_dir=results_dir or paths.results_dir(), store=self.store,
             concurrency=concurrency)
         self._workers: dict[str, JobWorker] = {}
+        self._to_start: deque[tuple[Job, Stopper]] = deque()   # see _start_worker
         self._connection: Connection | None = None
         self._loading_previews = False
         self._idle_sessions: list[requests.Session] = []  # never used by two threads at once
@@ -316,7 +318,8 @@ class JobController(QObject):
         history never piles up decodes.
         """
         job = self.jobs.get(job_id)
-        if job is None or not job.has_results or job_id in self._workers:
+        if job is None or not job.has_results or job_id in self._workers or any(
+                j.id == job_id for j, _ in self._to_start):
             return  # a running worker sends its own previews when it is done
         self._wanted_previews = job_id
         if not self._loading_previews:
@@ -415,7 +418,21 @@ class JobController(QObject):
 
     # -- the workers ---------------------------------------------------------------------
     def _start_worker(self, job: Job, stopper: Stopper) -> None:
-        """The queue's ``start``: one QThread per running job, on the current settings."""
+        """The queue's ``start``: one QThread per running job, on the current settings,
+        one per turn of the event loop. A new thread's first steps run Python (its HTTP
+        session, the pipeline's set-up) beside the window's: four jobs started in one turn,
+        as a batch's first or a wave of finishing ones free their places, made one long
+        stall of that turn (``bench_hitches`` cases 1 and 2)."""
+        if not self._to_start:
+            QTimer.singleShot(0, self, self._start_next)
+        self._to_start.append((job, stopper))
+
+    def _start_next(self) -> None:
+        if not self._to_start:
+            return   # closing cleared them
+        job, stopper = self._to_start.popleft()
+        if self._to_start:
+            QTimer.singleShot(0, self, self._start_next)
         session = self._idle_sessions.pop() if self._idle_sessions else None
         setup = JobSetup(self._connection, self.policy, self.store, self.estimator,
                          self._storage, self._strip_location,
@@ -460,6 +477,7 @@ class JobController(QObject):
         """
         self._feed.flush()   # fed but not added yet: in the history for the next start
         self.queue.close()
+        self._to_start.clear()   # not started yet: resumed from the history next time
         deadline = time.monotonic() + grace_ms / 1000
         all_done = True
         for thread in self._workers.values():

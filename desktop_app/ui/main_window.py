@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QIcon, QPalette
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -45,7 +44,7 @@ from desktop_app.ui.interpreter import (
 from desktop_app.ui.job_list import JobListModel, RowClock
 from desktop_app.ui.job_panel import JobPanel
 from desktop_app.ui.link_intake import LinkIntake
-from desktop_app.ui.status_line import StatusBar, coins_text
+from desktop_app.ui.status_line import StatusBar
 from desktop_app.ui.tasks import run_task
 from desktop_app.ui.warm_up import SettledStart
 from desktop_app.ui.window_actions import WindowActions, is_finished
@@ -91,6 +90,7 @@ class MainWindow(QMainWindow):
         self._ready = False
         self._warming = False       # _warm_up has run: its worker lets collections run again
         self._updates_due = False   # actions and status line: redone once per event-loop turn
+        self._changed: dict[str, Job] = {}   # jobs that changed this turn (_update_later)
         self._build_first_screen()
         self.setAcceptDrops(True)  # files, folders and links from anywhere over the window
         self._apply_theme()
@@ -136,14 +136,7 @@ class MainWindow(QMainWindow):
         status.setObjectName("statusBar")
         status.setAccessibleName("Status")
         self.setStatusBar(status)
-        self.activity_label = QLabel()
-        self.activity_label.setObjectName("activityLabel")
-        self.coins_label = QLabel(coins_text(0))
-        self.coins_label.setObjectName("coinsLabel")
-        self.coins_label.setToolTip("Coins HitPaw charged since Cutout started")
-        status.addPermanentWidget(self.connection.sandbox_label)
-        status.addPermanentWidget(self.activity_label)
-        status.addPermanentWidget(self.coins_label)
+        status.insertPermanentWidget(0, self.connection.sandbox_label)
 
     def _apply_theme(self) -> None:
         self.connection.apply_theme(
@@ -206,7 +199,6 @@ class MainWindow(QMainWindow):
         self.clock = RowClock(self.model)
         self.clock.ticked.connect(self.jobs_panel.view.repaint_rows)
         self.clock.spun.connect(self.jobs_panel.view.repaint_tiles)
-        self.refusals = None  # the status bar's "3 items not added…", made when first needed
         self._connect_parts()
         self._connect_commands()
         self._connect_controller()
@@ -240,7 +232,7 @@ class MainWindow(QMainWindow):
         self.exporter.problem.connect(self._export_problem)
         self.intake.results_reused.connect(self.jobs_panel.select_job)
         self.intake.jobs_queued.connect(self.jobs_panel.select_if_none)
-        self.intake.refused.connect(self._show_refused)
+        self.intake.refused.connect(self.statusBar().show_refused)
         self.connection.sandbox_started.connect(self.intake.offer_links)
         self.results.save_matted_button.clicked.connect(self.commands.save_matted.trigger)
         self.results.save_mask_button.clicked.connect(self.commands.save_mask.trigger)
@@ -304,17 +296,6 @@ class MainWindow(QMainWindow):
         self.intake.take_mime(event.mimeData())
         event.acceptProposedAction()
 
-    def _show_refused(self, problems: list) -> None:
-        """Every item the latest intake refused, a click away in the status bar."""
-        if self.refusals is None:
-            if not problems:
-                return
-            from desktop_app.ui.refusals import RefusalsButton
-
-            self.refusals = RefusalsButton(self.coins_label.sizeHint().height())
-            self.statusBar().insertPermanentWidget(0, self.refusals)
-        self.refusals.show_problems(problems)
-
     # -- controller events -------------------------------------------------------------
     def _jobs_added(self, jobs: list[Job]) -> None:
         self.model.add_jobs(jobs)
@@ -322,14 +303,7 @@ class MainWindow(QMainWindow):
         self._update_later()
 
     def _job_changed(self, job: Job) -> None:
-        self.model.update_job(job)
-        if job.state in (JobState.FAILED, JobState.EXPIRED, JobState.UNKNOWN):
-            self.statusBar().showMessage(f"{job.stem}: {job.message}")
-        elif job.state == JobState.DONE and not self.statusBar().currentMessage():
-            self.statusBar().showMessage(f"{job.stem}: done.", 5000)  # never hides an error
-        if job.id == self.jobs_panel.current_id():
-            self._show_job(job)
-        self.clock.job_changed(job)
+        self._changed[job.id] = job   # shown after this turn, in its latest state
         self._update_later()
 
     def _jobs_removed(self, ids: list[str]) -> None:
@@ -355,11 +329,8 @@ class MainWindow(QMainWindow):
 
     def _update_activity(self) -> None:
         c = self.controller
-        parts = [f"{c.running_count} running" if c.running_count else "",
-                 f"{c.waiting_count} waiting" if c.waiting_count else "",
-                 "paused" if c.paused_kind else ""]
-        self.activity_label.setText(" \u00b7 ".join(p for p in parts if p))
-        self.coins_label.setText(coins_text(c.session_coins))
+        self.statusBar().show_activity(c.running_count, c.waiting_count, bool(c.paused_kind),
+                                       c.session_coins)
         self.commands.show_paused(bool(c.paused_kind))
 
     # -- selection -----------------------------------------------------------------------
@@ -383,16 +354,31 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _update_later(self) -> None:
-        """The actions and the status line look at every job (O(n)): when running jobs
-        report many changes in one turn of the event loop, they are redone once, after it,
-        so 500 jobs cost the GUI thread no more per change than 5."""
+        """The actions and the status line look at every job (O(n)), and a batch's jobs
+        finish together, each reporting several steps: the jobs that changed in one turn
+        of the event loop are shown once each, after it, and the actions and the selected
+        job redone once for them all, so 500 jobs cost the GUI thread no more per change
+        than 5."""
         if not self._updates_due:
             self._updates_due = True
             QTimer.singleShot(0, self, self._update_due)
 
     def _update_due(self) -> None:
         self._updates_due = False
-        self._update_actions()
+        changed, self._changed = self._changed, {}
+        status = self.statusBar()
+        for job in changed.values():
+            self.model.update_job(job)
+            if job.state in (JobState.FAILED, JobState.EXPIRED, JobState.UNKNOWN):
+                status.showMessage(f"{job.stem}: {job.message}")
+            elif job.state == JobState.DONE and not status.currentMessage():
+                status.showMessage(f"{job.stem}: done.", 5000)  # never hides an error
+            self.clock.job_changed(job)
+        current = changed.get(self.jobs_panel.current_id() or "")
+        if current is not None:
+            self._show_job(current)   # the actions too
+        else:
+            self._update_actions()
 
     def _update_actions(self) -> None:
         jobs = self.controller.jobs

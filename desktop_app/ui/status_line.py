@@ -47,7 +47,9 @@ class ElidedLabel(QLabel):
 
 class StatusBar(QStatusBar):
     """``showMessage``, ``currentMessage`` and ``clearMessage`` as usual, shown in an
-    ``ElidedLabel`` (``statusMessage``) beside the permanent widgets."""
+    ``ElidedLabel`` (``statusMessage``) beside the permanent widgets: the jobs running and
+    waiting (``activityLabel``), the coins spent (``coinsLabel``), and once something was
+    refused, a button that lists it (``refusals``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +57,14 @@ class StatusBar(QStatusBar):
         self.message_label.setObjectName("statusMessage")
         self.message_label.setAccessibleName("Message")
         self.addWidget(self.message_label, 1)
+        self.activity_label = QLabel()
+        self.activity_label.setObjectName("activityLabel")
+        self.coins_label = QLabel(coins_text(0))
+        self.coins_label.setObjectName("coinsLabel")
+        self.coins_label.setToolTip("Coins HitPaw charged since Cutout started")
+        self.addPermanentWidget(self.activity_label)
+        self.addPermanentWidget(self.coins_label)
+        self.refusals = None   # "3 items not added…", made when first needed
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clearMessage)
@@ -74,3 +84,21 @@ class StatusBar(QStatusBar):
     def clearMessage(self) -> None:  # noqa: N802 - Qt's name
         if self._text:
             self.showMessage("")
+
+    def show_activity(self, running: int, waiting: int, paused: bool, coins: int) -> None:
+        parts = [f"{running} running" if running else "",
+                 f"{waiting} waiting" if waiting else "", "paused" if paused else ""]
+        text = " \u00b7 ".join(p for p in parts if p)
+        self.activity_label.setText(text[:1].upper() + text[1:])   # "Paused" alone
+        self.coins_label.setText(coins_text(coins))
+
+    def show_refused(self, problems: list) -> None:
+        """Every item the latest intake refused, a click away."""
+        if self.refusals is None:
+            if not problems:
+                return
+            from desktop_app.ui.refusals import RefusalsButton
+
+            self.refusals = RefusalsButton(self.coins_label.sizeHint().height())
+            self.insertPermanentWidget(0, self.refusals)
+        self.refusals.show_problems(problems)

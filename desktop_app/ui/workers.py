@@ -67,19 +67,24 @@ def previews_for(job: Job, workdir: Path) -> Previews:
     from dataclasses import replace
 
     from desktop_app.jobs.edits import edited_previews
-    from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
+    from desktop_app.jobs.previews import (
+        IMAGE_WORK,
+        ensure_previews,
+        use_big_image_blocks,
+    )
     from desktop_app.jobs.turns import check_result, result_files
 
     use_big_image_blocks()
     cutout, mask = result_files(job)
     files = ensure_previews(workdir, cutout, mask,
                             Path(job.original_path) if job.original_path else None)
-    previews = load_previews(edited_previews(job, files))
-    try:
-        return replace(previews, check=check_result(job, (files.cutout, files.original)))
-    except (OSError, ValueError, SyntaxError) as err:   # the pictures still show
-        log.warning("checking the result against its original failed: %s", err)
-        return previews
+    with IMAGE_WORK:   # one job at a time: the window keeps a core (jobs.previews)
+        previews = load_previews(edited_previews(job, files))
+        try:
+            return replace(previews, check=check_result(job, (files.cutout, files.original)))
+        except (OSError, ValueError, SyntaxError) as err:   # the pictures still show
+            log.warning("checking the result against its original failed: %s", err)
+            return previews
 
 
 @dataclass(frozen=True)
