@@ -32,7 +32,10 @@ def paste(window: MainWindow, *urls: str) -> None:
 
 
 def states(window: MainWindow) -> list[JobState]:
-    return [job.state for job in window.controller.jobs.values()]
+    """The states the job list shows (a turn after the queue's: the window shows a turn's
+    changes once, after it)."""
+    model = window.model
+    return [model.job_at(row).state for row in range(model.rowCount())]
 
 
 def status_text(window: MainWindow) -> str:
@@ -127,7 +130,8 @@ def test_out_of_coins_pauses_the_queue_and_resume_finishes_it(qtbot, make_window
                     timeout=WAIT_MS)
     assert "out of coins" in status_text(window)
     qtbot.waitUntil(lambda: window.controller.running_count == 0, timeout=WAIT_MS)
-    assert all(s in (JobState.PAUSED, JobState.QUEUED) for s in states(window))
+    qtbot.waitUntil(lambda: all(s in (JobState.PAUSED, JobState.QUEUED)
+                                for s in states(window)), timeout=WAIT_MS)
     assert len(window.controller.jobs) == 5
     connected.clear_faults()
     window.findChild(QPushButton, "bannerButton").click()

@@ -31,6 +31,8 @@ def finished_window(qtbot, make_window, connected, names):
                     and all(j.state == JobState.DONE for j in window.controller.jobs.values()),
                     timeout=JOBS_MS)
     window.jobs_panel.select_job(next(iter(window.controller.jobs)))
+    # the window shows a turn's job changes after it: Save is offered once it has
+    qtbot.waitUntil(window.commands.save_matted.isEnabled, timeout=JOBS_MS)
     return window
 
 

@@ -18,7 +18,10 @@ WAIT_MS = 20000
 
 
 def states(window):
-    return [job.state for job in window.controller.jobs.values()]
+    """The states the job list shows (a turn after the queue's: the window shows a turn's
+    changes once, after it)."""
+    model = window.model
+    return [model.job_at(row).state for row in range(model.rowCount())]
 
 
 def wait_all(qtbot, window, state=JobState.DONE):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
 PACK_CHUNK = 1 << 16            # bytes packed per hold of the GIL (about 0.1 ms)
+SMALLEST_LEVEL = 100            # px across: a preview's halvings stop here
 
 _OPAQUE = QImage.Format.Format_RGB32
 _ALPHA = QImage.Format.Format_ARGB32_Premultiplied
@@ -102,6 +103,18 @@ def read_image(path: str | Path) -> QImage:
     """A file as a paint-ready QImage, decoded and converted by Pillow: a preview read with
     ``QImage(path)`` held the GIL for its whole decode (bench_hitches case 3)."""
     return to_qimage(_open(path))
+
+
+def read_with_halvings(path: str | Path) -> list[QImage]:
+    """A preview as a paint-ready QImage, then its halvings down to about ``SMALLEST_LEVEL``
+    px across: every level a pane showing it at fit draws from. Made here, in the worker:
+    halved on the GUI thread at the first paint of each job shown (``QImage.scaled``, which
+    holds the GIL), they cost it 6-8 ms per job selected (bench_hitches case 3)."""
+    img, alpha = _paintable(_open(path))
+    levels = [img]
+    while levels[-1].width // 2 >= SMALLEST_LEVEL and levels[-1].height >= 2:
+        levels.append(levels[-1].reduce(2))   # a box filter, like halving in Qt
+    return [_wrap(level, alpha) for level in levels]
 
 
 def read_levels(path: str | Path, preview_width: int, preview_height: int

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from desktop_app.jobs.edits import result_paths
 from desktop_app.jobs.model import Engine, Job, JobState
 from desktop_app.ui.fact_line import SEPARATOR, FactLine
-from desktop_app.ui.result_notes import ResultNotes
 from desktop_app.ui.job_list import elide_middle, engine_text
+from desktop_app.ui.result_notes import ResultNotes
+from desktop_app.ui.tasks import run_task
 from desktop_app.ui.touch_up import TouchUp
 from desktop_app.ui.viewer import Viewer
 
@@ -158,8 +159,13 @@ class ResultsPage(QWidget):
         if job_id == self.shown_id():
             self.touch_up.show_job(self._job, previews)
         self._previews.move_to_end(job_id)
+        doomed = []
         while len(self._previews) > PREVIEW_CACHE:
-            self._previews.popitem(last=False)
+            doomed.append(self._previews.popitem(last=False)[1])
+        if doomed:
+            # Freed in a worker: unmapping a job's ~20 MB of pictures took the GUI thread
+            # 4-5 ms per job selected once four were kept (bench_hitches case 3).
+            run_task(self, doomed.clear)
 
     def has_previews(self, job_id: str) -> bool:
         return job_id in self._previews

@@ -49,8 +49,10 @@ class ImageSource:
     Panes that show the same picture share one source, so its levels exist once.
     """
 
-    def __init__(self, preview: QImage) -> None:
-        self._preview: list[QImage] = [paint_ready(preview)]
+    def __init__(self, preview: QImage, halvings: list[QImage] | tuple = ()) -> None:
+        """``halvings``: the preview's, already made (in a worker); more are made here
+        from the smallest when a paint needs them."""
+        self._preview: list[QImage] = [paint_ready(preview), *halvings]
         self._full: list[QImage] = []
 
     def image(self) -> QImage:

@@ -249,8 +249,9 @@ class Viewer(QWidget):
         self._shown_key = key
         self._full_token = 0
         self._full_wanted_sent = False
-        self._sources = {name: ImageSource(image) if image is not None else None
-                         for name, image in images.items()}
+        halvings = getattr(previews, "halvings", {})
+        self._sources = {name: ImageSource(image, halvings.get(name, ()))
+                         if image is not None else None for name, image in images.items()}
         self.state.set_full_size(frame)
         self._apply_sources("", MISSING_ORIGINAL if images["original"] is None else "")
         self._view_changed()

@@ -10,7 +10,7 @@ threads, on first use: the window paints first, and never waits for them.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,24 +41,31 @@ class Previews:
     mask: QImage
     thumb: QImage
     check: ResultCheck | None = None    # sizes, frames, the turn that matches (jobs.turns)
+    # the panes' previews halved, by pane name ("original", "cutout", "mask"), made here
+    halvings: dict[str, list[QImage]] = field(default_factory=dict)
 
 
 def load_previews(files: PreviewFiles) -> Previews:
-    from desktop_app.ui.pyramid import read_image
+    from desktop_app.ui.pyramid import read_with_halvings
 
-    def read(path: Path | None) -> QImage | None:
+    def read(path: Path | None) -> list[QImage]:
         if path is None or not path.exists():
-            return None
+            return []
         try:
-            return read_image(path)
+            return read_with_halvings(path)
         except (OSError, ValueError, SyntaxError) as err:   # Pillow's ways of saying "bad file"
             log.warning("a preview could not be read: %s", type(err).__name__)
-            return None
+            return []
 
-    cutout, mask, thumb = read(files.cutout), read(files.mask), read(files.thumb)
-    if cutout is None or mask is None:
+    levels = {"original": read(files.original), "cutout": read(files.cutout),
+              "mask": read(files.mask)}
+    if not levels["cutout"] or not levels["mask"]:
         raise OSError("the cached previews could not be read")
-    return Previews(read(files.original), cutout, mask, thumb or cutout.scaled(96, 96))
+    thumb = read(files.thumb)
+    cutout = levels["cutout"][0]
+    return Previews(levels["original"][0] if levels["original"] else None, cutout,
+                    levels["mask"][0], thumb[0] if thumb else cutout.scaled(96, 96),
+                    halvings={name: found[1:] for name, found in levels.items() if found})
 
 
 def previews_for(job: Job, workdir: Path) -> Previews:
