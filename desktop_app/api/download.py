@@ -21,9 +21,12 @@ from desktop_app.api.defaults import DownloadLimits
 from desktop_app.api.errors import DownloadError, ResultExpiredError
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
-# One full decode at a time: several 24-megapixel decodes at once finish no sooner on a
-# laptop, hold several times the memory and keep the window's thread waiting for the GIL.
-_DECODING = threading.BoundedSemaphore(1)
+# One whole-image job at a time in the process: this check's full decode here, and the
+# previews made and read (``jobs.previews``). Several 24-megapixel decodes at once finish no
+# sooner on a laptop, hold several times the memory and keep the window's thread waiting for
+# the GIL; and a batch's jobs finish together, so on two cores the window's thread waited
+# for a core while two decoded (bench_hitches cases 1 and 2).
+IMAGE_WORK = threading.BoundedSemaphore(1)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def check_image(path: Path, max_pixels: int, what: str = "image") -> ImageFile:
                 if width * height > max_pixels:
                     raise DownloadError(f"The {what} claims to be {width}x{height} pixels, "
                                         "too large to open safely.")
-                with _DECODING:
+                with IMAGE_WORK:
                     img.load()
                 return ImageFile(path, width, height, img.format)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):

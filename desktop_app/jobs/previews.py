@@ -9,24 +9,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
+from desktop_app.api.download import IMAGE_WORK
 from desktop_app.jobs.images import orientation, register_heif, to_display
 
 PREVIEW_SIZE = 1600
 THUMB_SIZE = 96
 
-# One job at a time makes or reads previews (``IMAGE_WORK``). Decoding a 24-megapixel result
-# is CPU- and memory-bound: four at once on a two-core laptop finish no sooner, hold four
-# times the memory, and keep the GIL (and so the window) waiting on whichever thread the OS
-# has just preempted. And a batch's jobs tend to finish together: four workers decoding and
-# encoding at once took both cores, and the window's thread waited 5-18 ms for one in each
-# of its turns then (``bench_hitches`` cases 1 and 2). One at a time leaves it a core.
-IMAGE_WORK = threading.BoundedSemaphore(1)
+# One job at a time makes or reads previews, in the process's one lane for whole-image work
+# (``IMAGE_WORK``, with the downloads' checks): decoding a 24-megapixel result is CPU- and
+# memory-bound, and four at once on a two-core laptop finish no sooner, hold four times the
+# memory, and keep the window waiting, for the GIL or for a core.
 
 # Pillow allocates image memory in blocks of 16 MB with calloc. glibc serves blocks that size
 # from memory it already holds (its mmap threshold adapts up to 32 MB), which calloc must

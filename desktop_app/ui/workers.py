@@ -73,19 +73,16 @@ def previews_for(job: Job, workdir: Path) -> Previews:
     (``jobs.edits.result_paths``), and check it against its original. Runs in a worker."""
     from dataclasses import replace
 
+    from desktop_app.api.download import IMAGE_WORK
     from desktop_app.jobs.edits import edited_previews
-    from desktop_app.jobs.previews import (
-        IMAGE_WORK,
-        ensure_previews,
-        use_big_image_blocks,
-    )
+    from desktop_app.jobs.previews import ensure_previews, use_big_image_blocks
     from desktop_app.jobs.turns import check_result, result_files
 
     use_big_image_blocks()
     cutout, mask = result_files(job)
     files = ensure_previews(workdir, cutout, mask,
                             Path(job.original_path) if job.original_path else None)
-    with IMAGE_WORK:   # one job at a time: the window keeps a core (jobs.previews)
+    with IMAGE_WORK:   # one whole-image job at a time: the window keeps a core
         previews = load_previews(edited_previews(job, files))
         try:
             return replace(previews, check=check_result(job, (files.cutout, files.original)))
