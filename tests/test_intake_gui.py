@@ -252,9 +252,9 @@ def test_cut_out_on_this_computer_switches_a_waiting_link_and_adds_an_ended_one_
     added = jobs(window)[2]
     assert (added.url, added.engine, added.state) == (second.url, Engine.LOCAL,
                                                       JobState.QUEUED)
+    assert "cut out on this computer, for free (1 added again" in status(window)
     qtbot.waitUntil(lambda: "On this computer" in window.model.data(window.model.index(0)),
                     timeout=WAIT_MS)   # the list shows a turn's changes after it
-    assert "cut out on this computer, for free (1 added again" in status(window)
     assert window.controller.session_coins == 0
 
 

@@ -386,7 +386,9 @@ class Viewer(QWidget):
         zoom = self.state.zoom()
         percent = zoom * 100
         text = f"{percent:.1f} %" if percent < 10 else f"{percent:.0f} %"
-        self.zoom_label.setText(text if self.has_pictures() else "")
+        shown = self.has_pictures()
+        self.zoom_label.setText(text if shown else "\u2013")   # greyed, like the zoom buttons
+        self.zoom_label.setEnabled(shown)
         self.zoom_label.setToolTip("Zoom, in the full image's pixels"
                                    + (" (fitted to the window)" if self.state.is_fit() else ""))
         self._maybe_want_full()
