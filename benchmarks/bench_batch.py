@@ -49,10 +49,12 @@ def run_batch(window, server, round_: int) -> dict:
     window.intake.url_input.setPlainText("\n".join(urls))
     start = time.monotonic()
     window.intake.submit()
-    ids = [i for i in window.controller.jobs if i not in known]
+
+    def new_ids() -> list[str]:   # a big paste goes in from the next turn of the event loop
+        return [i for i in window.controller.jobs if i not in known]
 
     def finished() -> bool:
-        jobs = [window.controller.jobs[i] for i in ids]
+        jobs = [window.controller.jobs[i] for i in new_ids()]
         return len(jobs) == JOBS and all(
             j.state in (JobState.DONE, JobState.FAILED) for j in jobs) and all(
             i in previews_at for i in done_at)
@@ -60,7 +62,7 @@ def run_batch(window, server, round_: int) -> dict:
     _common.wait_until(finished, LIMIT_S)
     window.controller.job_changed.disconnect(changed)
     window.controller.previews_ready.disconnect(previews)
-    jobs = [window.controller.jobs[i] for i in ids]
+    jobs = [window.controller.jobs[i] for i in new_ids()]
     done = [j for j in jobs if j.state == JobState.DONE]
     wall = max(done_at.values()) - start if len(done_at) == JOBS else float("inf")
     wall_previews = max(previews_at.values()) - start if previews_at else float("inf")

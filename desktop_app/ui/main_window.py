@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         status.setObjectName("statusBar")
         status.setAccessibleName("Status")
         self.setStatusBar(status)
-        status.insertPermanentWidget(0, self.connection.sandbox_label)
+        status.insertPermanentWidget(1, self.connection.sandbox_label)   # after the message
 
     def _apply_theme(self) -> None:
         self.connection.apply_theme(

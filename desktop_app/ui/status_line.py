@@ -100,5 +100,5 @@ class StatusBar(QStatusBar):
             from desktop_app.ui.refusals import RefusalsButton
 
             self.refusals = RefusalsButton(self.coins_label.sizeHint().height())
-            self.insertPermanentWidget(0, self.refusals)
+            self.insertPermanentWidget(1, self.refusals)   # first after the message
         self.refusals.show_problems(problems)
