@@ -45,26 +45,25 @@ def test_a_large_or_turned_result_is_still_made_into_a_preview(tmp_path):
         assert preview.size == (600, 800)
 
 
-def test_previews_are_read_with_their_halvings_which_the_panes_draw_from(tmp_path, qapp):
-    """The worker reads each pane's preview with its halvings (Pillow, off the GIL); a pane
-    at fit then draws from one of them as it is, halving nothing on the GUI thread."""
-    from desktop_app.ui.pyramid import SMALLEST_LEVEL
+def test_a_big_preview_is_read_with_its_halvings_which_the_panes_draw_from(tmp_path,
+                                                                               qapp):
+    """The worker reads each big pane preview with its halvings; a pane at fit draws from
+    one as it is, halving nothing on the GUI thread."""
     from desktop_app.ui.view_state import ImageSource
-    from desktop_app.ui.workers import load_previews
+    from desktop_app.ui.workers import HALVED_FROM, load_previews
 
     cutout, mask = _result(tmp_path, (1600, 1000))
     Image.new("RGB", (1600, 1000), (90, 120, 30)).save(tmp_path / "original.jpg")
     files = ensure_previews(tmp_path, cutout, mask, tmp_path / "original.jpg")
     previews = load_previews(files)
     assert sorted(previews.halvings) == ["cutout", "mask", "original"]
-    for name, levels in previews.halvings.items():
-        widths = [getattr(previews, name).width()] + [level.width() for level in levels]
-        assert widths == [1600, 800, 400, 200, 100], (name, widths)
-        assert all(abs(level.height() * 16 - level.width() * 10) <= 16 for level in levels)
+    for levels in previews.halvings.values():
+        assert [(level.width(), level.height()) for level in levels] == [
+            (800, 500), (400, 250), (200, 125)]
     red = previews.halvings["cutout"][0].pixelColor(300, 180)   # in the square, at 800 px
-    assert (red.red(), red.alpha()) == (200, 255)   # the picture, premultiplied back
+    assert (red.red(), red.alpha()) == (200, 255)
     source = ImageSource(previews.cutout, previews.halvings["cutout"])
-    drawn = source.level_for(frame_width=1600, zoom=0.3)    # 480 px across: the 800 level
-    assert drawn is previews.halvings["cutout"][0]
-    assert source.level_for(frame_width=1600, zoom=0.07) is previews.halvings["cutout"][2]
-    assert min(level.width() for level in previews.halvings["mask"]) >= SMALLEST_LEVEL
+    assert source.level_for(frame_width=1600, zoom=0.3) is previews.halvings["cutout"][0]
+    assert source.level_for(frame_width=1600, zoom=0.2) is previews.halvings["cutout"][1]
+    small = _result(tmp_path / "small", (HALVED_FROM - 200, 500))
+    assert load_previews(ensure_previews(tmp_path / "small", *small, None)).halvings == {}

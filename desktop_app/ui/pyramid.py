@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 BACKGROUND_MAX_SIDE = 2048      # a backdrop photo needs no more detail than this
 PACK_CHUNK = 1 << 16            # bytes packed per hold of the GIL (about 0.1 ms)
-SMALLEST_LEVEL = 100            # px across: a preview's halvings stop here
 
 _OPAQUE = QImage.Format.Format_RGB32
 _ALPHA = QImage.Format.Format_ARGB32_Premultiplied
@@ -105,16 +104,22 @@ def read_image(path: str | Path) -> QImage:
     return to_qimage(_open(path))
 
 
-def read_with_halvings(path: str | Path) -> list[QImage]:
-    """A preview as a paint-ready QImage, then its halvings down to about ``SMALLEST_LEVEL``
-    px across: every level a pane showing it at fit draws from. Made here, in the worker:
-    halved on the GUI thread at the first paint of each job shown (``QImage.scaled``, which
-    holds the GIL), they cost it 6-8 ms per job selected (bench_hitches case 3)."""
-    img, alpha = _paintable(_open(path))
+def read_with_halvings(path: str | Path, halved_from: int) -> list[QImage]:
+    """A file as a paint-ready QImage, then, when it is at least ``halved_from`` px wide, its
+    halvings (box filters, like halving in Qt) down to about ``halved_from`` / 8 px: made by
+    Pillow without long GIL holds."""
+    from desktop_app.jobs.images import to_display
+
+    img = to_display(_open(path))
+    alpha = img.mode == "RGBA"
+    if alpha:   # halved premultiplied: Pillow's reduce of straight RGBA is ~6x slower
+        img = img.convert("RGBa")
     levels = [img]
-    while levels[-1].width // 2 >= SMALLEST_LEVEL and levels[-1].height >= 2:
-        levels.append(levels[-1].reduce(2))   # a box filter, like halving in Qt
-    return [_wrap(level, alpha) for level in levels]
+    if img.width >= halved_from:
+        while levels[-1].width // 2 >= halved_from // 8:
+            levels.append(levels[-1].reduce(2))
+    # an opaque picture is halved as it is (grey or RGB: less to do), then made RGBA
+    return [_wrap(level if alpha else level.convert("RGBA"), alpha) for level in levels]
 
 
 def read_levels(path: str | Path, preview_width: int, preview_height: int

@@ -45,27 +45,37 @@ class Previews:
     halvings: dict[str, list[QImage]] = field(default_factory=dict)
 
 
+HALVED_FROM = 1000   # px across: a preview this wide comes with its halvings
+
+
 def load_previews(files: PreviewFiles) -> Previews:
+    """The previews, and the halvings of each big pane preview, which panes at fit draw
+    from. Halved on the GUI thread at the first paint of each job shown (1600 px to 800 and
+    400 px, three panes) they cost 6-8 ms there (bench_hitches case 3); Qt's halving here
+    held the GIL ~1.5 ms a time, so Pillow makes them, premultiplied or in the picture's
+    own mode (its reduce of straight RGBA is ~6x slower, which added ~60 ms between a click
+    and the pictures: bench_memory)."""
     from desktop_app.ui.pyramid import read_with_halvings
 
-    def read(path: Path | None) -> list[QImage]:
+    def read(path: Path | None, halved_from: int = 1 << 30) -> list[QImage]:
         if path is None or not path.exists():
             return []
         try:
-            return read_with_halvings(path)
+            return read_with_halvings(path, halved_from)
         except (OSError, ValueError, SyntaxError) as err:   # Pillow's ways of saying "bad file"
             log.warning("a preview could not be read: %s", type(err).__name__)
             return []
 
-    levels = {"original": read(files.original), "cutout": read(files.cutout),
-              "mask": read(files.mask)}
-    if not levels["cutout"] or not levels["mask"]:
+    panes = {name: read(path, HALVED_FROM) for name, path in
+             (("original", files.original), ("cutout", files.cutout), ("mask", files.mask))}
+    if not panes["cutout"] or not panes["mask"]:
         raise OSError("the cached previews could not be read")
+    cutout = panes["cutout"][0]
     thumb = read(files.thumb)
-    cutout = levels["cutout"][0]
-    return Previews(levels["original"][0] if levels["original"] else None, cutout,
-                    levels["mask"][0], thumb[0] if thumb else cutout.scaled(96, 96),
-                    halvings={name: found[1:] for name, found in levels.items() if found})
+    return Previews(panes["original"][0] if panes["original"] else None, cutout,
+                    panes["mask"][0], thumb[0] if thumb else cutout.scaled(96, 96),
+                    halvings={name: found[1:] for name, found in panes.items()
+                              if len(found) > 1})
 
 
 def previews_for(job: Job, workdir: Path) -> Previews:
