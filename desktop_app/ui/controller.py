@@ -9,6 +9,7 @@ the pipeline for running jobs, by the queue for the others).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
@@ -492,8 +493,6 @@ class JobController(QObject):
             session.close()
         if self._engine is not None:
             self._engine.close()    # after the workers: none is waiting on it now
-        try:
+        with contextlib.suppress(RuntimeError):   # the store was closed already: all written
             self.store.flush()
-        except RuntimeError:
-            pass
         return all_done
