@@ -48,14 +48,14 @@ def test_a_local_job_runs_without_a_key_and_shows_its_results(qtbot, make_window
     window = make_window()
     assert not window.controller.has_key
     rows_seen: list[str] = []
-    # connected after the window's own slot: the row has taken the new state when this runs
-    window.controller.job_changed.connect(
-        lambda job: rows_seen.append(row_text(window, job.id)))
+    # every state the list's row showed (it shows a turn's changes after the turn)
+    window.model.dataChanged.connect(
+        lambda top, _bottom: rows_seen.append(window.model.data(top)))
     [job_id] = add_local(window, photo(tmp_path, "bust.jpg"))
-    qtbot.waitUntil(lambda: state_of(window, job_id) == JobState.DONE, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Done" in row_text(window, job_id), timeout=WAIT_MS)
 
+    assert state_of(window, job_id) == JobState.DONE
     assert any("Cutting out" in text for text in rows_seen), rows_seen
-    assert "Done" in row_text(window, job_id)
     job = window.controller.jobs[job_id]
     assert job.coins == 0 and window.controller.session_coins == 0
     view = window.findChild(QListView, "jobList")
@@ -113,7 +113,7 @@ def test_cancel_mid_batch_stops_the_running_job_and_the_waiting_ones(qtbot, make
     for job_id in ids:
         job = controller.jobs[job_id]
         assert "free" in job.message and "sent" not in job.message
-        assert job.message in row_text(window, job_id)
+        qtbot.waitUntil(lambda j=job: j.message in row_text(window, j.id), timeout=WAIT_MS)
         workdir = controller.workdir(job)
         assert not (workdir / "cutout.png").exists() and not (workdir / "mask.png").exists()
     controller.store.flush()
@@ -179,7 +179,7 @@ def test_a_helper_that_dies_fails_the_job_with_a_sentence_and_the_next_job_runs(
     qtbot.waitUntil(lambda: state_of(window, job_id) == JobState.FAILED, timeout=WAIT_MS)
     killer.stop()
     assert controller.jobs[job_id].message == HELPER_DIED
-    assert HELPER_DIED in row_text(window, job_id)
+    qtbot.waitUntil(lambda: HELPER_DIED in row_text(window, job_id), timeout=WAIT_MS)
     [next_id] = add_local(window, photo(tmp_path, "next.jpg"))
     qtbot.waitUntil(lambda: state_of(window, next_id) == JobState.DONE, timeout=WAIT_MS)
 
