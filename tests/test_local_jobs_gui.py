@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QListView
+from test_engine_helper import gone
 
 from desktop_app.jobs.model import Engine, JobState
 from desktop_app.sandbox.samples import render_sample
@@ -198,18 +199,9 @@ def test_an_idle_helper_leaves_quietly_and_the_next_job_starts_a_new_one(
     assert pid is not None
     said: list[str] = []
     window.statusBar().messageChanged.connect(said.append)
-    qtbot.waitUntil(lambda: controller._engine.pid is None and _gone(pid), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: controller._engine.pid is None and gone(pid), timeout=WAIT_MS)
     assert "Done" in row_text(window, first) and controller.jobs[first].message == ""
     [second] = add_local(window, photo(tmp_path, "second.jpg"))
     qtbot.waitUntil(lambda: state_of(window, second) == JobState.DONE, timeout=WAIT_MS)
     assert controller._engine.pid not in (None, pid)
     assert not [text for text in said if "helper" in text or "stopped" in text], said
-
-
-def _gone(pid: int) -> bool:
-    """No such process any more (ended and reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
